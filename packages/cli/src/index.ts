@@ -1,0 +1,1 @@
+export const packageName = '@wa-media/cli' as const;

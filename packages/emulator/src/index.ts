@@ -1,0 +1,1 @@
+export const packageName = '@wa-media/emulator' as const;

@@ -1,0 +1,1 @@
+export const packageName = '@wa-media/protocol' as const;

@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    projects: [
+      'packages/*/vitest.config.ts',
+      'packages/*/vitest.*.config.ts',
+      'tools/*/vitest.config.ts',
+    ],
+    reporters: ['default', './tools/vitest/summary-reporter.ts'],
+  },
+});
