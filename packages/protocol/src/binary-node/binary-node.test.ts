@@ -1,0 +1,121 @@
+import { describe, expect, it } from 'vitest';
+import { BinaryNodeError, isBinaryNodeError, isProtocolError } from '../errors.js';
+import {
+  type BinaryNode,
+  getAttr,
+  getChild,
+  getChildren,
+  getContentBytes,
+  getIntAttr,
+  requireAttr,
+  requireChild,
+  requireContentBytes,
+  requireIntAttr,
+} from './binary-node.js';
+
+const node: BinaryNode = {
+  tag: 'iq',
+  attrs: { id: '1', ttl: '300', neg: '-5', bad: '12x', big: '9007199254740993', empty: '' },
+  content: [
+    { tag: 'host', attrs: { hostname: 'a' } },
+    { tag: 'other', attrs: {} },
+    { tag: 'host', attrs: { hostname: 'b' } },
+  ],
+};
+
+function catchError(run: () => unknown): unknown {
+  try {
+    run();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a throw');
+}
+
+describe('children', () => {
+  it('finds the first child, all children, or those with a tag', () => {
+    expect(getChild(node, 'host')).toEqual({ tag: 'host', attrs: { hostname: 'a' } });
+    expect(getChild(node, 'none')).toBeUndefined();
+    expect(getChildren(node, 'host').map((child) => child.attrs.hostname)).toEqual(['a', 'b']);
+    expect(getChildren(node).map((child) => child.tag)).toEqual(['host', 'other', 'host']);
+    expect(getChildren({ tag: 'x', attrs: {}, content: 'text' })).toEqual([]);
+    expect(getChild({ tag: 'x', attrs: {}, content: new Uint8Array(1) }, 'host')).toBeUndefined();
+  });
+
+  it('requireChild names the parent and the missing tag', () => {
+    expect(requireChild(node, 'other').tag).toBe('other');
+    const error = catchError(() => requireChild(node, 'media_conn'));
+    expect(error).toBeInstanceOf(BinaryNodeError);
+    expect(error).toMatchObject({
+      code: 'missing-child',
+      tag: 'iq',
+      field: 'media_conn',
+      message: '<iq> has no <media_conn> child',
+    });
+    expect(isBinaryNodeError(error) && isProtocolError(error)).toBe(true);
+  });
+});
+
+describe('attributes', () => {
+  it('reads present attributes and ignores inherited keys', () => {
+    expect(getAttr(node, 'id')).toBe('1');
+    expect(getAttr(node, 'missing')).toBeUndefined();
+    expect(getAttr(node, 'toString')).toBeUndefined();
+    expect(requireAttr(node, 'id')).toBe('1');
+  });
+
+  it('requireAttr rejects absent and empty attributes', () => {
+    expect(catchError(() => requireAttr(node, 'auth'))).toMatchObject({
+      code: 'missing-attribute',
+      tag: 'iq',
+      field: 'auth',
+    });
+    expect(catchError(() => requireAttr(node, 'empty'))).toMatchObject({
+      code: 'missing-attribute',
+    });
+  });
+
+  it('parses integers strictly and never prints the value', () => {
+    expect(requireIntAttr(node, 'ttl')).toBe(300);
+    expect(getIntAttr(node, 'neg')).toBe(-5);
+    expect(getIntAttr(node, 'missing')).toBeUndefined();
+    for (const name of ['bad', 'big', 'empty']) {
+      const error = catchError(() => getIntAttr(node, name)) as Error;
+      expect(error).toMatchObject({ code: 'invalid-attribute', field: name });
+      expect(error.message).not.toContain(node.attrs[name] || '@@');
+    }
+    expect(catchError(() => getIntAttr(node, 'neg', { min: 0 }))).toMatchObject({
+      code: 'invalid-attribute',
+    });
+    expect(catchError(() => requireIntAttr(node, 'ttl', { max: 299 }))).toMatchObject({
+      code: 'invalid-attribute',
+    });
+    expect(catchError(() => requireIntAttr(node, 'nope'))).toMatchObject({
+      code: 'missing-attribute',
+    });
+  });
+});
+
+describe('content bytes', () => {
+  it('returns bytes as is and UTF-8 encodes text', () => {
+    const bytes = new Uint8Array([1, 2, 3]);
+    expect(getContentBytes({ tag: 'a', attrs: {}, content: bytes })).toBe(bytes);
+    expect(getContentBytes({ tag: 'a', attrs: {}, content: 'hé' })).toEqual(
+      new Uint8Array([0x68, 0xc3, 0xa9]),
+    );
+    expect(getContentBytes(node)).toBeUndefined();
+    expect(getContentBytes({ tag: 'a', attrs: {} })).toBeUndefined();
+  });
+
+  it('requireContentBytes fails on children or no content', () => {
+    expect(requireContentBytes({ tag: 'a', attrs: {}, content: '' })).toEqual(new Uint8Array());
+    expect(catchError(() => requireContentBytes(node))).toMatchObject({
+      code: 'invalid-content',
+      tag: 'iq',
+    });
+    expect(catchError(() => requireContentBytes({ tag: 'enc_p', attrs: {} }))).toMatchObject({
+      code: 'invalid-content',
+      tag: 'enc_p',
+    });
+  });
+});

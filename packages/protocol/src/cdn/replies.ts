@@ -1,0 +1,127 @@
+import { UploadReplyError } from '../errors.js';
+
+/** A successful upload reply. `url` and `directPath` are signed: do not log them. */
+export interface UploadReply {
+  url: string;
+  directPath: string;
+  /** Newsletter media: sent as the message's media id. */
+  handle?: string;
+  objectId?: string;
+  metaHmac?: string;
+  ts?: number;
+  fbid?: string;
+}
+
+/** Outcome of a resume probe (`POST …&resume=1`), see {@link parseResumeProbe}. */
+export type ResumeProbeResult =
+  | ({ kind: 'complete' } & UploadReply)
+  | { kind: 'resume'; offset: number }
+  | { kind: 'not-found' };
+
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+function toObject(json: unknown): Record<string, unknown> | undefined {
+  let value = json;
+  if (value instanceof Uint8Array) {
+    try {
+      value = decoder.decode(value);
+    } catch {
+      return undefined;
+    }
+  }
+  if (typeof value === 'string') {
+    try {
+      value = JSON.parse(value);
+    } catch {
+      return undefined;
+    }
+  }
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
+}
+
+function optionalString(
+  object: Record<string, unknown>,
+  key: string,
+  allowNumber: boolean,
+): string | undefined {
+  const value = object[key];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'string') return value;
+  if (allowNumber && typeof value === 'number' && Number.isFinite(value)) return String(value);
+  throw new UploadReplyError(`upload reply field "${key}" has the wrong type`);
+}
+
+function readUploadReply(object: Record<string, unknown>): UploadReply {
+  const { url, direct_path: directPath } = object;
+  if (typeof url !== 'string' || url === '') {
+    throw new UploadReplyError('upload reply has no "url" string');
+  }
+  if (typeof directPath !== 'string' || !directPath.startsWith('/')) {
+    throw new UploadReplyError('upload reply has no "direct_path" string starting with "/"');
+  }
+  const reply: UploadReply = { url, directPath };
+  const handle = optionalString(object, 'handle', false);
+  const objectId = optionalString(object, 'object_id', true);
+  const metaHmac = optionalString(object, 'meta_hmac', false);
+  const fbid = optionalString(object, 'fbid', true);
+  const tsText = optionalString(object, 'ts', true);
+  if (handle !== undefined) reply.handle = handle;
+  if (objectId !== undefined) reply.objectId = objectId;
+  if (metaHmac !== undefined) reply.metaHmac = metaHmac;
+  if (fbid !== undefined) reply.fbid = fbid;
+  if (tsText !== undefined) {
+    const ts = Number(tsText);
+    if (!Number.isSafeInteger(ts))
+      throw new UploadReplyError('upload reply field "ts" is not an integer');
+    reply.ts = ts;
+  }
+  return reply;
+}
+
+/**
+ * Parse the CDN's JSON reply to an upload: `{ url, direct_path, handle?, object_id?,
+ * meta_hmac?, ts?, fbid? }`. Accepts the parsed JSON, the body text or the body bytes.
+ * @throws {UploadReplyError} when the body is not a JSON object, `url` or `direct_path` is
+ * missing, or an optional field has the wrong type. The body is never quoted.
+ */
+export function parseUploadReply(json: unknown): UploadReply {
+  const object = toObject(json);
+  if (object === undefined) throw new UploadReplyError('upload reply is not a JSON object');
+  return readUploadReply(object);
+}
+
+/**
+ * Interpret the reply to a resume probe exactly as PROTOCOL.md §4 says:
+ * `{"resume":"complete","url","direct_path"}` → complete (nothing to upload);
+ * `{"resume":"<decimal offset>"}` with `0 < offset < total` → resume from offset;
+ * anything else (non-2xx status, other JSON, unparsable body) → not-found, i.e. upload in full.
+ * Never throws: the probe is never fatal.
+ * @param status HTTP status of the probe.
+ * @param json the reply body (parsed JSON, text or bytes).
+ * @param total length of the whole blob in bytes.
+ */
+export function parseResumeProbe(status: number, json: unknown, total: number): ResumeProbeResult {
+  if (!Number.isInteger(status) || status < 200 || status > 299) return { kind: 'not-found' };
+  const object = toObject(json);
+  const resume = object?.resume;
+  if (object === undefined || resume === undefined) return { kind: 'not-found' };
+  if (resume === 'complete') {
+    try {
+      return { kind: 'complete', ...readUploadReply(object) };
+    } catch {
+      return { kind: 'not-found' };
+    }
+  }
+  const offset =
+    typeof resume === 'string' && /^\d{1,16}$/.test(resume)
+      ? Number(resume)
+      : typeof resume === 'number'
+        ? resume
+        : Number.NaN;
+  if (Number.isSafeInteger(offset) && offset > 0 && offset < total) {
+    return { kind: 'resume', offset };
+  }
+  return { kind: 'not-found' };
+}

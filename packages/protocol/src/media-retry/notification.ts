@@ -1,0 +1,100 @@
+import {
+  type BinaryNode,
+  getAttr,
+  getChild,
+  getIntAttr,
+  requireAttr,
+  requireChild,
+  requireContentBytes,
+} from '../binary-node/binary-node.js';
+import type { BinaryNodeMatcher } from '../binary-node/signaling.js';
+import { isBinaryNodeError, MediaRetryError } from '../errors.js';
+
+/** What the phone answered: an encrypted `MediaRetryNotification`, or an error code. */
+export type MediaRetryNotificationResult =
+  | { kind: 'encrypted'; ciphertext: Uint8Array; iv: Uint8Array }
+  /** `code` is a `MediaRetryNotification.ResultType`: 2 not found, 3 decryption error, else general. */
+  | { kind: 'error'; code: number };
+
+/** A parsed `<notification type="mediaretry">`. */
+export interface MediaRetryNotificationStanza {
+  /** Id of the message the retry was for. */
+  msgId: string;
+  /** The notification's `from`, when present. */
+  from?: string;
+  /** The notification's `t` (unix seconds), when present. */
+  timestamp?: number;
+  /** `rmr jid`: the chat, when `<rmr>` is present. */
+  chatJid?: string;
+  /** `rmr from_me`, when `<rmr>` is present. */
+  fromMe?: boolean;
+  /** `rmr participant`, when present. */
+  participant?: string;
+  result: MediaRetryNotificationResult;
+}
+
+/** Matcher for `MediaSignaling.waitFor`: the mediaretry notification answering `msgId`. */
+export function isMediaRetryNotificationFor(msgId: string): BinaryNodeMatcher {
+  return (node) =>
+    node.tag === 'notification' && node.attrs.type === 'mediaretry' && node.attrs.id === msgId;
+}
+
+/**
+ * Parse the phone's answer to a server-error receipt (PROTOCOL.md §5). The encrypted payload
+ * is returned as is: open it with crypto's media-retry functions, then
+ * {@link decodeMediaRetryNotification}.
+ * @throws {MediaRetryError} when the node is not a mediaretry notification, has no `id`, has
+ * neither `<encrypt>` nor `<error>`, lacks `<enc_p>` / `<enc_iv>` bytes, or has a
+ * non-integer error code.
+ */
+export function parseMediaRetryNotification(node: BinaryNode): MediaRetryNotificationStanza {
+  if (node.tag !== 'notification' || getAttr(node, 'type') !== 'mediaretry') {
+    throw new MediaRetryError(`expected <notification type="mediaretry">, got <${node.tag}>`);
+  }
+  try {
+    const parsed: MediaRetryNotificationStanza = {
+      msgId: requireAttr(node, 'id'),
+      result: { kind: 'error', code: 0 },
+    };
+    const from = getAttr(node, 'from');
+    const timestamp = getIntAttr(node, 't', { min: 0 });
+    if (from !== undefined) parsed.from = from;
+    if (timestamp !== undefined) parsed.timestamp = timestamp;
+    const rmr = getChild(node, 'rmr');
+    if (rmr !== undefined) {
+      const chatJid = getAttr(rmr, 'jid');
+      const fromMe = getAttr(rmr, 'from_me');
+      const participant = getAttr(rmr, 'participant');
+      if (chatJid !== undefined) parsed.chatJid = chatJid;
+      if (fromMe !== undefined) parsed.fromMe = fromMe === 'true';
+      if (participant !== undefined) parsed.participant = participant;
+    }
+    const error = getChild(node, 'error');
+    const encrypt = getChild(node, 'encrypt');
+    if (encrypt !== undefined) {
+      parsed.result = {
+        kind: 'encrypted',
+        ciphertext: requireContentBytes(requireChild(encrypt, 'enc_p')),
+        iv: requireContentBytes(requireChild(encrypt, 'enc_iv')),
+      };
+    } else if (error !== undefined) {
+      parsed.result = { kind: 'error', code: requireIntAttrOf(error) };
+    } else {
+      throw new MediaRetryError('mediaretry notification has neither <encrypt> nor <error>');
+    }
+    return parsed;
+  } catch (error) {
+    if (isBinaryNodeError(error)) {
+      throw new MediaRetryError(`Malformed mediaretry notification: ${error.message}`, {
+        cause: error,
+      });
+    }
+    throw error;
+  }
+}
+
+function requireIntAttrOf(error: BinaryNode): number {
+  const code = getIntAttr(error, 'code', { min: 0 });
+  if (code === undefined) throw new MediaRetryError('<error> has no "code" attribute');
+  return code;
+}

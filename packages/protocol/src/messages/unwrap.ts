@@ -1,0 +1,108 @@
+import type {
+  AudioMessage,
+  DocumentMessage,
+  ExtendedTextMessage,
+  HistorySyncNotification,
+  ImageMessage,
+  Message,
+  StickerMessage,
+  StickerPackMessage,
+  VideoMessage,
+} from '../generated/wa_media.pb.js';
+
+/** The `Message` fields of type `FutureProofMessage` that wrap another complete `Message`. */
+export const MESSAGE_WRAPPER_FIELDS: readonly (
+  | 'viewOnceMessage'
+  | 'viewOnceMessageV2'
+  | 'viewOnceMessageV2Extension'
+  | 'ephemeralMessage'
+  | 'documentWithCaptionMessage'
+  | 'editedMessage'
+  | 'associatedChildMessage'
+)[] = Object.freeze([
+  'ephemeralMessage',
+  'viewOnceMessage',
+  'viewOnceMessageV2',
+  'viewOnceMessageV2Extension',
+  'documentWithCaptionMessage',
+  'editedMessage',
+  'associatedChildMessage',
+] as const);
+
+// Real messages nest two or three deep (ephemeral → viewOnce → image); the cap only guards
+// against hand-built cyclic objects.
+const maxWrapperDepth = 32;
+
+/**
+ * Follow every wrapper (ephemeral, view once v1/v2/v2-extension, documentWithCaption, edited,
+ * associatedChildMessage), nested in any order, to the message that holds the content.
+ * Returns `message` itself when it is not wrapped.
+ */
+export function unwrapMessage(message: Message): Message {
+  let current = message;
+  for (let depth = 0; depth < maxWrapperDepth; depth++) {
+    let inner: Message | undefined;
+    for (const field of MESSAGE_WRAPPER_FIELDS) {
+      inner = current[field]?.message;
+      if (inner !== undefined) break;
+    }
+    if (inner === undefined) return current;
+    current = inner;
+  }
+  return current;
+}
+
+/** A media-carrying part of a message, with the crypto `MediaType` its blob uses. */
+export type MediaContent =
+  | { field: 'imageMessage'; mediaType: 'image'; content: ImageMessage }
+  | { field: 'videoMessage'; mediaType: 'video'; content: VideoMessage }
+  | { field: 'ptvMessage'; mediaType: 'video'; content: VideoMessage }
+  | { field: 'audioMessage'; mediaType: 'audio'; content: AudioMessage }
+  | { field: 'documentMessage'; mediaType: 'document'; content: DocumentMessage }
+  | { field: 'stickerMessage'; mediaType: 'sticker'; content: StickerMessage }
+  | { field: 'stickerPackMessage'; mediaType: 'sticker-pack'; content: StickerPackMessage }
+  | { field: 'extendedTextMessage'; mediaType: 'link-thumbnail'; content: ExtendedTextMessage }
+  | { field: 'historySyncNotification'; mediaType: 'history'; content: HistorySyncNotification };
+
+/**
+ * The media part of `message` (unwrapped first), or `undefined` when it carries none.
+ * `mediaType` uses crypto's `MediaType` strings. A link preview counts only when it has a
+ * server-hosted thumbnail (`thumbnailDirectPath`).
+ */
+export function getMediaContent(message: Message): MediaContent | undefined {
+  const inner = unwrapMessage(message);
+  if (inner.imageMessage) {
+    return { field: 'imageMessage', mediaType: 'image', content: inner.imageMessage };
+  }
+  if (inner.videoMessage) {
+    return { field: 'videoMessage', mediaType: 'video', content: inner.videoMessage };
+  }
+  if (inner.ptvMessage)
+    return { field: 'ptvMessage', mediaType: 'video', content: inner.ptvMessage };
+  if (inner.audioMessage) {
+    return { field: 'audioMessage', mediaType: 'audio', content: inner.audioMessage };
+  }
+  if (inner.documentMessage) {
+    return { field: 'documentMessage', mediaType: 'document', content: inner.documentMessage };
+  }
+  if (inner.stickerMessage) {
+    return { field: 'stickerMessage', mediaType: 'sticker', content: inner.stickerMessage };
+  }
+  if (inner.stickerPackMessage) {
+    return {
+      field: 'stickerPackMessage',
+      mediaType: 'sticker-pack',
+      content: inner.stickerPackMessage,
+    };
+  }
+  const history = inner.protocolMessage?.historySyncNotification;
+  if (history) return { field: 'historySyncNotification', mediaType: 'history', content: history };
+  if (inner.extendedTextMessage?.thumbnailDirectPath) {
+    return {
+      field: 'extendedTextMessage',
+      mediaType: 'link-thumbnail',
+      content: inner.extendedTextMessage,
+    };
+  }
+  return undefined;
+}
