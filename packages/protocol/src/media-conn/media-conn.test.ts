@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import type { BinaryNode } from '../binary-node/binary-node.js';
 import { isMediaConnError, MediaConnError } from '../errors.js';
@@ -173,6 +174,18 @@ describe('parseMediaConn', () => {
     expect(error.message).not.toContain(AUTH);
     expect(JSON.stringify(error)).not.toContain(AUTH);
     expect(String(error.stack)).not.toContain(AUTH);
+  });
+});
+
+describe('MediaConn printing', () => {
+  it('redacts the auth token in JSON and console output but keeps the real field', () => {
+    const conn = parseMediaConn(fullReply, 1_000);
+    expect(conn.auth).toBe(AUTH);
+    expect(JSON.stringify(conn)).not.toContain('AUTH-SECRET');
+    expect(JSON.stringify(conn)).toContain('[REDACTED]');
+    expect(inspect(conn, { depth: 5 })).not.toContain('AUTH-SECRET');
+    expect({ ...conn }.auth).toBe(AUTH);
+    expect(Object.keys(conn)).not.toContain('toJSON');
   });
 });
 

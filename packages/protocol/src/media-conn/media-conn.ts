@@ -60,7 +60,10 @@ export interface MediaConnHost {
   download?: string[];
 }
 
-/** A parsed media_conn reply. `auth` is a secret: do not log this object. */
+/**
+ * A parsed media_conn reply. `auth` is a secret: `JSON.stringify` and Node's `util.inspect`
+ * (console.log) print `auth: '[REDACTED]'`, but the field itself holds the real token.
+ */
 export interface MediaConn {
   /** Upload auth token (secret). */
   auth: string;
@@ -167,7 +170,7 @@ export function parseMediaConn(node: BinaryNode, now: number = Date.now()): Medi
       ...hosts.filter((host) => host.type === 'primary'),
       ...hosts.filter((host) => host.type !== 'primary'),
     ];
-    return result;
+    return redactAuthWhenPrinted(result);
   } catch (error) {
     return rethrowMalformed(error);
   }
@@ -197,4 +200,18 @@ export function isMediaConnFresh(
 ): boolean {
   const lifetimeSeconds = Math.min(conn.ttl, conn.authTtl ?? conn.ttl);
   return now - conn.fetchedAt < lifetimeSeconds * 1000;
+}
+
+const inspectCustom = Symbol.for('nodejs.util.inspect.custom');
+
+/**
+ * Adds non-enumerable `toJSON` and inspect hooks that print the connection with its auth
+ * token redacted, so a logged MediaConn never leaks the token. Non-enumerable, so spreading
+ * or comparing the object is unaffected.
+ */
+function redactAuthWhenPrinted(conn: MediaConn): MediaConn {
+  const printable = (): Record<string, unknown> => ({ ...conn, auth: '[REDACTED]' });
+  Object.defineProperty(conn, 'toJSON', { value: printable, enumerable: false });
+  Object.defineProperty(conn, inspectCustom, { value: printable, enumerable: false });
+  return conn;
 }
