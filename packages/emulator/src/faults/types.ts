@@ -1,0 +1,84 @@
+/** What a CDN request is, as fault rules and the request log see it. */
+export type RequestKind = 'upload' | 'probe' | 'download';
+
+/** Statuses a `status` fault may answer with (the ones clients must handle, PROTOCOL.md §4). */
+export type FaultStatus = 401 | 403 | 404 | 410 | 429 | 500 | 502 | 503 | 504;
+
+/**
+ * One injected failure. "Body" means the response body for downloads and the request body for
+ * uploads (what the client streams): a flipped upload byte is refused by the token check, a
+ * reset upload keeps the bytes received so far. `truncate` always acts on the response body
+ * (for uploads and probes, the JSON reply).
+ */
+export type Fault =
+  /** Answer with this status (and `Retry-After` when `retryAfterSec` is set) instead of serving. */
+  | { kind: 'status'; status: FaultStatus; retryAfterSec?: number }
+  /**
+   * Abort the TCP connection (RST). Without `afterBytes`: before any response. With it: after
+   * that many body bytes (for uploads, the bytes received so far are kept for resumption).
+   */
+  | { kind: 'reset'; afterBytes?: number }
+  /** Promise the full `Content-Length`, send `afterBytes` body bytes, then close cleanly. @default afterBytes half the body */
+  | { kind: 'truncate'; afterBytes?: number }
+  /** XOR the body byte at `offset` with `mask`. @default offset 0, mask 0x01 */
+  | { kind: 'flip'; offset?: number; mask?: number }
+  /** Send (or read) nothing for `ms`: before the response, or after `afterBytes` body bytes. */
+  | { kind: 'stall'; ms: number; afterBytes?: number }
+  /** Limit this request's body to `bytesPerSec` (both directions). */
+  | { kind: 'throttle'; bytesPerSec: number };
+
+export type FaultKind = Fault['kind'];
+
+/**
+ * When a fault applies. All given conditions must match.
+ *
+ * @example
+ * ```ts
+ * // The first download from host 0 gets a 503 with Retry-After: 1.
+ * emulator.faults.add({ on: 'download', host: 0, times: 1, fault: { kind: 'status', status: 503, retryAfterSec: 1 } });
+ * ```
+ */
+export interface FaultRule {
+  /** Request kind to match. @default 'any' */
+  on?: RequestKind | 'any';
+  /** HTTP method to match (`GET`, `HEAD`, `POST`). @default any */
+  method?: string;
+  /** Host index (0 = first host of the emulator). @default any */
+  host?: number;
+  /** Start at the n-th matching request (1-based): `nth: 2` spares the first one. @default 1 */
+  nth?: number;
+  /** How many matching requests get the fault. @default 1 */
+  times?: number | 'always';
+  /** The failure to inject. */
+  fault: Fault;
+}
+
+/**
+ * Random faults, reproducible: the same seed and the same request sequence give the same faults.
+ *
+ * @example
+ * ```ts
+ * emulator.faults.random({ seed: 42, rate: 0.2, kinds: ['status', 'reset'] });
+ * ```
+ */
+export interface RandomFaultOptions {
+  seed: number;
+  /** Probability (0..1) that a matching request gets a fault. */
+  rate: number;
+  /** Kinds to pick from. @default ['status', 'reset', 'truncate', 'flip', 'stall'] */
+  kinds?: Exclude<FaultKind, 'throttle'>[];
+  /** Request kind to affect. @default 'any' */
+  on?: RequestKind | 'any';
+  /** Host index to affect. @default any */
+  host?: number;
+}
+
+/** A rule as the controller holds it, with its counters. */
+export interface ActiveFaultRule {
+  readonly id: string;
+  readonly rule: FaultRule;
+  /** Matching requests seen so far. */
+  readonly seen: number;
+  /** Times the fault was injected so far. */
+  readonly applied: number;
+}

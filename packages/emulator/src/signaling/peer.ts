@@ -1,0 +1,165 @@
+import { type BinaryNode, getChild, getChildren } from '@wa-media/protocol';
+import type { AuthTokens } from '../cdn/auth-tokens.js';
+import type { Phone } from './phone.js';
+
+/**
+ * How the emulated server answers signalling. JSON-friendly (the control endpoint and a CLI set
+ * it as is).
+ */
+export interface SignalingBehavior {
+  /** Delay before every answer (media_conn replies and mediaretry notifications). @default 0 */
+  replyDelayMs?: number;
+  /** `'ignore'` never answers media_conn queries (to test query timeouts). @default 'reply' */
+  mediaConn?: 'reply' | 'ignore';
+  /** `'ignore'` never answers server-error receipts (to test the 30 s wait quickly). @default 'reply' */
+  mediaRetry?: 'reply' | 'ignore';
+}
+
+/** media_conn settings. JSON-friendly. */
+export interface MediaConnOptions {
+  /** `ttl` in seconds: how long the host list stays valid. @default 300 */
+  ttlSec?: number;
+  /** `auth_ttl` in seconds: how long the auth token is accepted. @default 21600 */
+  authTtlSec?: number;
+  /** `max_buckets`. @default 12 */
+  maxBuckets?: number;
+}
+
+export interface HostDescription {
+  readonly hostname: string;
+  readonly type: 'primary' | 'fallback';
+}
+
+/** Where the peer delivers what it sends unprompted (mediaretry notifications). */
+export interface SignalingSession {
+  /** The session's own JID (with device), if logged in. */
+  readonly jid: string | undefined;
+  deliver(node: BinaryNode): void;
+  readonly closed: boolean;
+}
+
+function errorIq(query: BinaryNode, code: number, text: string): BinaryNode {
+  const attrs: Record<string, string> = { type: 'error', from: 's.whatsapp.net' };
+  if (query.attrs.id !== undefined) attrs.id = query.attrs.id;
+  return { tag: 'iq', attrs, content: [{ tag: 'error', attrs: { code: String(code), text } }] };
+}
+
+/** The server side of signalling: answers media_conn IQs and relays the phone's answers. */
+export class SignalingPeer {
+  readonly #auth: AuthTokens;
+  readonly #phone: Phone;
+  readonly #hosts: () => readonly HostDescription[];
+  readonly #mediaConn: Required<MediaConnOptions>;
+  #behavior: Required<SignalingBehavior> = {
+    replyDelayMs: 0,
+    mediaConn: 'reply',
+    mediaRetry: 'reply',
+  };
+  readonly #timers = new Set<NodeJS.Timeout>();
+
+  constructor(
+    auth: AuthTokens,
+    phone: Phone,
+    hosts: () => readonly HostDescription[],
+    mediaConn: Required<MediaConnOptions>,
+    behavior: SignalingBehavior,
+  ) {
+    this.#auth = auth;
+    this.#phone = phone;
+    this.#hosts = hosts;
+    this.#mediaConn = mediaConn;
+    this.setBehavior(behavior);
+  }
+
+  get behavior(): Required<SignalingBehavior> {
+    return { ...this.#behavior };
+  }
+
+  setBehavior(behavior: SignalingBehavior): void {
+    this.#behavior = { ...this.#behavior, ...behavior };
+  }
+
+  /**
+   * Answers an IQ. Resolves with the reply, or never resolves when told to ignore it (the
+   * caller's timeout decides).
+   */
+  query(node: BinaryNode): Promise<BinaryNode> | undefined {
+    const reply = this.#answerIq(node);
+    if (reply === undefined) return undefined;
+    return new Promise((resolve) => this.#later(() => resolve(reply)));
+  }
+
+  /** Takes a node the client sends; answers receipts through the session, later. */
+  send(node: BinaryNode, session: SignalingSession): void {
+    if (node.tag !== 'receipt' || node.attrs.type !== 'server-error') return;
+    if (this.#behavior.mediaRetry === 'ignore') return;
+    const answer = this.#phone.answerReceipt(node, session.jid);
+    if (answer === undefined) return;
+    this.#later(() => {
+      if (!session.closed) session.deliver(answer);
+    });
+  }
+
+  /** The `<media_conn>` reply for the current hosts, with a fresh auth token. */
+  mediaConnReply(id: string | undefined): BinaryNode {
+    const { ttlSec, authTtlSec, maxBuckets } = this.#mediaConn;
+    const { auth } = this.#auth.issue(authTtlSec * 1000);
+    const attrs: Record<string, string> = { type: 'result', from: 's.whatsapp.net' };
+    if (id !== undefined) attrs.id = id;
+    return {
+      tag: 'iq',
+      attrs,
+      content: [
+        {
+          tag: 'media_conn',
+          attrs: {
+            auth,
+            ttl: String(ttlSec),
+            auth_ttl: String(authTtlSec),
+            max_buckets: String(maxBuckets),
+          },
+          content: this.#hosts().map((host) => ({
+            tag: 'host',
+            attrs: { hostname: host.hostname, type: host.type },
+          })),
+        },
+      ],
+    };
+  }
+
+  #answerIq(node: BinaryNode): BinaryNode | undefined {
+    if (node.tag !== 'iq') return errorIq(node, 400, 'bad-request');
+    const mediaConn = getChild(node, 'media_conn');
+    if (mediaConn === undefined) return errorIq(node, 501, 'feature-not-implemented');
+    if (this.#behavior.mediaConn === 'ignore') return undefined;
+    // Strict: exactly the IQ of PROTOCOL.md §3, so a malformed request fails in tests.
+    const { xmlns, type, to } = node.attrs;
+    if (
+      xmlns !== 'w:m' ||
+      type !== 'set' ||
+      to !== 's.whatsapp.net' ||
+      getChildren(node).length !== 1
+    ) {
+      return errorIq(node, 400, 'bad-request');
+    }
+    return this.mediaConnReply(node.attrs.id);
+  }
+
+  #later(run: () => void): void {
+    const delay = this.#behavior.replyDelayMs;
+    if (delay <= 0) {
+      queueMicrotask(run);
+      return;
+    }
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer);
+      run();
+    }, delay);
+    this.#timers.add(timer);
+  }
+
+  close(): void {
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers.clear();
+  }
+}
