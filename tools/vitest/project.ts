@@ -15,7 +15,24 @@ export const workspaceAliases: { find: RegExp; replacement: string }[] = readdir
   .map((entry) => ({
     find: new RegExp(`^@wa-media/${entry.name}$`),
     replacement: `${packagesDir}${entry.name}/src/index.ts`,
-  }));
+  }))
+  .concat([
+    // Export subpaths (keep in sync with tsconfig.base.json `paths`).
+    {
+      find: /^@wa-media\/transport\/node$/,
+      replacement: `${packagesDir}transport/src/node.ts`,
+    },
+    {
+      find: /^@wa-media\/client\/node$/,
+      replacement: `${packagesDir}client/src/node.ts`,
+    },
+    // crypto's backend is an export condition once built; on sources, tests run on Node's.
+    // (packages/crypto/vitest.browser.config.ts maps it to the noble backend instead.)
+    {
+      find: /^#crypto-backend$/,
+      replacement: `${packagesDir}crypto/src/backend/node.ts`,
+    },
+  ]);
 
 /** Absolute path of `../shared/vectors`, where the test vectors live. */
 export const vectorsDir: string = fileURLToPath(

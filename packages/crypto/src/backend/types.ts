@@ -1,0 +1,42 @@
+/** Incremental SHA-256 whose state can be forked (needed to clone a decryptor). */
+export interface Sha256State {
+  update(data: Uint8Array): void;
+  /** Final 32-byte digest; the state must not be used afterwards. */
+  digest(): Uint8Array;
+  /** An independent copy of the current state. */
+  clone(): Sha256State;
+}
+
+/**
+ * AES-256-CBC without padding, continued across calls: `update` takes whole 16-byte blocks and
+ * returns as many; the chaining value carries over to the next call.
+ */
+export interface CbcStream {
+  update(blocks: Uint8Array): Uint8Array;
+}
+
+/**
+ * The primitives the media format needs. Two implementations ship: `node` (node:crypto, picked
+ * under the `node` export condition) and `noble` (@noble/ciphers + @noble/hashes, everywhere
+ * else). Both are synchronous, so the streaming classes can be too.
+ */
+export interface CryptoBackend {
+  /** `'node'` or `'noble'`. */
+  readonly name: string;
+  randomBytes(length: number): Uint8Array;
+  /** `a ‖ b` in a new array (node skips zero-filling it: this is on the hot path). */
+  join(a: Uint8Array, b: Uint8Array): Uint8Array;
+  sha256(): Sha256State;
+  hkdfSha256(ikm: Uint8Array, info: Uint8Array, length: number): Uint8Array;
+  cbcEncrypt(key: Uint8Array, iv: Uint8Array): CbcStream;
+  cbcDecrypt(key: Uint8Array, iv: Uint8Array): CbcStream;
+  /** AES-256-GCM; returns ciphertext ‖ 16-byte tag. */
+  gcmSeal(key: Uint8Array, iv: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array;
+  /** AES-256-GCM; returns the plaintext, or `undefined` when authentication fails. */
+  gcmOpen(
+    key: Uint8Array,
+    iv: Uint8Array,
+    aad: Uint8Array,
+    sealed: Uint8Array,
+  ): Uint8Array | undefined;
+}

@@ -1,0 +1,501 @@
+import { createCipheriv, createHmac, hkdfSync } from 'node:crypto';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { decryptMedia, MediaDecryptor } from './decrypt.js';
+import { encryptedLength, encryptMedia, MediaEncryptor } from './encrypt.js';
+import { isMediaIntegrityError, type MediaIntegrityErrorCode } from './errors.js';
+import { generateMediaKey } from './keys.js';
+import {
+  backends,
+  concat,
+  pseudoRandomBytes,
+  referenceDecrypt,
+  referenceEncrypt,
+  splitAt,
+  toHex,
+} from './test-support/index.js';
+
+const EDGE_SIZES = [0, 1, 15, 16, 17, 31, 32, 33, 47, 48, 49, 255, 256, 257, 4095, 4096, 4097];
+
+function encryptChunked(
+  encryptor: MediaEncryptor,
+  pieces: readonly Uint8Array[],
+): { data: Uint8Array; info: ReturnType<MediaEncryptor['finalize']>['info'] } {
+  const out = pieces.map((piece) => {
+    const before = encryptor.bytesOut;
+    const emitted = encryptor.update(piece);
+    // Whole blocks out at once, at most 15 bytes buffered.
+    expect(emitted.length).toBe(encryptor.bytesOut - before);
+    expect(encryptor.bytesOut % 16).toBe(0);
+    expect(encryptor.bytesIn - encryptor.bytesOut).toBeGreaterThanOrEqual(0);
+    expect(encryptor.bytesIn - encryptor.bytesOut).toBeLessThanOrEqual(15);
+    return emitted;
+  });
+  const { tail, info } = encryptor.finalize();
+  return { data: concat([...out, tail]), info };
+}
+
+function decryptChunked(decryptor: MediaDecryptor, pieces: readonly Uint8Array[]): Uint8Array {
+  const out = pieces.map((piece) => {
+    const emitted = decryptor.update(piece);
+    // Withholds only the last block and the MAC (plus an incomplete block).
+    if (decryptor.bytesIn >= 42)
+      expect(decryptor.bytesIn - decryptor.bytesOut).toBeLessThanOrEqual(41);
+    return emitted;
+  });
+  out.push(decryptor.finalize().tail);
+  return concat(out);
+}
+
+/** Runs `fn` and returns the MediaIntegrityError code it throws. */
+function integrityCode(fn: () => unknown): MediaIntegrityErrorCode {
+  try {
+    fn();
+  } catch (error) {
+    if (isMediaIntegrityError(error)) return error.code;
+    throw error;
+  }
+  throw new Error('expected a MediaIntegrityError, nothing was thrown');
+}
+
+const cutsArbitrary = (maxLength: number) =>
+  fc.array(fc.integer({ min: 0, max: Math.max(0, maxLength) }), { maxLength: 12 });
+
+describe.each(backends)('media format with the %s backend', (_name, backend) => {
+  it.each(EDGE_SIZES)(
+    'round-trips %i bytes and matches a bare node:crypto implementation',
+    (size) => {
+      const plaintext = pseudoRandomBytes(size, size + 7);
+      const mediaKey = generateMediaKey({ backend });
+      const reference = referenceEncrypt(plaintext, mediaKey, 'document');
+      const result = encryptMedia(plaintext, 'document', { mediaKey, backend });
+      expect(result.data.length).toBe(encryptedLength(size));
+      expect(toHex(result.data)).toBe(toHex(reference.data));
+      expect(result.fileSha256).toEqual(reference.fileSha256);
+      expect(result.fileEncSha256).toEqual(reference.fileEncSha256);
+      const decrypted = decryptMedia(result.data, {
+        type: 'document',
+        mediaKey,
+        fileSha256: result.fileSha256,
+        fileEncSha256: result.fileEncSha256,
+        backend,
+      });
+      expect(toHex(decrypted)).toBe(toHex(plaintext));
+    },
+  );
+
+  it('round-trips random sizes under random chunkings (encryptor and decryptor)', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 0, maxLength: 3000 }),
+        cutsArbitrary(3000),
+        cutsArbitrary(3100),
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        (plaintext, encryptCuts, decryptCuts, mediaKey) => {
+          const encrypted = encryptChunked(
+            new MediaEncryptor('video', { mediaKey, backend }),
+            splitAt(plaintext, encryptCuts),
+          );
+          const reference = referenceEncrypt(plaintext, mediaKey, 'video');
+          expect(toHex(encrypted.data)).toBe(toHex(reference.data));
+          const decryptor = new MediaDecryptor({
+            type: 'video',
+            mediaKey,
+            fileSha256: encrypted.info.fileSha256,
+            fileEncSha256: encrypted.info.fileEncSha256,
+            backend,
+          });
+          const decrypted = decryptChunked(decryptor, splitAt(encrypted.data, decryptCuts));
+          expect(toHex(decrypted)).toBe(toHex(plaintext));
+          expect(toHex(referenceDecrypt(encrypted.data, mediaKey, 'video'))).toBe(toHex(plaintext));
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it('updateParts gives the same bytes as update, in order', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ maxLength: 5000 }),
+        cutsArbitrary(5000),
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        (plaintext, cuts, mediaKey) => {
+          const encryptor = new MediaEncryptor('image', { mediaKey, backend });
+          const encryptedParts = splitAt(plaintext, cuts).flatMap((piece) =>
+            encryptor.updateParts(piece),
+          );
+          expect(encryptedParts.every((part) => part.length > 0)).toBe(true);
+          const blob = concat([...encryptedParts, encryptor.finalize().tail]);
+          expect(blob).toEqual(referenceEncrypt(plaintext, mediaKey, 'image').data);
+          const decryptor = new MediaDecryptor({ type: 'image', mediaKey, backend });
+          const plainParts = splitAt(blob, cuts).flatMap((piece) => decryptor.updateParts(piece));
+          expect(plainParts.length).toBeLessThanOrEqual(2 * (cuts.length + 1));
+          expect(concat([...plainParts, decryptor.finalize().tail])).toEqual(plaintext);
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
+  it('handles 1-byte chunks both ways', () => {
+    const plaintext = pseudoRandomBytes(333, 3);
+    const mediaKey = generateMediaKey({ backend });
+    const oneByOne = (data: Uint8Array) => Array.from(data, (_, i) => data.subarray(i, i + 1));
+    const encrypted = encryptChunked(
+      new MediaEncryptor('audio', { mediaKey, backend }),
+      oneByOne(plaintext),
+    );
+    expect(encrypted.data).toEqual(referenceEncrypt(plaintext, mediaKey, 'audio').data);
+    const decrypted = decryptChunked(
+      new MediaDecryptor({ type: 'audio', mediaKey, backend }),
+      oneByOne(encrypted.data),
+    );
+    expect(decrypted).toEqual(plaintext);
+  });
+
+  it('round-trips several MiB in random chunk sizes', () => {
+    const plaintext = pseudoRandomBytes(3 * 1024 * 1024 + 5, 11);
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: plaintext.length }), { minLength: 1, maxLength: 40 }),
+        (cuts) => {
+          const mediaKey = generateMediaKey({ backend });
+          const encrypted = encryptChunked(
+            new MediaEncryptor('video', { mediaKey, backend, sidecar: false }),
+            splitAt(plaintext, cuts),
+          );
+          const decrypted = decryptChunked(
+            new MediaDecryptor({
+              type: 'video',
+              mediaKey,
+              fileSha256: encrypted.info.fileSha256,
+              backend,
+            }),
+            splitAt(encrypted.data, cuts),
+          );
+          expect(decrypted.length).toBe(plaintext.length);
+          expect(Buffer.compare(decrypted, plaintext)).toBe(0);
+        },
+      ),
+      { numRuns: 3 },
+    );
+  });
+
+  it('refuses any single flipped bit (enc-sha256-mismatch with fileEncSha256, mac-mismatch without)', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 0, maxLength: 200 }),
+        fc.nat(),
+        cutsArbitrary(240),
+        (plaintext, bitSeed, cuts) => {
+          const { data, mediaKey, fileSha256, fileEncSha256 } = encryptMedia(plaintext, 'image', {
+            backend,
+          });
+          const bit = bitSeed % (data.length * 8);
+          const corrupted = data.slice();
+          corrupted[bit >> 3]! ^= 1 << (bit & 7);
+          const withHash = { type: 'image', mediaKey, fileSha256, fileEncSha256, backend } as const;
+          expect(integrityCode(() => decryptMedia(corrupted, withHash))).toBe(
+            'enc-sha256-mismatch',
+          );
+          expect(
+            integrityCode(() => decryptMedia(corrupted, { type: 'image', mediaKey, backend })),
+          ).toBe('mac-mismatch');
+          // Streaming: the same verdict at finalize, whatever the chunking.
+          const decryptor = new MediaDecryptor({ type: 'image', mediaKey, fileSha256, backend });
+          expect(integrityCode(() => decryptChunked(decryptor, splitAt(corrupted, cuts)))).toBe(
+            'mac-mismatch',
+          );
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('refuses truncated blobs with truncated, bad-length or mac-mismatch', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 0, maxLength: 100 }),
+        fc.nat(),
+        (plaintext, cutSeed) => {
+          const { data, mediaKey } = encryptMedia(plaintext, 'audio', { backend });
+          const length = cutSeed % data.length;
+          const code = integrityCode(() =>
+            decryptMedia(data.subarray(0, length), { type: 'audio', mediaKey, backend }),
+          );
+          const expected =
+            length < 26 ? 'truncated' : (length - 10) % 16 !== 0 ? 'bad-length' : 'mac-mismatch';
+          expect(code).toBe(expected);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('refuses a wrong key and a wrong type with mac-mismatch', () => {
+    const { data, mediaKey } = encryptMedia(pseudoRandomBytes(1000), 'image', { backend });
+    const otherKey = mediaKey.slice();
+    otherKey[31]! ^= 0x80;
+    expect(
+      integrityCode(() => decryptMedia(data, { type: 'image', mediaKey: otherKey, backend })),
+    ).toBe('mac-mismatch');
+    expect(integrityCode(() => decryptMedia(data, { type: 'video', mediaKey, backend }))).toBe(
+      'mac-mismatch',
+    );
+    // sticker shares the image keys: not a wrong type.
+    expect(decryptMedia(data, { type: 'sticker', mediaKey, backend })).toEqual(
+      pseudoRandomBytes(1000),
+    );
+  });
+
+  it('refuses a plaintext that does not match fileSha256', () => {
+    const { data, mediaKey, fileSha256 } = encryptMedia(pseudoRandomBytes(50), 'document', {
+      backend,
+    });
+    const wrong = fileSha256.slice();
+    wrong[0]! ^= 1;
+    expect(
+      integrityCode(() =>
+        decryptMedia(data, { type: 'document', mediaKey, fileSha256: wrong, backend }),
+      ),
+    ).toBe('sha256-mismatch');
+  });
+
+  it.each([0, 17, 255])(
+    'refuses a MAC-valid blob whose padding byte is %i (bad-padding)',
+    (padByte) => {
+      // Encrypt a hand-padded block with a correct MAC, as a malicious sender could.
+      const mediaKey = generateMediaKey({ backend });
+      const expanded = Buffer.from(
+        hkdfSync('sha256', mediaKey, Buffer.alloc(32), 'WhatsApp Image Keys', 112),
+      );
+      const block = Buffer.alloc(32, 7);
+      block[31] = padByte;
+      const cipher = createCipheriv(
+        'aes-256-cbc',
+        expanded.subarray(16, 48),
+        expanded.subarray(0, 16),
+      );
+      cipher.setAutoPadding(false);
+      const ciphertext = Buffer.concat([cipher.update(block), cipher.final()]);
+      const mac = createHmac('sha256', expanded.subarray(48, 80))
+        .update(expanded.subarray(0, 16))
+        .update(ciphertext)
+        .digest()
+        .subarray(0, 10);
+      const blob = new Uint8Array(Buffer.concat([ciphertext, mac]));
+      expect(integrityCode(() => decryptMedia(blob, { type: 'image', mediaKey, backend }))).toBe(
+        'bad-padding',
+      );
+    },
+  );
+
+  it('refuses padding whose bytes disagree (bad-padding)', () => {
+    const mediaKey = generateMediaKey({ backend });
+    const expanded = Buffer.from(
+      hkdfSync('sha256', mediaKey, Buffer.alloc(32), 'WhatsApp Image Keys', 112),
+    );
+    const block = Buffer.alloc(16, 4);
+    block[13] = 5; // last four bytes should all be 4
+    const cipher = createCipheriv(
+      'aes-256-cbc',
+      expanded.subarray(16, 48),
+      expanded.subarray(0, 16),
+    );
+    cipher.setAutoPadding(false);
+    const ciphertext = Buffer.concat([cipher.update(block), cipher.final()]);
+    const mac = createHmac('sha256', expanded.subarray(48, 80))
+      .update(expanded.subarray(0, 16))
+      .update(ciphertext)
+      .digest()
+      .subarray(0, 10);
+    const blob = new Uint8Array(Buffer.concat([ciphertext, mac]));
+    expect(integrityCode(() => decryptMedia(blob, { type: 'image', mediaKey, backend }))).toBe(
+      'bad-padding',
+    );
+  });
+
+  it('accepts Buffer inputs everywhere and returns equal bytes', () => {
+    const plaintext = pseudoRandomBytes(100, 5);
+    const mediaKey = generateMediaKey({ backend });
+    const fromArrays = encryptMedia(plaintext, 'image', { mediaKey, backend });
+    const fromBuffers = encryptMedia(Buffer.from(plaintext), 'image', {
+      mediaKey: Buffer.from(mediaKey),
+      backend,
+    });
+    expect(toHex(fromBuffers.data)).toBe(toHex(fromArrays.data));
+    const decrypted = decryptMedia(Buffer.from(fromArrays.data), {
+      type: 'image',
+      mediaKey: Buffer.from(mediaKey),
+      fileSha256: Buffer.from(fromArrays.fileSha256),
+      fileEncSha256: Buffer.from(fromArrays.fileEncSha256),
+      backend,
+    });
+    expect(toHex(decrypted)).toBe(toHex(plaintext));
+  });
+
+  it('continues the same decryptor after a "reconnect" at bytesIn, and clones mid-stream', () => {
+    const plaintext = pseudoRandomBytes(200_000, 9);
+    const { data, mediaKey, fileSha256, fileEncSha256 } = encryptMedia(plaintext, 'video', {
+      backend,
+    });
+    const decryptor = new MediaDecryptor({
+      type: 'video',
+      mediaKey,
+      fileSha256,
+      fileEncSha256,
+      backend,
+    });
+    const first = decryptor.update(data.subarray(0, 70_001));
+    // The connection drops; the client asks for Range: bytes=<bytesIn>- and keeps feeding.
+    expect(decryptor.bytesIn).toBe(70_001);
+    const fork = decryptor.clone();
+    const rest = decryptor.update(data.subarray(decryptor.bytesIn));
+    const done = decryptor.finalize();
+    expect(Buffer.compare(concat([first, rest, done.tail]), plaintext)).toBe(0);
+    expect(done.info.fileLength).toBe(plaintext.length);
+    // The clone is independent and reaches the same result.
+    const forkRest = fork.update(data.subarray(fork.bytesIn));
+    expect(Buffer.compare(concat([first, forkRest, fork.finalize().tail]), plaintext)).toBe(0);
+  });
+
+  it('is unusable after finalize or a failure', () => {
+    const { data, mediaKey } = encryptMedia(pseudoRandomBytes(40), 'image', { backend });
+    const decryptor = new MediaDecryptor({ type: 'image', mediaKey, backend });
+    decryptor.update(data.subarray(0, data.length - 1));
+    expect(() => decryptor.finalize()).toThrow(expect.objectContaining({ code: 'bad-length' }));
+    expect(() => decryptor.update(data)).toThrow(/after a failed finalize/);
+    const encryptor = new MediaEncryptor('image', { backend });
+    encryptor.finalize();
+    expect(() => encryptor.update(new Uint8Array(1))).toThrow(/after finalize/);
+    expect(() => encryptor.finalize()).toThrow(/twice/);
+  });
+
+  describe('plaintext mode (newsletter media, product-catalog-image)', () => {
+    it.each([
+      ['product-catalog-image', {}],
+      ['image', { encrypted: false }],
+    ] as const)('%s %o passes bytes through and hashes them', (type, extra) => {
+      const plaintext = pseudoRandomBytes(1000, 2);
+      const result = encryptMedia(plaintext, type, { ...extra, backend });
+      expect(result.encrypted).toBe(false);
+      expect(result.mediaKey).toBeUndefined();
+      expect(result.data).toEqual(plaintext);
+      expect(result.fileEncSha256).toEqual(result.fileSha256);
+      expect(result.fileLength).toBe(1000);
+      const options = { type, ...extra, fileSha256: result.fileSha256, backend };
+      expect(decryptMedia(result.data, options)).toEqual(plaintext);
+      const corrupted = plaintext.slice();
+      corrupted[500]! ^= 4;
+      expect(integrityCode(() => decryptMedia(corrupted, options))).toBe('sha256-mismatch');
+      expect(
+        integrityCode(() =>
+          decryptMedia(corrupted, { type, ...extra, fileEncSha256: result.fileSha256, backend }),
+        ),
+      ).toBe('enc-sha256-mismatch');
+    });
+
+    it('requires a hash to verify against, and no key', () => {
+      expect(() => new MediaDecryptor({ type: 'product-catalog-image' })).toThrow(
+        /fileSha256 is required/,
+      );
+      expect(
+        () => new MediaEncryptor('image', { encrypted: false, mediaKey: new Uint8Array(32) }),
+      ).toThrow(/mediaKey must not be given/);
+      expect(() => new MediaEncryptor('product-catalog-image', { encrypted: true })).toThrow(
+        TypeError,
+      );
+    });
+  });
+});
+
+describe('parameter errors', () => {
+  it('names the parameter and the wrong length', () => {
+    expect(() =>
+      encryptMedia(new Uint8Array(1), 'image', { mediaKey: new Uint8Array(31) }),
+    ).toThrow(new RangeError('options.mediaKey must be 32 bytes, got 31'));
+    expect(() => new MediaDecryptor({ type: 'image', mediaKey: new Uint8Array(33) })).toThrow(
+      new RangeError('mediaKey must be 32 bytes, got 33'),
+    );
+    expect(
+      () =>
+        new MediaDecryptor({
+          type: 'image',
+          mediaKey: new Uint8Array(32),
+          fileSha256: new Uint8Array(20),
+        }),
+    ).toThrow(new RangeError('fileSha256 must be 32 bytes, got 20'));
+    expect(() => new MediaDecryptor({ type: 'image' })).toThrow(/mediaKey is required/);
+    expect(() => encryptMedia(new Uint8Array(1), 'jpeg' as never)).toThrow(
+      /type must be a MediaType/,
+    );
+    expect(() => encryptMedia('text' as never, 'image')).toThrow(
+      new TypeError('plaintext must be a Uint8Array, got string'),
+    );
+  });
+
+  it('never puts the media key into an error', () => {
+    const { data, mediaKey } = encryptMedia(pseudoRandomBytes(64), 'image');
+    const corrupted = data.slice();
+    corrupted[0]! ^= 1;
+    let caught: unknown;
+    try {
+      decryptMedia(corrupted, { type: 'image', mediaKey });
+    } catch (error) {
+      caught = error;
+    }
+    const text = `${String(caught)} ${JSON.stringify(caught)} ${(caught as Error).stack}`;
+    expect(text).not.toContain(Buffer.from(mediaKey).toString('hex'));
+    expect(text).not.toContain(Buffer.from(mediaKey).toString('base64'));
+    expect(caught).toMatchObject({ name: 'MediaIntegrityError', code: 'mac-mismatch' });
+  });
+});
+
+describe('backends', () => {
+  it('agree byte for byte on every output (same key, same chunking)', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ maxLength: 140_000 }),
+        cutsArbitrary(140_000),
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        (plaintext, cuts, mediaKey) => {
+          const outputs = backends.map(([, backend]) => {
+            const encryptor = new MediaEncryptor('video', { mediaKey, backend });
+            const pieces = splitAt(plaintext, cuts).map((piece) => toHex(encryptor.update(piece)));
+            const { tail, info } = encryptor.finalize();
+            const decryptor = new MediaDecryptor({ type: 'video', mediaKey, backend });
+            const blob = encryptMedia(plaintext, 'video', { mediaKey, backend }).data;
+            const plain = splitAt(blob, cuts).map((piece) => toHex(decryptor.update(piece)));
+            return {
+              pieces,
+              tail: toHex(tail),
+              info,
+              plain,
+              last: toHex(decryptor.finalize().tail),
+            };
+          });
+          expect(outputs[1]).toEqual(outputs[0]);
+        },
+      ),
+      { numRuns: 15 },
+    );
+  });
+
+  it("return arrays that own their memory (never views of Node's shared Buffer pool)", () => {
+    const owns = (bytes: Uint8Array) =>
+      bytes.byteOffset === 0 && bytes.buffer.byteLength === bytes.length;
+    for (const [, backend] of backends) {
+      const result = encryptMedia(new Uint8Array(20), 'audio', { backend });
+      expect(
+        [result.data, result.mediaKey, result.fileSha256, result.fileEncSha256].every(owns),
+      ).toBe(true);
+      expect(owns(result.streamingSidecar!)).toBe(true);
+      const encryptor = new MediaEncryptor('image', { backend });
+      encryptor.update(new Uint8Array(7));
+      expect(owns(encryptor.update(new Uint8Array(30)))).toBe(true);
+      const decryptor = new MediaDecryptor({ type: 'audio', mediaKey: result.mediaKey, backend });
+      expect(owns(decryptor.update(concat([result.data, new Uint8Array(0)])))).toBe(true);
+    }
+  });
+});

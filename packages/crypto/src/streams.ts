@@ -1,0 +1,249 @@
+import { type DecryptedMediaInfo, MediaDecryptor, type MediaDecryptorOptions } from './decrypt.js';
+import { MediaEncryptor, type MediaEncryptorOptions, type MediaInfo } from './encrypt.js';
+import type { MediaType } from './media-types.js';
+
+/** Anything the async helpers can read bytes from. */
+export type ByteSource =
+  | Uint8Array
+  | Iterable<Uint8Array>
+  | AsyncIterable<Uint8Array>
+  | ReadableStream<Uint8Array>;
+
+/** An encrypting `TransformStream` with the metadata available once it has flushed. */
+export interface MediaEncryptStream extends TransformStream<Uint8Array, Uint8Array> {
+  /** Resolves after the last output chunk; rejects if the stream errors or is aborted. */
+  readonly info: Promise<MediaInfo>;
+  /** The underlying encryptor (for `bytesIn` / `bytesOut`). */
+  readonly encryptor: MediaEncryptor;
+}
+
+/** A verifying decrypting `TransformStream`. */
+export interface MediaDecryptStream extends TransformStream<Uint8Array, Uint8Array> {
+  /**
+   * Resolves once everything is verified; rejects with a {@link MediaIntegrityError} (which
+   * also errors the readable side) when a check fails.
+   */
+  readonly info: Promise<DecryptedMediaInfo>;
+  /** The underlying decryptor (for `bytesIn` / `bytesOut`, or to resume on a new stream). */
+  readonly decryptor: MediaDecryptor;
+}
+
+/** An async iterable of output chunks with the metadata available after the last one. */
+export interface MediaEncryptIterable extends AsyncIterable<Uint8Array> {
+  /** Resolves after the last chunk was yielded; rejects if iteration fails. */
+  readonly info: Promise<MediaInfo>;
+}
+
+/** An async iterable of plaintext chunks, verified when iteration completes without throwing. */
+export interface MediaDecryptIterable extends AsyncIterable<Uint8Array> {
+  /** Resolves once everything is verified; rejects like the iteration does. */
+  readonly info: Promise<DecryptedMediaInfo>;
+}
+
+// `cancel` is newer than TypeScript's DOM lib; runtimes that know it call it on abort.
+type CancellableTransformer = Transformer<Uint8Array, Uint8Array> & {
+  cancel?(reason: unknown): void;
+};
+
+interface Deferred<T> {
+  promise: Promise<T>;
+  resolve(value: T): void;
+  reject(reason: unknown): void;
+}
+
+function deferred<T>(): Deferred<T> {
+  let resolve!: (value: T) => void;
+  let reject!: (reason: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  // The stream/iteration reports the same failure; don't also report it as unhandled.
+  promise.catch(() => {});
+  return { promise, resolve, reject };
+}
+
+/**
+ * A `TransformStream` that encrypts plaintext into the blob to upload (ciphertext ‖ mac).
+ * Constant memory; `info` resolves when the stream has flushed.
+ *
+ * @throws {TypeError} / {RangeError} for bad options (see {@link MediaEncryptor}).
+ * @example
+ * ```ts
+ * const encrypt = createEncryptStream('video');
+ * const upload = fetch(url, { method: 'POST', body: file.stream().pipeThrough(encrypt), duplex: 'half' });
+ * const { fileEncSha256 } = await encrypt.info;
+ * ```
+ */
+export function createEncryptStream(
+  type: MediaType,
+  options: MediaEncryptorOptions = {},
+): MediaEncryptStream {
+  const encryptor = new MediaEncryptor(type, options);
+  const info = deferred<MediaInfo>();
+  const stream = new TransformStream<Uint8Array, Uint8Array>(<CancellableTransformer>{
+    transform(chunk, controller) {
+      try {
+        for (const part of encryptor.updateParts(chunk)) controller.enqueue(part);
+      } catch (error) {
+        info.reject(error);
+        throw error;
+      }
+    },
+    flush(controller) {
+      try {
+        const result = encryptor.finalize();
+        controller.enqueue(result.tail);
+        info.resolve(result.info);
+      } catch (error) {
+        info.reject(error);
+        throw error;
+      }
+    },
+    cancel(reason: unknown) {
+      info.reject(reason);
+    },
+  });
+  return Object.assign(stream, { info: info.promise, encryptor });
+}
+
+/**
+ * A `TransformStream` that decrypts a blob and verifies it when the input ends: the readable
+ * side errors with a {@link MediaIntegrityError} instead of closing when a check fails.
+ * Chunks read before the end are unverified (see {@link MediaDecryptor}). Pass an existing
+ * decryptor to continue it on a new connection; output still queued in a stream whose pipe
+ * errored is lost, so resume only when `decryptor.bytesOut` equals the bytes written.
+ *
+ * @throws {TypeError} / {RangeError} for bad options (see {@link MediaDecryptor}).
+ * @example
+ * ```ts
+ * const decrypt = createDecryptStream({ type: 'video', mediaKey, fileSha256, fileEncSha256 });
+ * await response.body.pipeThrough(decrypt).pipeTo(tempFileWritable);
+ * await decrypt.info; // verified: now rename the temp file
+ * ```
+ */
+export function createDecryptStream(
+  options: MediaDecryptorOptions | MediaDecryptor,
+): MediaDecryptStream {
+  const decryptor = options instanceof MediaDecryptor ? options : new MediaDecryptor(options);
+  const info = deferred<DecryptedMediaInfo>();
+  const stream = new TransformStream<Uint8Array, Uint8Array>(<CancellableTransformer>{
+    transform(chunk, controller) {
+      try {
+        for (const part of decryptor.updateParts(chunk)) controller.enqueue(part);
+      } catch (error) {
+        info.reject(error);
+        throw error;
+      }
+    },
+    flush(controller) {
+      try {
+        const result = decryptor.finalize();
+        if (result.tail.length > 0) controller.enqueue(result.tail);
+        info.resolve(result.info);
+      } catch (error) {
+        info.reject(error);
+        throw error;
+      }
+    },
+    cancel(reason: unknown) {
+      info.reject(reason);
+    },
+  });
+  return Object.assign(stream, { info: info.promise, decryptor });
+}
+
+/** Iterate any {@link ByteSource} chunk by chunk. */
+export async function* iterateBytes(source: ByteSource): AsyncGenerator<Uint8Array, void> {
+  if (source instanceof Uint8Array) {
+    yield source;
+    return;
+  }
+  if (typeof ReadableStream !== 'undefined' && source instanceof ReadableStream) {
+    // Not every browser makes ReadableStream async-iterable yet; read it by hand.
+    const reader = source.getReader();
+    let finished = false;
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) {
+          finished = true;
+          return;
+        }
+        yield value;
+      }
+    } finally {
+      // Stopped early (consumer broke off or failed): tell the source we are done with it.
+      if (!finished) await reader.cancel().catch(() => {});
+      reader.releaseLock();
+    }
+  }
+  yield* source as AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
+}
+
+/**
+ * Encrypt an async (or sync) iterable of plaintext chunks, yielding the blob's chunks.
+ *
+ * @throws {TypeError} / {RangeError} for bad options, synchronously (see {@link MediaEncryptor}).
+ * @example
+ * ```ts
+ * const blob = encryptIterable(createReadStream(path), 'document');
+ * for await (const chunk of blob) await upload.write(chunk);
+ * const { mediaKey, fileEncSha256 } = await blob.info;
+ * ```
+ */
+export function encryptIterable(
+  source: ByteSource,
+  type: MediaType,
+  options: MediaEncryptorOptions = {},
+): MediaEncryptIterable {
+  const encryptor = new MediaEncryptor(type, options);
+  const info = deferred<MediaInfo>();
+  async function* run(): AsyncGenerator<Uint8Array, void> {
+    try {
+      for await (const chunk of iterateBytes(source)) {
+        yield* encryptor.updateParts(chunk);
+      }
+      const result = encryptor.finalize();
+      info.resolve(result.info);
+      yield result.tail;
+    } catch (error) {
+      info.reject(error);
+      throw error;
+    } finally {
+      info.reject(new Error('iteration stopped before the end'));
+    }
+  }
+  return { [Symbol.asyncIterator]: run, info: info.promise };
+}
+
+/**
+ * Decrypt an async (or sync) iterable of blob chunks, yielding plaintext; the iteration throws
+ * a {@link MediaIntegrityError} at the end when a check fails. Chunks are unverified until the
+ * iteration completes. Pass an existing decryptor to continue it.
+ *
+ * @throws {TypeError} / {RangeError} for bad options, synchronously (see {@link MediaDecryptor}).
+ */
+export function decryptIterable(
+  source: ByteSource,
+  options: MediaDecryptorOptions | MediaDecryptor,
+): MediaDecryptIterable {
+  const decryptor = options instanceof MediaDecryptor ? options : new MediaDecryptor(options);
+  const info = deferred<DecryptedMediaInfo>();
+  async function* run(): AsyncGenerator<Uint8Array, void> {
+    try {
+      for await (const chunk of iterateBytes(source)) {
+        yield* decryptor.updateParts(chunk);
+      }
+      const result = decryptor.finalize();
+      info.resolve(result.info);
+      if (result.tail.length > 0) yield result.tail;
+    } catch (error) {
+      info.reject(error);
+      throw error;
+    } finally {
+      info.reject(new Error('iteration stopped before the end'));
+    }
+  }
+  return { [Symbol.asyncIterator]: run, info: info.promise };
+}
