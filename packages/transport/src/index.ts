@@ -1,1 +1,84 @@
-export const packageName = '@wa-media/transport' as const;
+/**
+ * @wa-media/transport — pluggable HTTP for WhatsApp media.
+ *
+ * Main entry: runtime-agnostic (fetch / ky). The node:http adapter lives at
+ * `@wa-media/transport/node` so that browsers never import `node:http`.
+ *
+ * @packageDocumentation
+ */
+
+export type { BufferedHttpClientOptions } from './adapters/buffered.js';
+export { bufferedHttpClient } from './adapters/buffered.js';
+export type { FetchFunction } from './adapters/fetch.js';
+export { createFetchClient } from './adapters/fetch.js';
+export type { KyClientOptions } from './adapters/ky.js';
+export { createKyClient } from './adapters/ky.js';
+export type {
+  BodySource,
+  DefineHttpClientOptions,
+  SendFunction,
+  TransportRequest,
+  TransportResponse,
+} from './core/define-client.js';
+export { DEFAULT_MAX_REDIRECTS, DEFAULT_TIMEOUTS, defineHttpClient } from './core/define-client.js';
+export { formatRangeHeader, parseContentRange } from './core/range.js';
+export type { ReadBodyOptions } from './core/read-body.js';
+export { readBytes, readJson, readText } from './core/read-body.js';
+export { assertOk, parseRetryAfter } from './core/status.js';
+export type {
+  AbortErrorOptions,
+  ContentLengthMismatchErrorOptions,
+  ErrorRequestInfo,
+  HttpErrorOptions,
+  HttpStatusErrorOptions,
+  NetworkErrorOptions,
+  ResponseTooLargeErrorOptions,
+  TimeoutErrorOptions,
+  TransferPhase,
+} from './errors.js';
+export {
+  AbortError,
+  BODY_SNIPPET_MAX_CHARS,
+  ContentLengthMismatchError,
+  HttpError,
+  HttpStatusError,
+  isAbortError,
+  isContentLengthMismatchError,
+  isHttpError,
+  isHttpStatusError,
+  isNetworkError,
+  isResponseParseError,
+  isResponseTooLargeError,
+  isTimeoutError,
+  NetworkError,
+  ResponseParseError,
+  ResponseTooLargeError,
+  TimeoutError,
+} from './errors.js';
+export {
+  collectSecrets,
+  REDACTED,
+  redactHeaders,
+  redactText,
+  redactUrl,
+  SECRET_HEADERS,
+  SECRET_QUERY_PARAMS,
+} from './redact.js';
+export type {
+  AfterResponseState,
+  BeforeErrorState,
+  BeforeRequestState,
+  ByteRange,
+  ContentRange,
+  HttpClient,
+  HttpClientConfig,
+  HttpClientOptions,
+  HttpHooks,
+  HttpMethod,
+  HttpRequest,
+  HttpRequestBody,
+  HttpResponse,
+  ResolvedRequest,
+  TimeoutOptions,
+  TransferProgress,
+} from './types.js';

@@ -1,0 +1,74 @@
+// The ky adapter (the default). ky's own retry, timeout and status errors are switched off:
+// this package does those itself, identically for every adapter.
+
+import ky, { type KyInstance } from 'ky';
+import type { SendFunction } from '../core/define-client.js';
+import { defineHttpClient } from '../core/define-client.js';
+import type { HttpClient, HttpClientConfig, HttpClientOptions } from '../types.js';
+import { type FetchFunction, fromFetchResponse, toRequestInit } from './fetch.js';
+
+/** Options of {@link createKyClient}. */
+export interface KyClientOptions extends HttpClientOptions {
+  /**
+   * A ky instance to send through (e.g. from `ky.extend(...)` with your own fetch or hooks).
+   * Its `retry`, `timeout` and `throwHttpErrors` are overridden per request.
+   * @default ky
+   */
+  readonly ky?: KyInstance;
+  /**
+   * The fetch ky ends up calling (it replaces the instance's own `fetch` option, because the
+   * request body is attached there).
+   * @default globalThis.fetch
+   */
+  readonly fetch?: FetchFunction;
+}
+
+/**
+ * Creates the default client, sending through ky 1.x.
+ *
+ * ky clones every `Request` it sends (to be able to retry); cloning a streamed body tees it and
+ * the unread branch would buffer the whole upload in memory. So ky gets a body-less request and
+ * the body is attached in the `fetch` ky calls, after the clone.
+ *
+ * @example
+ * ```ts
+ * const http = createKyClient({ timeouts: { headersTimeoutMs: 20_000 } });
+ * const response = await http.request({ url });
+ * ```
+ * @throws {RangeError} invalid timeouts or `maxRedirects`.
+ * @throws {TypeError} no fetch function is available.
+ */
+export function createKyClient(
+  options: KyClientOptions = {},
+): HttpClient<HttpClientConfig & { readonly ky: KyInstance }> {
+  const instance = options.ky ?? ky;
+  const fetchImpl = options.fetch ?? (globalThis.fetch as FetchFunction | undefined);
+  if (typeof fetchImpl !== 'function') {
+    throw new TypeError(
+      'options.fetch must be a fetch-compatible function (no global fetch found)',
+    );
+  }
+  const send: SendFunction = async (hop) => {
+    const init = toRequestInit(hop);
+    const body = init.body ?? null;
+    const response = await instance(hop.url.href, {
+      method: hop.method,
+      headers: hop.headers,
+      signal: hop.signal,
+      redirect: 'manual',
+      retry: 0,
+      timeout: false,
+      throwHttpErrors: false,
+      fetch: (input, fetchInit) =>
+        fetchImpl(
+          body === null
+            ? input
+            : new Request(input as Request, { body, duplex: 'half' } as RequestInit),
+          fetchInit,
+        ),
+    });
+    return fromFetchResponse(response);
+  };
+  const { ky: _instance, fetch: _fetch, ...common } = options;
+  return defineHttpClient({ name: 'ky', send, options: common, extraConfig: { ky: instance } });
+}

@@ -1,0 +1,199 @@
+// The pipeline through a scripted in-memory `send`: validation, hooks order and contract
+// checks that do not need sockets (the socket behaviour is in adapters.test.ts).
+import { describe, expect, it } from 'vitest';
+import {
+  ContentLengthMismatchError,
+  HttpError,
+  ResponseParseError,
+  ResponseTooLargeError,
+  readBytes,
+  readJson,
+} from '../index.js';
+import { defineHttpClient, type TransportRequest } from './define-client.js';
+
+function scripted(
+  reply: (hop: TransportRequest) => {
+    status: number;
+    headers?: Record<string, string>;
+    body?: Uint8Array | null;
+  },
+) {
+  const hops: TransportRequest[] = [];
+  const client = defineHttpClient({
+    name: 'scripted',
+    send: async (hop) => {
+      hops.push(hop);
+      if (hop.body) await new Response(hop.body).arrayBuffer();
+      const { status, headers = {}, body = null } = reply(hop);
+      return {
+        status,
+        statusText: '',
+        headers,
+        body: body
+          ? new ReadableStream<Uint8Array>({
+              start(controller) {
+                controller.enqueue(body);
+                controller.close();
+              },
+            })
+          : null,
+      };
+    },
+  });
+  return { client, hops };
+}
+
+const text = (value: string): Uint8Array => new TextEncoder().encode(value);
+
+describe('defineHttpClient', () => {
+  it('validates requests before any I/O, naming the parameter', async () => {
+    const { client, hops } = scripted(() => ({ status: 200 }));
+    await expect(client.request({ url: 'not a url' })).rejects.toThrow(/request\.url/);
+    await expect(client.request({ url: 'ftp://h/x' })).rejects.toThrow(/http: or https:/);
+    await expect(client.request({ url: 'http://h/', method: 'GE T' })).rejects.toThrow(
+      /request\.method/,
+    );
+    await expect(client.request({ url: 'http://h/', range: { start: -1 } })).rejects.toThrow(
+      /range\.start/,
+    );
+    await expect(
+      client.request({ url: 'http://h/', timeouts: { idleTimeoutMs: -1 } }),
+    ).rejects.toThrow(/request\.timeouts\.idleTimeoutMs/);
+    await expect(
+      client.request({ url: 'http://h/', method: 'PUT', contentLength: 1.5, body: text('x') }),
+    ).rejects.toThrow(/request\.contentLength/);
+    await expect(client.request({ url: 'http://h/', body: text('x') })).rejects.toThrow(
+      /not allowed with method GET/,
+    );
+    await expect(
+      client.request({ url: 'http://h/', method: 'PUT', body: 'str' as unknown as Uint8Array }),
+    ).rejects.toThrow(/request\.body must be/);
+    await expect(
+      client.request({ url: 'http://h/', method: 'PUT', body: text('abc'), contentLength: 2 }),
+    ).rejects.toBeInstanceOf(ContentLengthMismatchError);
+    expect(() =>
+      defineHttpClient({
+        name: 'x',
+        send: async () => {
+          throw new Error();
+        },
+        options: { maxRedirects: -1 },
+      }),
+    ).toThrow(/options\.maxRedirects/);
+    expect(hops).toHaveLength(0);
+  });
+
+  it('sends lower-cased merged headers, identity encoding, Range and Content-Length', async () => {
+    const { client, hops } = scripted(() => ({ status: 200 }));
+    await client.request({
+      url: 'http://h/',
+      method: 'post',
+      headers: { 'X-One': '1', 'Accept-Encoding': 'gzip' },
+      body: text('hello'),
+      range: { start: 2, end: 4 },
+    });
+    expect(hops[0]!.method).toBe('POST');
+    expect(hops[0]!.headers).toEqual({
+      'accept-encoding': 'gzip',
+      'x-one': '1',
+      range: 'bytes=2-3',
+      'content-length': '5',
+    });
+    expect(hops[0]!.contentLength).toBe(5);
+  });
+
+  it('rejects a 206 without a usable Content-Range instead of passing off partial bytes', async () => {
+    const { client } = scripted(() => ({
+      status: 206,
+      headers: { 'content-range': 'bytes 0-1,5-6/10' },
+      body: text('ab'),
+    }));
+    const error = await client
+      .request({ url: 'http://h/', range: { start: 0 } })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(HttpError);
+    expect((error as Error).message).toMatch(/Content-Range/);
+  });
+
+  it('detects a response body shorter than its Content-Length', async () => {
+    const { client } = scripted(() => ({
+      status: 200,
+      headers: { 'content-length': '10' },
+      body: text('short'),
+    }));
+    const response = await client.request({ url: 'http://h/' });
+    const error = await readBytes(response).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ContentLengthMismatchError);
+    expect(error).toMatchObject({ direction: 'response', expectedBytes: 10, actualBytes: 5 });
+  });
+
+  it('readBytes honours maxBytes, readJson reports bad JSON with a typed error', async () => {
+    const { client } = scripted(() => ({ status: 200, body: text('{"a":1}') }));
+    expect(await readJson(await client.request({ url: 'http://h/' }))).toEqual({ a: 1 });
+    await expect(
+      readBytes(await client.request({ url: 'http://h/' }), { maxBytes: 3 }),
+    ).rejects.toBeInstanceOf(ResponseTooLargeError);
+    const bad = scripted(() => ({
+      status: 200,
+      headers: { 'content-length': '3' },
+      body: text('{x}'),
+    }));
+    await expect(
+      readJson(await bad.client.request({ url: 'http://h/?token=abcdefg' })),
+    ).rejects.toBeInstanceOf(ResponseParseError);
+    const tooBig = scripted(() => ({
+      status: 200,
+      headers: { 'content-length': '7' },
+      body: text('1234567'),
+    }));
+    await expect(
+      readBytes(await tooBig.client.request({ url: 'http://h/' }), { maxBytes: 6 }),
+    ).rejects.toMatchObject({
+      name: 'ResponseTooLargeError',
+      maxBytes: 6,
+    });
+  });
+
+  it('does not cut an answer that arrived before the upload ended with the headers timeout', async () => {
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    let uploaded: Promise<ArrayBuffer> = Promise.resolve(new ArrayBuffer(0));
+    const client = defineHttpClient({
+      name: 'early',
+      options: { timeouts: { headersTimeoutMs: 50 } },
+      send: async (hop) => {
+        uploaded = sleep(20).then(() => new Response(hop.body).arrayBuffer());
+        return {
+          status: 413,
+          statusText: '',
+          headers: {},
+          body: new ReadableStream<Uint8Array>({
+            async pull(controller) {
+              await sleep(200);
+              controller.enqueue(text('late'));
+              controller.close();
+            },
+          }),
+        };
+      },
+    });
+    const response = await client.request({
+      method: 'PUT',
+      url: 'http://h/',
+      body: text('x'.repeat(1000)),
+    });
+    expect((await uploaded).byteLength).toBe(1000);
+    expect(new TextDecoder().decode(await readBytes(response))).toBe('late');
+  });
+
+  it('gives HEAD and 204 responses a null body', async () => {
+    const { client } = scripted((hop) => ({
+      status: hop.method === 'HEAD' ? 200 : 204,
+      headers: { 'content-length': '9' },
+    }));
+    const head = await client.request({ url: 'http://h/', method: 'HEAD' });
+    expect(head.body).toBeNull();
+    expect(head.contentLength).toBe(9);
+    expect(await readBytes(head)).toEqual(new Uint8Array(0));
+    expect((await client.request({ url: 'http://h/', method: 'DELETE' })).body).toBeNull();
+  });
+});

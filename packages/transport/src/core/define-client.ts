@@ -1,0 +1,710 @@
+// The adapter-neutral request pipeline. Adapters only implement `send` (one hop, bytes in and
+// out); everything the product promises — validation, hooks, redirects, timeouts, progress,
+// length checks, typed and redacted errors, freeing the connection — lives here once, so every
+// adapter behaves the same.
+
+import {
+  AbortError,
+  ContentLengthMismatchError,
+  type ErrorRequestInfo,
+  HttpError,
+  isHttpError,
+  NetworkError,
+  TimeoutError,
+  type TransferPhase,
+} from '../errors.js';
+import { redactUrl } from '../redact.js';
+import type {
+  HttpClient,
+  HttpClientConfig,
+  HttpClientOptions,
+  HttpRequest,
+  HttpResponse,
+  ResolvedRequest,
+  TimeoutOptions,
+  TransferProgress,
+} from '../types.js';
+import { formatRangeHeader, parseContentRange } from './range.js';
+import { createUploadStream, type PreparedBody, prepareBody } from './request-body.js';
+import { IdleWatchdog } from './watchdog.js';
+
+/** Default timeouts: 30 s for response headers, 30 s without any byte moving. */
+export const DEFAULT_TIMEOUTS: Readonly<Required<TimeoutOptions>> = Object.freeze({
+  headersTimeoutMs: 30_000,
+  idleTimeoutMs: 30_000,
+});
+
+/** Default bound on redirects followed per request. */
+export const DEFAULT_MAX_REDIRECTS = 5;
+
+/** One hop as an adapter sees it: already validated, headers final, body wrapped. */
+export interface TransportRequest {
+  /** Upper-case method. */
+  readonly method: string;
+  readonly url: URL;
+  /** Lower-cased names. Includes `content-length` whenever the body length is known. */
+  readonly headers: Readonly<Record<string, string>>;
+  /**
+   * The body, or `null`. Pull it as the connection can take it (it never reads ahead); when it
+   * errors, abort the request.
+   */
+  readonly body: ReadableStream<Uint8Array> | null;
+  /** Exact body length, or `null` to send chunked. */
+  readonly contentLength: number | null;
+  /**
+   * Aborts on caller abort, timeouts and body errors. The adapter must then reject (before
+   * headers) or error the response body (after), and destroy the connection.
+   */
+  readonly signal: AbortSignal;
+}
+
+/**
+ * A response body as a plain pull source: the cheaper alternative to a `ReadableStream` for
+ * adapters that sit on a non-web stream (one web stream layer less per chunk).
+ */
+export interface BodySource {
+  /** The next chunk, or `null` at the end. Rejects when the transfer fails. */
+  read(): Promise<Uint8Array | null>;
+  /** Discards the rest and frees (or drops) the connection. */
+  cancel(reason?: unknown): void | Promise<void>;
+}
+
+/** What an adapter returns for one hop. */
+export interface TransportResponse {
+  readonly status: number;
+  readonly statusText: string;
+  /** Lower-cased names. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** The body; cancelling it must free the connection. */
+  readonly body: ReadableStream<Uint8Array> | BodySource | null;
+}
+
+/** Sends one hop. Do not follow redirects, do not throw on HTTP statuses. */
+export type SendFunction = (request: TransportRequest) => Promise<TransportResponse>;
+
+/** Input of {@link defineHttpClient}. */
+export interface DefineHttpClientOptions<TExtra extends object> {
+  /** Adapter name, shown as `client.name`. */
+  readonly name: string;
+  readonly send: SendFunction;
+  readonly options?: HttpClientOptions | undefined;
+  /** @default true */
+  readonly supportsStreaming?: boolean;
+  /** Adapter-specific settings added to `client.config`. */
+  readonly extraConfig?: TExtra;
+}
+
+/**
+ * Builds an {@link HttpClient} from a one-hop `send` function: the way to plug in another
+ * runtime or library while keeping every behaviour of the built-in adapters.
+ *
+ * @example
+ * ```ts
+ * const client = defineHttpClient({ name: 'mine', send: async (hop) => mySend(hop) });
+ * ```
+ * @throws {TypeError | RangeError} invalid `options` (negative timeouts, bad redirect bound).
+ */
+export function defineHttpClient<TExtra extends object = Record<never, never>>(
+  definition: DefineHttpClientOptions<TExtra>,
+): HttpClient<HttpClientConfig & TExtra> {
+  const config = Object.freeze({
+    ...resolveConfig(definition.options),
+    ...(definition.extraConfig ?? ({} as TExtra)),
+  });
+  const send = definition.send;
+  return {
+    name: definition.name,
+    config,
+    supportsStreaming: definition.supportsStreaming ?? true,
+    request: (request) => runRequest(config, send, request),
+  };
+}
+
+function resolveConfig(options: HttpClientOptions = {}): HttpClientConfig {
+  const timeouts = resolveTimeouts(DEFAULT_TIMEOUTS, options.timeouts, 'options.timeouts');
+  const maxRedirects = options.maxRedirects ?? DEFAULT_MAX_REDIRECTS;
+  if (!Number.isSafeInteger(maxRedirects) || maxRedirects < 0) {
+    throw new RangeError(
+      `options.maxRedirects must be a non-negative integer, got ${String(maxRedirects)}`,
+    );
+  }
+  return {
+    timeouts,
+    headers: Object.freeze(lowerCaseHeaders(options.headers ?? {}, 'options.headers')),
+    maxRedirects,
+    hooks: options.hooks ?? {},
+  };
+}
+
+function resolveTimeouts(
+  base: Required<TimeoutOptions>,
+  override: TimeoutOptions | undefined,
+  label: string,
+): Required<TimeoutOptions> {
+  const out = { ...base, ...override };
+  for (const key of ['headersTimeoutMs', 'idleTimeoutMs'] as const) {
+    const value = out[key];
+    if (typeof value !== 'number' || Number.isNaN(value) || value < 0) {
+      throw new RangeError(`${label}.${key} must be a non-negative number, got ${String(value)}`);
+    }
+  }
+  return out;
+}
+
+function lowerCaseHeaders(
+  headers: Readonly<Record<string, string>>,
+  label: string,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (typeof value !== 'string') {
+      throw new TypeError(`${label}["${name}"] must be a string, got ${typeof value}`);
+    }
+    out[name.toLowerCase()] = value;
+  }
+  return out;
+}
+
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+const CREDENTIAL_HEADERS = ['authorization', 'proxy-authorization', 'cookie'];
+
+async function runRequest(
+  config: HttpClientConfig,
+  send: SendFunction,
+  request: HttpRequest,
+): Promise<HttpResponse> {
+  // --- Validation: everything that can be wrong with the input fails before any I/O.
+  let url: URL;
+  try {
+    url = new URL(request.url);
+  } catch {
+    throw new TypeError(
+      `request.url is not a valid absolute URL: ${redactUrl(String(request.url))}`,
+    );
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new TypeError(`request.url must use http: or https:, got ${url.protocol}`);
+  }
+  let method = (request.method ?? 'GET').toUpperCase();
+  if (!/^[A-Z!#$%&'*+.^_`|~0-9-]+$/.test(method)) {
+    throw new TypeError(`request.method is not a valid HTTP method: ${JSON.stringify(method)}`);
+  }
+  const timeouts = resolveTimeouts(config.timeouts, request.timeouts, 'request.timeouts');
+  const headers: Record<string, string> = {
+    // Media bytes are already compressed; identity keeps byte counts and ranges exact.
+    'accept-encoding': 'identity',
+    ...config.headers,
+    ...lowerCaseHeaders(request.headers ?? {}, 'request.headers'),
+  };
+  let declared = request.contentLength;
+  const headerLength = headers['content-length'];
+  if (headerLength !== undefined) {
+    const parsed = /^\d+$/.test(headerLength.trim()) ? Number(headerLength.trim()) : Number.NaN;
+    if (Number.isNaN(parsed) || (declared !== undefined && declared !== parsed)) {
+      throw new RangeError(
+        `request.headers["content-length"] (${headerLength}) conflicts with request.contentLength or is not a number`,
+      );
+    }
+    declared = parsed;
+  }
+  let body: PreparedBody | null = prepareBody(request.body, declared);
+  if (body?.bytes && body.contentLength !== body.bytes.byteLength) {
+    throw new ContentLengthMismatchError({
+      request: { method, url, headers },
+      direction: 'request',
+      expectedBytes: body.contentLength ?? 0,
+      actualBytes: body.bytes.byteLength,
+    });
+  }
+  delete headers['content-length'];
+  delete headers['transfer-encoding'];
+  if (request.range) headers.range = formatRangeHeader(request.range);
+  if ((method === 'GET' || method === 'HEAD') && body) {
+    throw new TypeError(`request.body is not allowed with method ${method}`);
+  }
+
+  const hooks = config.hooks;
+  const signal = request.signal;
+  const info = (): ErrorRequestInfo => ({ method, url, headers });
+  const finalizeError = async (error: HttpError): Promise<HttpError> => {
+    let current = error;
+    for (const hook of hooks.beforeError ?? []) {
+      const replaced = await hook({ request: resolved(), error: current });
+      if (replaced) current = replaced;
+    }
+    return current;
+  };
+  const resolved = (): ResolvedRequest => ({
+    method,
+    url,
+    headers,
+    contentLength: body?.contentLength ?? null,
+    hasBody: body !== null,
+  });
+
+  if (signal?.aborted) {
+    throw await finalizeError(
+      new AbortError({ request: info(), phase: 'headers', cause: signal.reason }),
+    );
+  }
+
+  let bodyUsed = false;
+  for (let redirectCount = 0; ; redirectCount++) {
+    const requestState = resolved();
+    for (const hook of hooks.beforeRequest ?? []) {
+      await hook({ request: requestState, redirectCount });
+    }
+    if (body && !body.bytes && bodyUsed) {
+      throw await finalizeError(
+        new NetworkError(
+          `Cannot re-send a streamed request body to follow a redirect of ${method} ${redactUrl(url)}; pass a Uint8Array body or use redirect: 'manual'`,
+          { request: info(), phase: 'headers' },
+        ),
+      );
+    }
+    bodyUsed = body !== null;
+    const hop = await sendHop({
+      send,
+      method,
+      url,
+      headers,
+      body,
+      timeouts,
+      signal,
+      info,
+      finalizeError,
+      onUploadProgress: request.onUploadProgress,
+      onDownloadProgress: request.onDownloadProgress,
+    });
+
+    const location = hop.response.headers.location;
+    if (
+      (request.redirect ?? 'follow') === 'follow' &&
+      REDIRECT_STATUSES.has(hop.response.status) &&
+      location !== undefined
+    ) {
+      await hop.response.cancel();
+      if (redirectCount >= config.maxRedirects) {
+        throw await finalizeError(
+          new NetworkError(`Too many redirects (more than ${config.maxRedirects})`, {
+            request: info(),
+            phase: 'headers',
+          }),
+        );
+      }
+      let next: URL;
+      try {
+        next = new URL(location, url);
+      } catch (cause) {
+        throw await finalizeError(
+          new NetworkError('Redirect with an invalid Location header', {
+            request: info(),
+            phase: 'headers',
+            cause,
+          }),
+        );
+      }
+      if (next.protocol !== 'http:' && next.protocol !== 'https:') {
+        throw await finalizeError(
+          new NetworkError(`Redirect to unsupported protocol ${next.protocol}`, {
+            request: info(),
+            phase: 'headers',
+          }),
+        );
+      }
+      if (next.origin !== url.origin) {
+        // Credentials were meant for the original host only.
+        for (const name of CREDENTIAL_HEADERS) delete headers[name];
+      }
+      const status = hop.response.status;
+      if (status === 303 || ((status === 301 || status === 302) && method === 'POST')) {
+        if (method !== 'HEAD') method = 'GET';
+        body = null;
+        bodyUsed = false;
+      }
+      url = next;
+      continue;
+    }
+    const response: HttpResponse = { ...hop.response, redirected: redirectCount > 0 };
+    for (const hook of hooks.afterResponse ?? []) {
+      await hook({ request: resolved(), response, durationMs: hop.durationMs });
+    }
+    return response;
+  }
+}
+
+interface HopInput {
+  readonly send: SendFunction;
+  readonly method: string;
+  readonly url: URL;
+  readonly headers: Record<string, string>;
+  readonly body: PreparedBody | null;
+  readonly timeouts: Required<TimeoutOptions>;
+  readonly signal: AbortSignal | undefined;
+  readonly info: () => ErrorRequestInfo;
+  readonly finalizeError: (error: HttpError) => Promise<HttpError>;
+  readonly onUploadProgress: ((progress: TransferProgress) => void) | undefined;
+  readonly onDownloadProgress: ((progress: TransferProgress) => void) | undefined;
+}
+
+function progressOf(transferred: number, total: number | null): TransferProgress {
+  return {
+    transferredBytes: transferred,
+    totalBytes: total,
+    percent: total === null ? null : total === 0 ? 1 : transferred / total,
+  };
+}
+
+async function sendHop(
+  input: HopInput,
+): Promise<{ response: Omit<HttpResponse, 'redirected'>; durationMs: number }> {
+  const { timeouts, signal, info } = input;
+  const controller = new AbortController();
+  let phase: TransferPhase = input.body ? 'upload' : 'headers';
+  let failure: HttpError | null = null;
+  let headersTimer: ReturnType<typeof setTimeout> | null = null;
+  let errorDownload: ((error: HttpError) => void) | null = null;
+
+  const fail = (error: HttpError): HttpError => {
+    if (failure) return failure;
+    failure = error;
+    controller.abort(error);
+    errorDownload?.(error);
+    return error;
+  };
+  const onUserAbort = (): void => {
+    fail(new AbortError({ request: info(), phase, cause: signal?.reason }));
+  };
+  const watchdog = new IdleWatchdog(timeouts.idleTimeoutMs, () => {
+    fail(new TimeoutError({ request: info(), phase, timeoutMs: timeouts.idleTimeoutMs }));
+  });
+  // Set once headers arrived: a server may answer before the upload ends, and the late
+  // end-of-upload must not start a headers timer nor an upload idle wait any more.
+  let responded = false;
+  const startHeadersTimer = (): void => {
+    if (responded) return;
+    phase = 'headers';
+    const ms = timeouts.headersTimeoutMs;
+    if (ms > 0 && Number.isFinite(ms) && !failure) {
+      headersTimer = setTimeout(() => {
+        fail(new TimeoutError({ request: info(), phase: 'headers', timeoutMs: ms }));
+      }, ms);
+    }
+  };
+  const cleanup = (): void => {
+    watchdog.stop();
+    if (headersTimer !== null) clearTimeout(headersTimer);
+    headersTimer = null;
+    signal?.removeEventListener('abort', onUserAbort);
+  };
+  signal?.addEventListener('abort', onUserAbort, { once: true });
+
+  const toError = (raw: unknown): HttpError => {
+    if (failure) return failure;
+    if (isHttpError(raw)) return fail(raw);
+    const code = findCode(raw);
+    const detail = describeCause(raw);
+    return fail(
+      new NetworkError(
+        `Network error${code ? ` (${code})` : ''} during ${phase} of ${input.method} ${redactUrl(input.url)}${detail ? `: ${detail}` : ''}`,
+        { request: info(), phase, cause: raw, ...(code ? { code } : {}) },
+      ),
+    );
+  };
+
+  let uploadStream: ReadableStream<Uint8Array> | null = null;
+  if (input.body) {
+    const total = input.body.contentLength;
+    const onUploadProgress = input.onUploadProgress;
+    uploadStream = createUploadStream(
+      input.body,
+      {
+        onPull: () => watchdog.progress(),
+        onChunk: (sent) => {
+          if (!responded) watchdog.waiting();
+          onUploadProgress?.(progressOf(sent, total));
+        },
+        onDone: (sent) => {
+          if (!responded) watchdog.progress();
+          if (total === null || sent === 0) onUploadProgress?.(progressOf(sent, sent));
+          startHeadersTimer();
+        },
+        onError: (problem) =>
+          fail(
+            problem.kind === 'length'
+              ? new ContentLengthMismatchError({
+                  request: info(),
+                  direction: 'request',
+                  expectedBytes: problem.expected,
+                  actualBytes: problem.actual,
+                })
+              : new HttpError(
+                  `Request body source failed during upload of ${input.method} ${redactUrl(input.url)}`,
+                  { request: info(), cause: problem.cause },
+                ),
+          ),
+      },
+      controller.signal,
+    );
+    // Covers connecting: the adapter has not asked for bytes yet.
+    watchdog.waiting();
+  } else {
+    startHeadersTimer();
+  }
+
+  const startedAt = performance.now();
+  let raw: TransportResponse;
+  try {
+    if (signal?.aborted) onUserAbort();
+    if (failure) throw failure;
+    raw = await input.send({
+      method: input.method,
+      url: input.url,
+      headers: {
+        ...input.headers,
+        ...(input.body?.contentLength != null
+          ? { 'content-length': String(input.body.contentLength) }
+          : {}),
+      },
+      body: uploadStream,
+      contentLength: input.body?.contentLength ?? null,
+      signal: controller.signal,
+    });
+  } catch (error) {
+    const typed = toError(error);
+    cleanup();
+    await uploadStream?.cancel(typed).catch(() => undefined);
+    throw await input.finalizeError(typed);
+  }
+  const durationMs = performance.now() - startedAt;
+  responded = true;
+  if (headersTimer !== null) clearTimeout(headersTimer);
+  headersTimer = null;
+  watchdog.progress();
+  if (failure) {
+    cleanup();
+    await cancelBody(raw.body, failure);
+    throw await input.finalizeError(failure);
+  }
+  phase = 'download';
+
+  const headers = raw.headers;
+  const contentLength = parseLength(headers['content-length']);
+  let range = null;
+  if (raw.status === 206) {
+    range = parseContentRange(headers['content-range']);
+    if (!range) {
+      cleanup();
+      await cancelBody(raw.body);
+      throw await input.finalizeError(
+        new HttpError(
+          `206 response without a valid single Content-Range (${JSON.stringify(headers['content-range'] ?? null)}) from ${input.method} ${redactUrl(input.url)}`,
+          { request: info() },
+        ),
+      );
+    }
+  }
+  const encoded =
+    headers['content-encoding'] !== undefined && headers['content-encoding'] !== 'identity';
+  const expected = encoded || input.method === 'HEAD' ? null : contentLength;
+
+  let body: ReadableStream<Uint8Array> | null = null;
+  if (raw.body && input.method !== 'HEAD' && raw.status !== 204 && raw.status !== 304) {
+    body = wrapDownload(raw.body, {
+      expected,
+      watchdog,
+      onDownloadProgress: input.onDownloadProgress,
+      toError,
+      finalizeError: input.finalizeError,
+      cleanup,
+      failure: () => failure,
+      setErrorSink: (sink) => {
+        errorDownload = sink;
+      },
+      mismatch: (actual) =>
+        new ContentLengthMismatchError({
+          request: info(),
+          direction: 'response',
+          expectedBytes: expected ?? 0,
+          actualBytes: actual,
+        }),
+    });
+  } else {
+    cleanup();
+    await cancelBody(raw.body);
+  }
+
+  let cancelled = false;
+  return {
+    durationMs,
+    response: {
+      status: raw.status,
+      statusText: raw.statusText,
+      ok: raw.status >= 200 && raw.status < 300,
+      headers,
+      method: input.method,
+      url: input.url.href,
+      body,
+      contentLength,
+      range,
+      cancel: async (reason?: unknown) => {
+        if (cancelled || !body) return;
+        cancelled = true;
+        if (body.locked) {
+          // A reader holds it: abort the transfer so that reader gets an error and the
+          // connection is dropped.
+          fail(new AbortError({ request: info(), phase: 'download', cause: reason }));
+          cleanup();
+          return;
+        }
+        await body.cancel(reason).catch(() => undefined);
+      },
+    },
+  };
+}
+
+interface DownloadOptions {
+  readonly expected: number | null;
+  readonly watchdog: IdleWatchdog;
+  readonly onDownloadProgress: ((progress: TransferProgress) => void) | undefined;
+  readonly toError: (raw: unknown) => HttpError;
+  readonly finalizeError: (error: HttpError) => Promise<HttpError>;
+  readonly cleanup: () => void;
+  readonly failure: () => HttpError | null;
+  readonly setErrorSink: (sink: (error: HttpError) => void) => void;
+  readonly mismatch: (actual: number) => HttpError;
+}
+
+async function cancelBody(
+  body: ReadableStream<Uint8Array> | BodySource | null,
+  reason?: unknown,
+): Promise<void> {
+  try {
+    await body?.cancel(reason);
+  } catch {
+    // Cancelling is best effort: the connection is being dropped anyway.
+  }
+}
+
+function toBodySource(body: ReadableStream<Uint8Array> | BodySource): BodySource {
+  if (!(body instanceof ReadableStream)) return body;
+  const reader = body.getReader();
+  return {
+    read: async () => {
+      const { done, value } = await reader.read();
+      return done ? null : value;
+    },
+    cancel: (reason) => reader.cancel(reason),
+  };
+}
+
+/**
+ * Bytes the response stream may read ahead of its consumer. A little read-ahead lets network
+ * reads overlap with the consumer's work (measured: ~10% faster on loopback than pulling on
+ * demand) while memory stays bounded.
+ */
+const DOWNLOAD_READ_AHEAD_BYTES = 1024 * 1024;
+
+function wrapDownload(
+  rawBody: ReadableStream<Uint8Array> | BodySource,
+  options: DownloadOptions,
+): ReadableStream<Uint8Array> {
+  const reader = toBodySource(rawBody);
+  const { expected, watchdog, onDownloadProgress } = options;
+  let received = 0;
+  let settled = false;
+  let streamController: ReadableStreamDefaultController<Uint8Array> | null = null;
+
+  const settleWithError = async (error: HttpError): Promise<void> => {
+    if (settled) return;
+    settled = true;
+    options.cleanup();
+    void cancelBody(reader, error);
+    let finalError: unknown = error;
+    try {
+      finalError = await options.finalizeError(error);
+    } catch (hookError) {
+      // A throwing beforeError hook replaces the error, as it would for request().
+      finalError = hookError;
+    }
+    streamController?.error(finalError);
+  };
+  // An abort or timeout while nobody is reading still errors the stream and frees the socket.
+  options.setErrorSink((error) => {
+    void settleWithError(error);
+  });
+
+  return new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        streamController = controller;
+      },
+      async pull(controller) {
+        if (settled) return;
+        watchdog.waiting();
+        let chunk: Uint8Array | null;
+        try {
+          chunk = await reader.read();
+        } catch (error) {
+          await settleWithError(options.toError(error));
+          return;
+        }
+        watchdog.progress();
+        if (settled) return;
+        const failure = options.failure();
+        if (failure) {
+          await settleWithError(failure);
+          return;
+        }
+        if (chunk === null) {
+          if (expected !== null && received !== expected) {
+            await settleWithError(options.mismatch(received));
+            return;
+          }
+          settled = true;
+          options.cleanup();
+          if (expected === null || received === 0) {
+            onDownloadProgress?.(progressOf(received, received));
+          }
+          controller.close();
+          return;
+        }
+        received += chunk.byteLength;
+        if (expected !== null && received > expected) {
+          await settleWithError(options.mismatch(received));
+          return;
+        }
+        controller.enqueue(chunk);
+        if (chunk.byteLength > 0) onDownloadProgress?.(progressOf(received, expected));
+      },
+      async cancel(reason) {
+        if (settled) return;
+        settled = true;
+        options.cleanup();
+        await cancelBody(reader, reason);
+      },
+    },
+    { highWaterMark: DOWNLOAD_READ_AHEAD_BYTES, size: (chunk) => chunk.byteLength },
+  );
+}
+
+function parseLength(value: string | undefined): number | null {
+  if (value === undefined || !/^\s*\d+\s*$/.test(value)) return null;
+  const n = Number(value);
+  return Number.isSafeInteger(n) ? n : null;
+}
+
+function findCode(error: unknown, depth = 0): string | undefined {
+  if (typeof error !== 'object' || error === null || depth > 5) return undefined;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && code) return code;
+  return findCode((error as { cause?: unknown }).cause, depth + 1);
+}
+
+function describeCause(error: unknown, depth = 0): string {
+  if (typeof error !== 'object' || error === null || depth > 5) return '';
+  const message = (error as { message?: unknown }).message;
+  const inner = describeCause((error as { cause?: unknown }).cause, depth + 1);
+  const own = typeof message === 'string' ? message : '';
+  return inner && inner !== own ? `${own}${own ? ': ' : ''}${inner}` : own;
+}

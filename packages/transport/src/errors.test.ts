@@ -1,0 +1,106 @@
+import { inspect } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import {
+  AbortError,
+  ContentLengthMismatchError,
+  HttpError,
+  HttpStatusError,
+  isAbortError,
+  isHttpError,
+  isHttpStatusError,
+  isNetworkError,
+  isTimeoutError,
+  NetworkError,
+  TimeoutError,
+} from './errors.js';
+
+const secretUrl = 'https://mmg.whatsapp.net/x.enc?oh=OH-SECRET-1&auth=AUTH-SECRET-2&oe=1';
+const request = {
+  method: 'GET',
+  url: secretUrl,
+  headers: { authorization: 'Bearer BEARER-SECRET-3' },
+};
+const secrets = ['OH-SECRET-1', 'AUTH-SECRET-2', 'BEARER-SECRET-3'];
+
+function everyRendering(error: unknown): string {
+  const parts: string[] = [];
+  let current: unknown = error;
+  for (let i = 0; current !== undefined && i < 10; i++) {
+    const e = current as Error;
+    parts.push(
+      e.message,
+      String(e.stack),
+      JSON.stringify(e),
+      inspect(e, { depth: 20, showHidden: true }),
+    );
+    current = e.cause;
+  }
+  return parts.join('\n');
+}
+
+describe('errors', () => {
+  it('redact a foreign cause chain that embeds the URL and the token', () => {
+    const undiciLike = Object.assign(new TypeError(`fetch failed for ${secretUrl}`), {
+      cause: Object.assign(new Error('connect ECONNREFUSED, token BEARER-SECRET-3'), {
+        code: 'ECONNREFUSED',
+        url: secretUrl,
+        headers: { authorization: 'Bearer BEARER-SECRET-3' },
+      }),
+    });
+    const error = new NetworkError(`failed: ${secretUrl}`, {
+      request,
+      phase: 'headers',
+      cause: undiciLike,
+    });
+    const text = everyRendering(error);
+    for (const secret of secrets) expect(text).not.toContain(secret);
+    expect(error.code).toBe('ECONNREFUSED');
+    expect(error.url).toBe('https://mmg.whatsapp.net/x.enc?oh=REDACTED&auth=REDACTED&oe=1');
+    // What is not secret survives.
+    expect((error.cause as Error).name).toBe('TypeError');
+    expect(((error.cause as Error).cause as { code: string }).code).toBe('ECONNREFUSED');
+    expect(text).toContain('oe=1');
+  });
+
+  it('have the right name in the stack and toJSON, and keep fields', () => {
+    const error = new TimeoutError({ request, phase: 'download', timeoutMs: 5 });
+    expect(error.stack?.startsWith('TimeoutError: ')).toBe(true);
+    const json = JSON.parse(JSON.stringify(error));
+    expect(json).toMatchObject({ name: 'TimeoutError', method: 'GET', timeoutMs: 5 });
+    const status = new HttpStatusError({
+      request,
+      status: 429,
+      statusText: 'Too Many Requests',
+      headers: { 'set-cookie': 'sid=OH-SECRET-1', location: secretUrl },
+      bodySnippet: `x`.repeat(5000),
+      retryAfterMs: 1000,
+    });
+    expect(status.message).toBe(
+      'HTTP 429 Too Many Requests for GET https://mmg.whatsapp.net/x.enc?oh=REDACTED&auth=REDACTED&oe=1',
+    );
+    expect(status.bodySnippet.length).toBe(1024);
+    expect(status.headers['set-cookie']).toBe('REDACTED');
+    expect(everyRendering(status)).not.toMatch(/SECRET/);
+    const mismatch = new ContentLengthMismatchError({
+      direction: 'request',
+      expectedBytes: 10,
+      actualBytes: 12,
+    });
+    expect(mismatch.message).toMatch(
+      /longer than its declared length: expected 10 bytes, got more than 12/,
+    );
+  });
+
+  it('guards match instances and look-alikes by name, not unrelated errors', () => {
+    const abort = new AbortError({ phase: 'download' });
+    expect(isAbortError(abort)).toBe(true);
+    expect(isHttpError(abort)).toBe(true);
+    expect(abort).toBeInstanceOf(HttpError);
+    expect(isAbortError(new DOMException('x', 'AbortError'))).toBe(false);
+    expect(isTimeoutError(new DOMException('x', 'TimeoutError'))).toBe(false);
+    expect(isNetworkError({ name: 'NetworkError', phase: 'headers', url: undefined })).toBe(true);
+    expect(isHttpStatusError(new Error('HttpStatusError'))).toBe(false);
+    expect(isHttpError(null)).toBe(false);
+    expect(isHttpError('HttpError')).toBe(false);
+  });
+});

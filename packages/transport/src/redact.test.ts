@@ -1,0 +1,96 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { collectSecrets, REDACTED, redactHeaders, redactText, redactUrl } from './redact.js';
+
+const CDN =
+  'https://mmg.whatsapp.net/v/t62.7118-24/abc.enc?ccb=11-4&oh=01_Q5AaI&oe=65F0A1B2&_nc_sid=5e03e0&mms3=true';
+
+describe('redactUrl', () => {
+  it('redacts oh/auth/token/hash values and keeps everything else byte for byte', () => {
+    expect(redactUrl(CDN)).toBe(
+      'https://mmg.whatsapp.net/v/t62.7118-24/abc.enc?ccb=11-4&oh=REDACTED&oe=65F0A1B2&_nc_sid=5e03e0&mms3=true',
+    );
+    expect(redactUrl('https://h/mms/image/x?auth=AbC%2B%2F%3D&token=t0k&hash=h4sh&x=a+b')).toBe(
+      'https://h/mms/image/x?auth=REDACTED&token=REDACTED&hash=REDACTED&x=a+b',
+    );
+  });
+
+  it('is case-insensitive on names, handles URL objects, userinfo and fragments', () => {
+    expect(redactUrl(new URL('https://u:pw@h/p?AUTH=1&Token=2#frag'))).toBe(
+      'https://u:REDACTED@h/p?AUTH=REDACTED&Token=REDACTED#frag',
+    );
+    expect(redactUrl('https://h/p?auth')).toBe('https://h/p?auth');
+    expect(redactUrl('not a url ?auth=secret1')).toBe('not a url ?auth=REDACTED');
+  });
+
+  it('leaves URLs without secrets untouched', () => {
+    const plain = 'https://h/p?a=1&b=%20x#y';
+    expect(redactUrl(plain)).toBe(plain);
+  });
+
+  it('never lets a generated secret value through (property)', () => {
+    const name = fc.constantFrom('auth', 'token', 'oh', 'hash', 'AUTH', 'Oh');
+    const secret = fc.string({ minLength: 1, maxLength: 40 }).map((s) => `S${s}`);
+    fc.assert(
+      fc.property(name, secret, fc.boolean(), (param, value, first) => {
+        const url = new URL('https://mmg.whatsapp.net/v/x.enc');
+        if (!first) url.searchParams.set('ccb', '11-4');
+        url.searchParams.set(param, value);
+        url.searchParams.set('oe', 'end');
+        const out = redactUrl(url);
+        const parsed = new URL(out);
+        expect(parsed.searchParams.get(param)).toBe(REDACTED);
+        expect(parsed.searchParams.get('oe')).toBe('end');
+      }),
+    );
+  });
+});
+
+describe('redactText', () => {
+  it('scrubs URLs, Authorization values and known secrets inside free text', () => {
+    const text = `connect ECONNREFUSED for ${CDN} with {"Authorization":"Bearer abc.def"} and authorization: Basic dXNlcg==`;
+    const out = redactText(text);
+    expect(out).not.toContain('01_Q5AaI');
+    expect(out).not.toContain('abc.def');
+    expect(out).not.toContain('dXNlcg==');
+    expect(out).toContain('oe=65F0A1B2');
+    expect(redactText('a xyz secret b xyz%20secret', ['xyz secret'])).toBe('a REDACTED b REDACTED');
+    expect(redactText('a b c', ['b'])).toBe('a b c');
+  });
+
+  it('scrubs percent-encoded URLs nested in other URLs', () => {
+    const nested = `https://proxy/?target=${encodeURIComponent(CDN)}`;
+    expect(redactText(nested)).not.toContain('01_Q5AaI');
+  });
+
+  it('never lets a secret value collected from a request through (property)', () => {
+    fc.assert(
+      // Lower-case secrets, so that no secret can be spelled by the upper-case marker itself.
+      fc.property(fc.stringMatching(/^[a-z0-9._~-]{4,30}$/), fc.string(), (secret, noise) => {
+        const url = new URL('https://h/p');
+        url.searchParams.set('token', secret);
+        const secrets = collectSecrets(url, { Authorization: `Bearer ${secret}` });
+        const out = redactText(`${noise}${secret}${noise}`, secrets);
+        expect(out).not.toContain(secret);
+      }),
+    );
+  });
+});
+
+describe('redactHeaders', () => {
+  it('replaces credential headers and redacts URLs in others', () => {
+    expect(
+      redactHeaders({
+        Authorization: 'Bearer x',
+        cookie: 'a=b',
+        location: CDN,
+        'content-type': 'x',
+      }),
+    ).toEqual({
+      Authorization: REDACTED,
+      cookie: REDACTED,
+      location: redactUrl(CDN),
+      'content-type': 'x',
+    });
+  });
+});

@@ -1,0 +1,152 @@
+// Credential redaction. Media URLs carry signed query strings (`auth`, `token`, `oh`, `hash`) and
+// requests may carry Authorization headers; none of that may reach an error, a log or a
+// serialized error. Everything that builds a message goes through here.
+
+/** Query parameters whose values are credentials. Compared case-insensitively. */
+export const SECRET_QUERY_PARAMS: readonly string[] = ['auth', 'token', 'oh', 'hash'];
+
+/** Headers whose values are credentials. Lower-case. */
+export const SECRET_HEADERS: readonly string[] = [
+  'authorization',
+  'proxy-authorization',
+  'cookie',
+  'set-cookie',
+];
+
+/** What redacted values are replaced with. */
+export const REDACTED = 'REDACTED';
+
+const secretParamSet = new Set(SECRET_QUERY_PARAMS);
+const secretHeaderSet = new Set(SECRET_HEADERS);
+
+// `?auth=…` / `&token=…` anywhere in free text (also percent-encoded `%3F`/`%26` separators,
+// since URLs get embedded inside other URLs' query strings).
+const secretParamInText = new RegExp(
+  `((?:[?&;]|%3[Ff]|%26)(?:${SECRET_QUERY_PARAMS.join('|')})(?:=|%3[Dd]))(?:[^&#\\s"'<>;%]|%(?!26|3[Ff])[0-9A-Fa-f]{2})*`,
+  'gi',
+);
+// `authorization: Bearer abc`, `"Authorization":"abc"`, `authorization=abc`
+const authorizationInText =
+  /((?:proxy-)?authorization["']?\s*[:=]\s*["']?)(?:(?:Bearer|Basic|Token)\s+)?[^"'\r\n,}\]]*/gi;
+// `https://user:password@host`
+const userinfoInText = /(\b[a-z][a-z0-9+.-]*:\/\/[^/\s:@]*:)[^@/\s]*@/gi;
+
+/**
+ * Returns `url` with credential query values (`auth`, `token`, `oh`, `hash`) and any userinfo
+ * password replaced by `REDACTED`. Everything else, including the encoding of other parameters,
+ * is kept byte for byte. Accepts strings that are not valid URLs (redacts what it recognises).
+ *
+ * @example
+ * ```ts
+ * redactUrl('https://mmg.whatsapp.net/v/t62/x.enc?ccb=11-4&oh=01_abc&oe=65F0')
+ * // 'https://mmg.whatsapp.net/v/t62/x.enc?ccb=11-4&oh=REDACTED&oe=65F0'
+ * ```
+ */
+export function redactUrl(url: string | URL): string {
+  const text = typeof url === 'string' ? url : url.href;
+  const hashIndex = text.indexOf('#');
+  const beforeFragment = hashIndex === -1 ? text : text.slice(0, hashIndex);
+  const fragment = hashIndex === -1 ? '' : text.slice(hashIndex);
+  const queryIndex = beforeFragment.indexOf('?');
+  let head = queryIndex === -1 ? beforeFragment : beforeFragment.slice(0, queryIndex);
+  head = head.replace(userinfoInText, `$1${REDACTED}@`);
+  if (queryIndex === -1) return head + redactText(fragment);
+  const query = beforeFragment
+    .slice(queryIndex + 1)
+    .split('&')
+    .map((pair) => {
+      const eq = pair.indexOf('=');
+      const rawName = eq === -1 ? pair : pair.slice(0, eq);
+      let name = rawName;
+      try {
+        name = decodeURIComponent(rawName.replace(/\+/g, ' '));
+      } catch {
+        // Keep the raw name: a malformed escape is not a reason to leak or to throw.
+      }
+      return secretParamSet.has(name.toLowerCase()) && eq !== -1
+        ? `${rawName}=${REDACTED}`
+        : redactText(pair);
+    })
+    .join('&');
+  return `${head}?${query}${redactText(fragment)}`;
+}
+
+/**
+ * Returns a copy of `headers` with credential headers (`authorization`, `proxy-authorization`,
+ * `cookie`, `set-cookie`) replaced by `REDACTED` and URLs in other values (e.g. `location`)
+ * passed through {@link redactUrl}.
+ */
+export function redactHeaders(headers: Readonly<Record<string, string>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    out[name] = secretHeaderSet.has(name.toLowerCase()) ? REDACTED : redactText(value);
+  }
+  return out;
+}
+
+/**
+ * Redacts credentials inside free text (error messages, stacks, bodies): secret query
+ * parameters of any URL in it, `Authorization: …` values, userinfo passwords, and every exact
+ * occurrence of `secrets` (plus their percent-encoded forms). Secrets shorter than 4 characters
+ * are ignored so that redaction cannot shred unrelated text.
+ */
+export function redactText(text: string, secrets: readonly string[] = []): string {
+  let out = text;
+  for (const secret of secrets) {
+    if (secret.length < 4) continue;
+    for (const form of new Set([secret, safeEncode(secret)])) {
+      if (out.includes(form)) out = out.split(form).join(REDACTED);
+    }
+  }
+  return out
+    .replace(secretParamInText, `$1${REDACTED}`)
+    .replace(authorizationInText, `$1${REDACTED}`)
+    .replace(userinfoInText, `$1${REDACTED}@`);
+}
+
+/**
+ * Collects the credential values carried by a request (secret query values, userinfo password,
+ * Authorization header and its token) so that text mentioning them anywhere can be scrubbed.
+ */
+export function collectSecrets(
+  url: string | URL | undefined,
+  headers?: Readonly<Record<string, string>>,
+): string[] {
+  const secrets: string[] = [];
+  if (url !== undefined) {
+    try {
+      const parsed = typeof url === 'string' ? new URL(url) : url;
+      for (const [name, value] of parsed.searchParams) {
+        if (secretParamSet.has(name.toLowerCase()) && value) secrets.push(value);
+      }
+      if (parsed.password) secrets.push(decodeSafe(parsed.password), parsed.password);
+    } catch {
+      // Unparsable URL: the regex-based redaction still applies.
+    }
+  }
+  if (headers) {
+    for (const [name, value] of Object.entries(headers)) {
+      if (!secretHeaderSet.has(name.toLowerCase()) || !value) continue;
+      secrets.push(value);
+      const space = value.indexOf(' ');
+      if (space !== -1) secrets.push(value.slice(space + 1).trim());
+    }
+  }
+  return secrets;
+}
+
+function safeEncode(value: string): string {
+  try {
+    return encodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
+
+function decodeSafe(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
