@@ -1,0 +1,111 @@
+/**
+ * The JSON shapes of the store's HTTP API and webhooks, modelled on the WhatsApp Business
+ * (On-Premises) API media endpoints: `{ media_items, meta }` answers, `{ meta, errors }`
+ * failures and `media_items` webhooks.
+ */
+
+/** `meta.version` of every answer. */
+export const STORE_API_VERSION = '1.0.0' as const;
+
+/** The `meta` object of every HTTP answer. */
+export interface ApiMeta {
+  api_status: 'stable';
+  version: string;
+}
+
+/** One entry of an `errors` array (HTTP answers and webhooks). */
+export interface ApiError {
+  code: number;
+  title: string;
+  details: string;
+}
+
+/**
+ * Error codes used in HTTP answers and webhook failures (numbers as the On-Premises API uses
+ * them). Titles are fixed per code; `details` says what exactly.
+ *
+ * | code | title | HTTP | when |
+ * | --- | --- | --- | --- |
+ * | 1000 | Generic error | 405 / webhook | method not allowed; a download that failed after its retries |
+ * | 1004 | Resource already exists | 409 | (chatJid, msgId) registered with different media |
+ * | 1005 | Access denied | 401 | missing or wrong bearer token |
+ * | 1006 | Resource not found | 404 / webhook | unknown id or path; media gone from the CDN and the phone |
+ * | 1008 | Required parameter is missing | 400 | a required body field is absent |
+ * | 1009 | Parameter value is not valid | 400 / 413 / 415 / webhook | malformed JSON, base64, protobuf, id; body too large; not JSON; message without media |
+ * | 1011 | Media not ready | 409 | bytes asked for before they are downloaded |
+ * | 1014 | Internal error | 500 / webhook | storage failure (no details leak) |
+ */
+export const STORE_ERROR_CODES: Readonly<{
+  genericError: 1000;
+  resourceExists: 1004;
+  accessDenied: 1005;
+  notFound: 1006;
+  missingParameter: 1008;
+  invalidParameter: 1009;
+  notReady: 1011;
+  internalError: 1014;
+}> = Object.freeze({
+  genericError: 1000,
+  resourceExists: 1004,
+  accessDenied: 1005,
+  notFound: 1006,
+  missingParameter: 1008,
+  invalidParameter: 1009,
+  notReady: 1011,
+  internalError: 1014,
+});
+
+/** The fixed title of each code. */
+export const STORE_ERROR_TITLES: Readonly<Record<number, string>> = Object.freeze({
+  1000: 'Generic error',
+  1004: 'Resource already exists',
+  1005: 'Access denied',
+  1006: 'Resource not found',
+  1008: 'Required parameter is missing',
+  1009: 'Parameter value is not valid',
+  1011: 'Media not ready',
+  1014: 'Internal error',
+});
+
+/** `{ code, title, details }` with the code's fixed title. */
+export function apiError(code: number, details: string): ApiError {
+  return { code, title: STORE_ERROR_TITLES[code] ?? 'Generic error', details };
+}
+
+/** The media object inside a webhook item (`image`, `video`, … key). */
+export interface WebhookMediaObject {
+  id: string;
+  mime_type: string;
+  /** Hex SHA-256 of the plaintext. */
+  sha256: string;
+  status: 'downloaded' | 'failed';
+}
+
+/**
+ * A webhook body: `{ media_items: [{ <type>: {…}, type, errors? }] }`. The media object sits
+ * under the key named by `type` (`image`, `video`, `document`, …).
+ */
+export interface WebhookBody {
+  media_items: (Record<string, WebhookMediaObject | string | ApiError[]> & {
+    type: string;
+    errors?: ApiError[];
+  })[];
+}
+
+/** Builds the seed's webhook body for one completion. */
+export function webhookBody(
+  media: { id: string; type: string; mimeType: string; sha256Hex: string },
+  failure?: ApiError,
+): WebhookBody {
+  const item: WebhookBody['media_items'][number] = {
+    ...(failure === undefined ? {} : { errors: [failure] }),
+    [media.type]: {
+      id: media.id,
+      mime_type: media.mimeType,
+      sha256: media.sha256Hex,
+      status: failure === undefined ? 'downloaded' : 'failed',
+    },
+    type: media.type,
+  };
+  return { media_items: [item] };
+}

@@ -1,0 +1,205 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { type Emulator, startEmulator } from '@wa-media/emulator';
+import { encodeMessage } from '@wa-media/protocol';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { verifyWebhookSignature } from './index.js';
+import { seedImage } from './test-support/media-fixtures.js';
+import { API_TOKEN, eventually, OWN_JID, WEBHOOK_SECRET } from './test-support/store-harness.js';
+import { startWebhookReceiver, type WebhookReceiver } from './test-support/webhook-receiver.js';
+
+const fixture = fileURLToPath(new URL('./test-support/serve-fixture.ts', import.meta.url));
+// tsx maps @wa-media/* to sources through the package tsconfig's paths (no build needed).
+const tsconfig = fileURLToPath(new URL('../tsconfig.json', import.meta.url));
+
+interface Served {
+  child: ChildProcess;
+  url: string;
+  exited: Promise<void>;
+}
+
+describe('crash recovery of a served store (kill -9)', () => {
+  let emulator: Emulator;
+  let receiver: WebhookReceiver;
+  let dataDir: string;
+  const children: ChildProcess[] = [];
+
+  beforeEach(async () => {
+    emulator = await startEmulator({ hosts: 2 });
+    receiver = await startWebhookReceiver();
+    dataDir = await mkdtemp(join(tmpdir(), 'wa-media-store-crash-'));
+  });
+  afterEach(async () => {
+    for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+    children.length = 0;
+    await receiver.close();
+    await emulator.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  async function serve(): Promise<Served> {
+    const child = spawn(process.execPath, ['--import', 'tsx', fixture], {
+      env: {
+        ...process.env,
+        TSX_TSCONFIG_PATH: tsconfig,
+        WA_STORE_DATA_DIR: dataDir,
+        WA_STORE_EMULATOR_HOSTS: emulator.hostnames.join(','),
+        WA_STORE_EMULATOR_CONTROL_URL: emulator.control!.url,
+        WA_STORE_EMULATOR_CONTROL_TOKEN: emulator.control!.token,
+        WA_STORE_OWN_JID: OWN_JID,
+        WA_STORE_WEBHOOK_URL: receiver.url,
+        WA_STORE_WEBHOOK_SECRET: WEBHOOK_SECRET,
+        WA_STORE_API_TOKEN: API_TOKEN,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.push(child);
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    const url = await new Promise<string>((resolve, reject) => {
+      const lines = createInterface({ input: child.stdout! });
+      lines.once('line', (line) => resolve((JSON.parse(line) as { url: string }).url));
+      child.once('exit', (code) => reject(new Error(`fixture exited (${code}): ${stderr}`)));
+    });
+    return { child, url, exited };
+  }
+
+  const call = (served: Served, path: string, init: RequestInit = {}) =>
+    fetch(`${served.url}${path}`, {
+      ...init,
+      headers: {
+        authorization: `Bearer ${API_TOKEN}`,
+        'content-type': 'application/json',
+        ...init.headers,
+      },
+    });
+
+  async function kill9(served: Served): Promise<void> {
+    served.child.kill('SIGKILL');
+    await served.exited;
+  }
+
+  it('killed mid-download, restarted: completed with one record, one file, one webhook', async () => {
+    const media = seedImage(emulator, { size: 400_000 });
+    // Slow enough that the kill lands mid-body; only the first download is throttled.
+    emulator.faults.add({
+      on: 'download',
+      times: 1,
+      fault: { kind: 'throttle', bytesPerSec: 100_000 },
+    });
+    const first = await serve();
+    const registered = await call(first, '/v1/media', {
+      method: 'POST',
+      body: JSON.stringify({
+        message: Buffer.from(encodeMessage(media.message)).toString('base64'),
+        msgId: media.msgId,
+        chatJid: media.chatJid,
+        isFromMe: false,
+      }),
+    });
+    expect(registered.status).toBe(201);
+    const id = ((await registered.json()) as { media_items: { id: string }[] }).media_items[0]!.id;
+    // Wait until the body is streaming into the client's temp file, then kill.
+    await eventually(async () =>
+      (await readdir(join(dataDir, 'blobs'))).some((name) => name.endsWith('.part'))
+        ? true
+        : undefined,
+    );
+    await kill9(first);
+    expect(receiver.received).toHaveLength(0);
+    expect((await readdir(join(dataDir, 'blobs'))).some((name) => name.endsWith('.part'))).toBe(
+      true,
+    );
+
+    const second = await serve();
+    const [hook] = await receiver.waitFor(1);
+    expect(
+      verifyWebhookSignature(hook!.rawBody, hook!.headers['x-wa-media-signature'], WEBHOOK_SECRET),
+    ).toBe(true);
+    const list = (await (await call(second, '/v1/media')).json()) as {
+      media_items: { id: string; status: string; attempts: number }[];
+    };
+    expect(list.media_items).toEqual([expect.objectContaining({ id, status: 'downloaded' })]);
+    expect(await readdir(join(dataDir, 'blobs'))).toEqual([id]);
+    const bytes = new Uint8Array(await (await call(second, `/v1/media/${id}`)).arrayBuffer());
+    expect(bytes).toEqual(media.plaintext);
+    // No second webhook turns up later.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(receiver.received).toHaveLength(1);
+    await kill9(second);
+  });
+
+  it('killed while registrations pour in: every acknowledged registration survives and completes', async () => {
+    const served = await serve();
+    const seeded = Array.from({ length: 40 }, () => seedImage(emulator, { size: 2_000 }));
+    const acknowledged = new Map<string, string>();
+    const posts = seeded.map(async (media, index) => {
+      await new Promise((resolve) => setTimeout(resolve, index * 5));
+      try {
+        const response = await call(served, '/v1/media', {
+          method: 'POST',
+          body: JSON.stringify({
+            message: Buffer.from(encodeMessage(media.message)).toString('base64'),
+            msgId: media.msgId,
+            chatJid: media.chatJid,
+            isFromMe: false,
+          }),
+        });
+        if (response.status === 201) {
+          acknowledged.set(
+            media.msgId,
+            ((await response.json()) as { media_items: { id: string }[] }).media_items[0]!.id,
+          );
+        }
+      } catch {
+        // The process died under this request: not acknowledged, may or may not be stored.
+      }
+    });
+    await eventually(() => (acknowledged.size >= 10 ? true : undefined));
+    await kill9(served);
+    await Promise.all(posts);
+    expect(acknowledged.size).toBeGreaterThanOrEqual(10);
+
+    const restarted = await serve();
+    const records = await eventually(async () => {
+      const { media_items } = (await (await call(restarted, '/v1/media')).json()) as {
+        media_items: { id: string; msg_id: string; status: string }[];
+      };
+      return media_items.every((item) => item.status === 'downloaded') ? media_items : undefined;
+    });
+    for (const [msgId, id] of acknowledged) {
+      expect(records).toContainEqual(
+        expect.objectContaining({ id, msg_id: msgId, status: 'downloaded' }),
+      );
+    }
+    expect(new Set(records.map((record) => record.msg_id)).size).toBe(records.length);
+    expect((await readdir(join(dataDir, 'blobs'))).sort()).toEqual(
+      records.map((record) => record.id).sort(),
+    );
+    // At least once: each completed record's webhook arrives; duplicates carry the same event id.
+    await eventually(() => {
+      const ids = new Set(
+        receiver.received.map(
+          (hook) =>
+            (hook.body as { media_items: { image: { id: string } }[] }).media_items[0]!.image.id,
+        ),
+      );
+      return records.every((record) => ids.has(record.id)) ? true : undefined;
+    });
+    const byEvent = new Map<string, string>();
+    for (const hook of receiver.received) {
+      const eventId = String(hook.headers['x-wa-media-event-id']);
+      const body = hook.rawBody;
+      if (byEvent.has(eventId)) expect(byEvent.get(eventId)).toBe(body);
+      byEvent.set(eventId, body);
+    }
+    await kill9(restarted);
+  });
+});

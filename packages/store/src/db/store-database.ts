@@ -1,0 +1,461 @@
+import Database from 'better-sqlite3';
+
+/** A media record's lifecycle. `downloading` only while a job runs. */
+export type MediaStatus = 'pending' | 'downloading' | 'downloaded' | 'failed';
+
+/** A row of the `media` table, as the store uses it. */
+export interface MediaRow {
+  id: string;
+  chat_jid: string;
+  msg_id: string;
+  is_from_me: number;
+  participant: string | null;
+  type: string;
+  mime_type: string;
+  file_sha256: Buffer;
+  file_length: number | null;
+  host_key: string;
+  message: Buffer;
+  status: MediaStatus;
+  attempts: number;
+  size: number | null;
+  error_kind: string | null;
+  error_code: number | null;
+  error_title: string | null;
+  error_details: string | null;
+  created_at: number;
+  updated_at: number;
+  downloaded_at: number | null;
+}
+
+/** A due download job joined with what running it needs. */
+export interface JobRow {
+  media_id: string;
+  attempt: number;
+  run_at: number;
+  host_key: string;
+}
+
+/** A webhook event waiting in the outbox. */
+export interface OutboxRow {
+  seq: number;
+  event_id: string;
+  media_id: string;
+  kind: string;
+  body: string;
+  attempts: number;
+  next_attempt_at: number;
+}
+
+/** Outcome counters kept across restarts. */
+export type CounterName =
+  | 'downloaded'
+  | 'failed'
+  | 'retried'
+  | 'attempt-failures'
+  | 'webhooks-delivered'
+  | 'webhooks-dead';
+
+// One job per media (PRIMARY KEY media_id): re-enqueueing is an upsert, so a crash between
+// two steps can never leave duplicate work. Completion (record, job, outbox) commits in one
+// transaction.
+const schema = `
+CREATE TABLE IF NOT EXISTS media (
+  id TEXT PRIMARY KEY,
+  chat_jid TEXT NOT NULL,
+  msg_id TEXT NOT NULL,
+  is_from_me INTEGER NOT NULL,
+  participant TEXT,
+  type TEXT NOT NULL,
+  mime_type TEXT NOT NULL,
+  file_sha256 BLOB NOT NULL,
+  file_length INTEGER,
+  host_key TEXT NOT NULL,
+  message BLOB NOT NULL,
+  status TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  size INTEGER,
+  error_kind TEXT,
+  error_code INTEGER,
+  error_title TEXT,
+  error_details TEXT,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  downloaded_at INTEGER,
+  UNIQUE (chat_jid, msg_id)
+);
+CREATE TABLE IF NOT EXISTS jobs (
+  media_id TEXT PRIMARY KEY REFERENCES media(id) ON DELETE CASCADE,
+  state TEXT NOT NULL,
+  run_at INTEGER NOT NULL,
+  attempt INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS jobs_due ON jobs (state, run_at);
+CREATE TABLE IF NOT EXISTS outbox (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  event_id TEXT NOT NULL UNIQUE,
+  media_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  body TEXT NOT NULL,
+  state TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL,
+  last_error TEXT,
+  created_at INTEGER NOT NULL,
+  delivered_at INTEGER
+);
+CREATE INDEX IF NOT EXISTS outbox_due ON outbox (state, next_attempt_at);
+CREATE TABLE IF NOT EXISTS counters (
+  name TEXT PRIMARY KEY,
+  value INTEGER NOT NULL
+);
+`;
+
+/** Fields of a new media record. */
+export interface NewMedia {
+  id: string;
+  chatJid: string;
+  msgId: string;
+  isFromMe: boolean;
+  participant: string | undefined;
+  type: string;
+  mimeType: string;
+  fileSha256: Uint8Array;
+  fileLength: number | undefined;
+  hostKey: string;
+  message: Uint8Array;
+}
+
+/** A failure as recorded on the media row and sent in the webhook. */
+export interface RecordedFailure {
+  kind: string;
+  code: number;
+  title: string;
+  details: string;
+}
+
+/** A webhook event to put in the outbox. */
+export interface NewOutboxEvent {
+  eventId: string;
+  mediaId: string;
+  kind: 'downloaded' | 'failed';
+  body: string;
+}
+
+/**
+ * The store's SQLite file: media records, the download job queue, the webhook outbox and
+ * counters. WAL mode: every commit survives a process kill; registrations, retries and
+ * deletes are fsynced before they are acknowledged, so they survive a power cut too. Every
+ * method is synchronous (better-sqlite3).
+ */
+export class StoreDatabase {
+  readonly #db: Database.Database;
+
+  constructor(file: string) {
+    this.#db = new Database(file);
+    this.#db.pragma('journal_mode = WAL');
+    // NORMAL in WAL mode survives any process crash; only acknowledged writes (register,
+    // requeue, delete) are also fsynced at commit (see #durably), so a power loss can at most
+    // repeat internal progress (a download, a webhook), never lose what a caller was told.
+    this.#db.pragma('synchronous = NORMAL');
+    this.#db.pragma('foreign_keys = ON');
+    this.#db.pragma('busy_timeout = 5000');
+    this.#db.exec(schema);
+  }
+
+  close(): void {
+    if (this.#db.open) this.#db.close();
+  }
+
+  /** Jobs that were running when the process died go back to pending. @returns how many */
+  recoverInterruptedJobs(now: number): number {
+    return this.#db.transaction(() => {
+      this.#prepare(
+        "UPDATE media SET status = 'pending', updated_at = ? WHERE status = 'downloading'",
+      ).run(now);
+      return this.#prepare(
+        "UPDATE jobs SET state = 'pending', run_at = ? WHERE state = 'running'",
+      ).run(now).changes;
+    })();
+  }
+
+  findByMessageKey(chatJid: string, msgId: string): MediaRow | undefined {
+    return this.#prepare('SELECT * FROM media WHERE chat_jid = ? AND msg_id = ?').get(
+      chatJid,
+      msgId,
+    ) as MediaRow | undefined;
+  }
+
+  get(id: string): MediaRow | undefined {
+    return this.#prepare('SELECT * FROM media WHERE id = ?').get(id) as MediaRow | undefined;
+  }
+
+  list(): MediaRow[] {
+    return this.#prepare('SELECT * FROM media ORDER BY created_at, id').all() as MediaRow[];
+  }
+
+  ids(): Set<string> {
+    const rows = this.#prepare('SELECT id FROM media').all() as { id: string }[];
+    return new Set(rows.map((row) => row.id));
+  }
+
+  /** Inserts the record and its first job in one transaction (fsynced). */
+  insertWithJob(media: NewMedia, now: number): void {
+    this.#durably(() => {
+      this.#prepare(
+        `INSERT INTO media (id, chat_jid, msg_id, is_from_me, participant, type, mime_type,
+             file_sha256, file_length, host_key, message, status, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
+      ).run(
+        media.id,
+        media.chatJid,
+        media.msgId,
+        media.isFromMe ? 1 : 0,
+        media.participant ?? null,
+        media.type,
+        media.mimeType,
+        Buffer.from(media.fileSha256),
+        media.fileLength ?? null,
+        media.hostKey,
+        Buffer.from(media.message),
+        now,
+        now,
+      );
+      this.#prepare(
+        "INSERT INTO jobs (media_id, state, run_at, attempt) VALUES (?, 'pending', ?, 0)",
+      ).run(media.id, now);
+    });
+  }
+
+  /** Queues a fresh download; a no-op for a job already queued (fsynced). */
+  requeue(id: string, now: number): void {
+    this.#durably(() => {
+      this.#prepare(
+        `UPDATE media SET status = CASE WHEN status = 'downloading' THEN status ELSE 'pending' END,
+             error_kind = NULL, error_code = NULL, error_title = NULL, error_details = NULL,
+             updated_at = ? WHERE id = ?`,
+      ).run(now, id);
+      this.#prepare(
+        "INSERT INTO jobs (media_id, state, run_at, attempt) VALUES (?, 'pending', ?, 0) ON CONFLICT (media_id) DO NOTHING",
+      ).run(id, now);
+      this.#bump('retried');
+    });
+  }
+
+  /** Due pending jobs, oldest first. */
+  dueJobs(now: number, limit: number): JobRow[] {
+    return this.#prepare(
+      `SELECT jobs.media_id, jobs.attempt, jobs.run_at, media.host_key FROM jobs
+         JOIN media ON media.id = jobs.media_id
+         WHERE jobs.state = 'pending' AND jobs.run_at <= ? ORDER BY jobs.run_at, jobs.media_id LIMIT ?`,
+    ).all(now, limit) as JobRow[];
+  }
+
+  /** When the next pending job becomes due, if any. */
+  nextJobAt(): number | undefined {
+    const row = this.#prepare(
+      "SELECT MIN(run_at) AS at FROM jobs WHERE state = 'pending'",
+    ).get() as { at: number | null };
+    return row.at ?? undefined;
+  }
+
+  markRunning(id: string, now: number): void {
+    this.#db.transaction(() => {
+      this.#prepare("UPDATE jobs SET state = 'running' WHERE media_id = ?").run(id);
+      this.#prepare(
+        "UPDATE media SET status = 'downloading', attempts = attempts + 1, updated_at = ? WHERE id = ?",
+      ).run(now, id);
+    })();
+  }
+
+  /** Puts a running job back (store closing): not an attempt. */
+  releaseJob(id: string, now: number): void {
+    this.#db.transaction(() => {
+      this.#prepare("UPDATE jobs SET state = 'pending' WHERE media_id = ?").run(id);
+      this.#prepare(
+        "UPDATE media SET status = 'pending', attempts = MAX(attempts - 1, 0), updated_at = ? WHERE id = ? AND status = 'downloading'",
+      ).run(now, id);
+    })();
+  }
+
+  /** A failed attempt that will be retried at `runAt`. */
+  scheduleRetry(id: string, attempt: number, runAt: number, failure: RecordedFailure): void {
+    this.#db.transaction(() => {
+      this.#prepare(
+        "UPDATE jobs SET state = 'pending', run_at = ?, attempt = ? WHERE media_id = ?",
+      ).run(runAt, attempt, id);
+      this.#prepare(
+        `UPDATE media SET status = 'pending', error_kind = ?, error_code = ?, error_title = ?,
+             error_details = ?, updated_at = ? WHERE id = ?`,
+      ).run(failure.kind, failure.code, failure.title, failure.details, Date.now(), id);
+      this.#bump('attempt-failures');
+    })();
+  }
+
+  /** Success: the record says downloaded, the job goes, the webhook is queued, atomically. */
+  completeDownloaded(id: string, size: number, now: number, event?: NewOutboxEvent): boolean {
+    return this.#db.transaction(() => {
+      const changed = this.#prepare(
+        `UPDATE media SET status = 'downloaded', size = ?, downloaded_at = ?, updated_at = ?,
+             error_kind = NULL, error_code = NULL, error_title = NULL, error_details = NULL
+           WHERE id = ?`,
+      ).run(size, now, now, id).changes;
+      if (changed === 0) return false;
+      this.#prepare('DELETE FROM jobs WHERE media_id = ?').run(id);
+      if (event !== undefined) this.#insertEvent(event, now);
+      this.#bump('downloaded');
+      return true;
+    })();
+  }
+
+  /** Final failure: the record says failed, the job goes, the webhook is queued, atomically. */
+  completeFailed(id: string, failure: RecordedFailure, now: number, event?: NewOutboxEvent): void {
+    this.#db.transaction(() => {
+      const changed = this.#prepare(
+        `UPDATE media SET status = 'failed', error_kind = ?, error_code = ?, error_title = ?,
+             error_details = ?, updated_at = ? WHERE id = ?`,
+      ).run(failure.kind, failure.code, failure.title, failure.details, now, id).changes;
+      if (changed === 0) return;
+      this.#prepare('DELETE FROM jobs WHERE media_id = ?').run(id);
+      if (event !== undefined) this.#insertEvent(event, now);
+      this.#bump('failed');
+      this.#bump('attempt-failures');
+    })();
+  }
+
+  /** A completion event for an already-downloaded record (retry of stored media). */
+  insertEvent(event: NewOutboxEvent, now: number): void {
+    this.#insertEvent(event, now);
+  }
+
+  /** Deletes a record and its job (fsynced). */
+  delete(id: string): boolean {
+    return this.#durably(() => this.#prepare('DELETE FROM media WHERE id = ?').run(id).changes > 0);
+  }
+
+  dueEvents(now: number, limit: number): OutboxRow[] {
+    return this.#prepare(
+      `SELECT seq, event_id, media_id, kind, body, attempts, next_attempt_at FROM outbox
+         WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY seq LIMIT ?`,
+    ).all(now, limit) as OutboxRow[];
+  }
+
+  nextEventAt(): number | undefined {
+    const row = this.#prepare(
+      "SELECT MIN(next_attempt_at) AS at FROM outbox WHERE state = 'pending'",
+    ).get() as { at: number | null };
+    return row.at ?? undefined;
+  }
+
+  markEventDelivered(seq: number, now: number): void {
+    this.#db.transaction(() => {
+      this.#prepare(
+        "UPDATE outbox SET state = 'delivered', attempts = attempts + 1, delivered_at = ?, last_error = NULL WHERE seq = ?",
+      ).run(now, seq);
+      this.#bump('webhooks-delivered');
+    })();
+  }
+
+  markEventFailed(seq: number, nextAttemptAt: number | undefined, error: string): void {
+    this.#db.transaction(() => {
+      if (nextAttemptAt === undefined) {
+        this.#prepare(
+          "UPDATE outbox SET state = 'dead', attempts = attempts + 1, last_error = ? WHERE seq = ?",
+        ).run(error, seq);
+        this.#bump('webhooks-dead');
+      } else {
+        this.#prepare(
+          'UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE seq = ?',
+        ).run(nextAttemptAt, error, seq);
+      }
+    })();
+  }
+
+  /** Counts for `status()`. */
+  stats(): {
+    media: Record<MediaStatus, number>;
+    jobs: { pending: number; running: number; due: number };
+    outbox: { pending: number; delivered: number; dead: number };
+    counters: Record<CounterName, number>;
+  } {
+    const media: Record<MediaStatus, number> = {
+      pending: 0,
+      downloading: 0,
+      downloaded: 0,
+      failed: 0,
+    };
+    for (const row of this.#prepare(
+      'SELECT status, COUNT(*) AS n FROM media GROUP BY status',
+    ).all() as { status: MediaStatus; n: number }[]) {
+      media[row.status] = row.n;
+    }
+    const jobs = { pending: 0, running: 0, due: 0 };
+    for (const row of this.#prepare(
+      'SELECT state, COUNT(*) AS n FROM jobs GROUP BY state',
+    ).all() as { state: 'pending' | 'running'; n: number }[]) {
+      jobs[row.state] = row.n;
+    }
+    jobs.due = (
+      this.#prepare("SELECT COUNT(*) AS n FROM jobs WHERE state = 'pending' AND run_at <= ?").get(
+        Date.now(),
+      ) as { n: number }
+    ).n;
+    const outbox = { pending: 0, delivered: 0, dead: 0 };
+    for (const row of this.#prepare(
+      'SELECT state, COUNT(*) AS n FROM outbox GROUP BY state',
+    ).all() as { state: 'pending' | 'delivered' | 'dead'; n: number }[]) {
+      outbox[row.state] = row.n;
+    }
+    const counters: Record<CounterName, number> = {
+      downloaded: 0,
+      failed: 0,
+      retried: 0,
+      'attempt-failures': 0,
+      'webhooks-delivered': 0,
+      'webhooks-dead': 0,
+    };
+    for (const row of this.#prepare('SELECT name, value FROM counters').all() as {
+      name: CounterName;
+      value: number;
+    }[]) {
+      counters[row.name] = row.value;
+    }
+    return { media, jobs, outbox, counters };
+  }
+
+  #insertEvent(event: NewOutboxEvent, now: number): void {
+    this.#prepare(
+      `INSERT INTO outbox (event_id, media_id, kind, body, state, next_attempt_at, created_at)
+         VALUES (?, ?, ?, ?, 'pending', ?, ?)`,
+    ).run(event.eventId, event.mediaId, event.kind, event.body, now, now);
+  }
+
+  // One transaction committed with a full fsync (in WAL mode this also makes every earlier
+  // commit durable).
+  #durably<T>(body: () => T): T {
+    this.#db.pragma('synchronous = FULL');
+    try {
+      return this.#db.transaction(body)();
+    } finally {
+      this.#db.pragma('synchronous = NORMAL');
+    }
+  }
+
+  readonly #statements = new Map<string, Database.Statement>();
+
+  // Statements are compiled once and reused: the queue runs the same few queries constantly.
+  #prepare(sql: string): Database.Statement {
+    let statement = this.#statements.get(sql);
+    if (statement === undefined) {
+      statement = this.#db.prepare(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  #bump(name: CounterName): void {
+    this.#prepare(
+      'INSERT INTO counters (name, value) VALUES (?, 1) ON CONFLICT (name) DO UPDATE SET value = value + 1',
+    ).run(name);
+  }
+}

@@ -1,0 +1,403 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { decodeMessage, type Message } from '@wa-media/protocol';
+import {
+  type ApiError,
+  type ApiMeta,
+  apiError,
+  STORE_ERROR_CODES as codes,
+  STORE_API_VERSION,
+} from '../api-shapes.js';
+import {
+  InvalidMediaInputError,
+  isInvalidMediaInputError,
+  isMediaNotFoundError,
+  isMediaNotReadyError,
+  isMediaStoreError,
+} from '../errors.js';
+import type { MediaRecord } from '../media/media-record.js';
+import type { MediaStore } from '../store.js';
+
+/** Options of `store.listen`. */
+export interface ListenOptions {
+  /** Bearer token every request must carry (`Authorization: Bearer <token>`). At least 16 characters. */
+  token: string;
+  /** TCP port; 0 picks a free one. @default 0 */
+  port?: number;
+  /** Interface to bind. @default '127.0.0.1' */
+  host?: string;
+  /** Largest accepted request body, bytes (bigger → 413). @default 1048576 (1 MiB) */
+  maxBodyBytes?: number;
+}
+
+/** A running HTTP API. */
+export interface ApiServer {
+  /** `http://<host>:<port>` */
+  readonly url: string;
+  /** Stops listening and closes open connections. Idempotent. */
+  close(): Promise<void>;
+}
+
+const meta: ApiMeta = { api_status: 'stable', version: STORE_API_VERSION };
+
+class HttpProblem extends Error {
+  constructor(
+    readonly status: number,
+    readonly error: ApiError,
+  ) {
+    super(error.details);
+  }
+}
+
+function problem(status: number, code: number, details: string): HttpProblem {
+  return new HttpProblem(status, apiError(code, details));
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    'cache-control': 'no-store',
+  });
+  res.end(text);
+}
+
+function sendProblem(res: ServerResponse, error: HttpProblem): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const headers: Record<string, string> = {};
+  if (error.status === 401) headers['www-authenticate'] = 'Bearer';
+  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+  sendJson(res, error.status, { meta, errors: [error.error] });
+}
+
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value, 'utf8').digest();
+}
+
+// Hashing both sides first gives equal-length buffers, so the comparison time does not depend
+// on how much of the token matched, nor on its length.
+function authorized(req: IncomingMessage, tokenDigest: Buffer): boolean {
+  const header = req.headers.authorization;
+  if (typeof header !== 'string') return false;
+  const match = /^Bearer ([^\s]+)$/i.exec(header.trim());
+  if (match === null) return false;
+  return timingSafeEqual(digest(match[1]!), tokenDigest);
+}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) {
+    throw problem(413, codes.invalidParameter, `request body exceeds ${limit} bytes`);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) {
+      throw problem(413, codes.invalidParameter, `request body exceeds ${limit} bytes`);
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+const base64Pattern = /^[A-Za-z0-9+/_-]*={0,2}$/;
+
+function requireField<T>(
+  body: Record<string, unknown>,
+  name: string,
+  check: (value: unknown) => value is T,
+  expected: string,
+): T {
+  const value = body[name];
+  if (value === undefined || value === null) {
+    throw problem(400, codes.missingParameter, `${name} is required`);
+  }
+  if (!check(value)) throw problem(400, codes.invalidParameter, `${name} must be ${expected}`);
+  return value;
+}
+
+const isString = (value: unknown): value is string => typeof value === 'string';
+const isBoolean = (value: unknown): value is boolean => typeof value === 'boolean';
+
+function parseRegisterBody(raw: Buffer): {
+  message: Message;
+  msgId: string;
+  chatJid: string;
+  isFromMe: boolean;
+  participant?: string;
+} {
+  let body: unknown;
+  try {
+    body = JSON.parse(raw.toString('utf8'));
+  } catch {
+    throw problem(400, codes.invalidParameter, 'request body is not valid JSON');
+  }
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw problem(400, codes.invalidParameter, 'request body must be a JSON object');
+  }
+  const fields = body as Record<string, unknown>;
+  const encoded = requireField(fields, 'message', isString, 'base64 protobuf bytes');
+  if (encoded.length === 0 || !base64Pattern.test(encoded)) {
+    throw problem(400, codes.invalidParameter, 'message must be base64 protobuf bytes');
+  }
+  let message: Message;
+  try {
+    message = decodeMessage(new Uint8Array(Buffer.from(encoded, 'base64')));
+  } catch {
+    throw problem(400, codes.invalidParameter, 'message is not a valid protobuf Message');
+  }
+  const parsed = {
+    message,
+    msgId: requireField(fields, 'msgId', isString, 'a string'),
+    chatJid: requireField(fields, 'chatJid', isString, 'a string'),
+    isFromMe: requireField(fields, 'isFromMe', isBoolean, 'a boolean'),
+  };
+  if (fields.participant !== undefined && fields.participant !== null) {
+    if (!isString(fields.participant)) {
+      throw problem(400, codes.invalidParameter, 'participant must be a string');
+    }
+    return { ...parsed, participant: fields.participant };
+  }
+  return parsed;
+}
+
+/** A record as the HTTP API shows it (snake_case, like the rest of the API). */
+export function recordToJson(record: MediaRecord): Record<string, unknown> {
+  return {
+    id: record.id,
+    status: record.status,
+    type: record.type,
+    mime_type: record.mimeType,
+    sha256: record.sha256,
+    ...(record.fileLength === undefined ? {} : { file_length: record.fileLength }),
+    ...(record.size === undefined ? {} : { size: record.size }),
+    msg_id: record.msgId,
+    chat_jid: record.chatJid,
+    is_from_me: record.isFromMe,
+    ...(record.participant === undefined ? {} : { participant: record.participant }),
+    attempts: record.attempts,
+    ...(record.error === undefined
+      ? {}
+      : {
+          errors: [
+            { code: record.error.code, title: record.error.title, details: record.error.details },
+          ],
+        }),
+    created_at: record.createdAt,
+    updated_at: record.updatedAt,
+    ...(record.downloadedAt === undefined ? {} : { downloaded_at: record.downloadedAt }),
+  };
+}
+
+function storeProblem(error: unknown, id: string): HttpProblem {
+  if (isMediaNotFoundError(error)) return problem(404, codes.notFound, `media ${id} not found`);
+  if (isMediaNotReadyError(error)) {
+    return problem(409, codes.notReady, `media ${id} is not downloaded (${error.status})`);
+  }
+  if (isInvalidMediaInputError(error)) return problem(400, codes.invalidParameter, error.message);
+  if (isMediaStoreError(error) && error.code === 'conflict') {
+    return problem(409, codes.resourceExists, error.message);
+  }
+  if (isMediaStoreError(error) && error.code === 'closed') {
+    return problem(503, codes.genericError, 'the store is closing');
+  }
+  return problem(500, codes.internalError, 'internal error');
+}
+
+type Handler = (req: IncomingMessage, res: ServerResponse, id: string) => Promise<void>;
+
+interface Route {
+  pattern: RegExp;
+  methods: Record<string, Handler>;
+}
+
+function routes(store: MediaStore, maxBodyBytes: number): Route[] {
+  const mediaNotFound = (id: string): HttpProblem =>
+    problem(404, codes.notFound, `media ${id} not found`);
+  return [
+    {
+      pattern: /^\/v1\/status$/,
+      methods: {
+        GET: async (_req, res) => sendJson(res, 200, { status: store.status(), meta }),
+      },
+    },
+    {
+      pattern: /^\/v1\/media$/,
+      methods: {
+        GET: async (_req, res) =>
+          sendJson(res, 200, { media_items: store.list().map(recordToJson), meta }),
+        POST: async (req, res) => {
+          const type = req.headers['content-type'] ?? '';
+          if (!/^application\/json\b/i.test(type)) {
+            throw problem(415, codes.invalidParameter, 'content-type must be application/json');
+          }
+          const { message, ...info } = parseRegisterBody(await readBody(req, maxBodyBytes));
+          let result: { id: string; created: boolean };
+          try {
+            result = await store.register(message, info);
+          } catch (error) {
+            throw storeProblem(error, '');
+          }
+          sendJson(res, result.created ? 201 : 200, { media_items: [{ id: result.id }], meta });
+        },
+      },
+    },
+    {
+      pattern: /^\/v1\/media\/([^/]+)\/download$/,
+      methods: {
+        GET: async (_req, res, id) => {
+          try {
+            await store.retryDownload(id);
+          } catch (error) {
+            throw storeProblem(error, id);
+          }
+          sendJson(res, 200, { media_items: [{ id }], meta });
+        },
+      },
+    },
+    {
+      pattern: /^\/v1\/media\/([^/]+)\/status$/,
+      methods: {
+        GET: async (_req, res, id) => {
+          const record = store.get(id);
+          if (record === undefined) throw mediaNotFound(id);
+          sendJson(res, 200, { media_items: [recordToJson(record)], meta });
+        },
+      },
+    },
+    {
+      pattern: /^\/v1\/media\/([^/]+)$/,
+      methods: {
+        GET: async (_req, res, id) => {
+          const record = store.get(id);
+          if (record === undefined) throw mediaNotFound(id);
+          let stream: ReadableStream<Uint8Array>;
+          try {
+            stream = await store.open(id);
+          } catch (error) {
+            throw storeProblem(error, id);
+          }
+          res.writeHead(200, {
+            'content-type': record.mimeType,
+            ...(record.size === undefined ? {} : { 'content-length': record.size }),
+            'x-wa-media-sha256': record.sha256,
+            'cache-control': 'private, no-store',
+            // The type comes from the sender: never let a browser sniff or run it.
+            'x-content-type-options': 'nosniff',
+            'content-security-policy': "default-src 'none'; sandbox",
+          });
+          await pipeline(Readable.fromWeb(stream as import('node:stream/web').ReadableStream), res);
+        },
+        DELETE: async (_req, res, id) => {
+          let deleted: boolean;
+          try {
+            deleted = await store.delete(id);
+          } catch (error) {
+            throw storeProblem(error, id);
+          }
+          if (!deleted) throw mediaNotFound(id);
+          sendJson(res, 200, { meta });
+        },
+      },
+    },
+  ];
+}
+
+function safeIdForMessage(raw: string): string {
+  let id: string;
+  try {
+    id = decodeURIComponent(raw);
+  } catch {
+    id = raw;
+  }
+  // Echo at most a short, printable id: the details must stay readable and harmless.
+  return /^[\w-]{1,64}$/.test(id) ? id : '<invalid id>';
+}
+
+/**
+ * Serves a store's HTTP API. Every request needs the bearer token; every failure answers
+ * `{ meta, errors: [{ code, title, details }] }`.
+ * @throws {InvalidMediaInputError} a token shorter than 16 characters or bad limits.
+ */
+export async function startApiServer(
+  store: MediaStore,
+  options: ListenOptions,
+): Promise<ApiServer> {
+  if (typeof options?.token !== 'string' || options.token.length < 16 || /\s/.test(options.token)) {
+    throw new InvalidMediaInputError('token', 'must be at least 16 characters without spaces');
+  }
+  const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
+  if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 1) {
+    throw new InvalidMediaInputError('maxBodyBytes', 'must be a positive integer');
+  }
+  const port = options.port ?? 0;
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new InvalidMediaInputError('port', 'must be an integer 0..65535');
+  }
+  const host = options.host ?? '127.0.0.1';
+  const tokenDigest = digest(options.token);
+  const table = routes(store, maxBodyBytes);
+
+  const server = createServer((req, res) => {
+    void (async () => {
+      try {
+        if (!authorized(req, tokenDigest)) {
+          throw problem(401, codes.accessDenied, 'missing or invalid bearer token');
+        }
+        const path = (req.url ?? '/').split('?')[0] ?? '/';
+        for (const route of table) {
+          const match = route.pattern.exec(path);
+          if (match === null) continue;
+          const handler = route.methods[req.method ?? ''];
+          if (handler === undefined) {
+            res.setHeader('allow', Object.keys(route.methods).join(', '));
+            throw problem(405, codes.genericError, `method ${req.method} not allowed here`);
+          }
+          await handler(req, res, safeIdForMessage(match[1] ?? ''));
+          return;
+        }
+        throw problem(404, codes.notFound, 'URL path not found.');
+      } catch (error) {
+        // A refused request may still be sending its body: close the connection after answering.
+        if (!req.complete) res.setHeader('connection', 'close');
+        sendProblem(
+          res,
+          error instanceof HttpProblem
+            ? error
+            : problem(500, codes.internalError, 'internal error'),
+        );
+      }
+    })();
+  });
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 60_000;
+
+  await new Promise<void>((resolveListen, rejectListen) => {
+    server.once('error', rejectListen);
+    server.listen(port, host, () => {
+      server.off('error', rejectListen);
+      resolveListen();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${shownHost}:${address.port}`,
+    close() {
+      closing ??= new Promise<void>((resolveClose) => {
+        server.close(() => resolveClose());
+        server.closeAllConnections();
+      });
+      return closing;
+    },
+  };
+}

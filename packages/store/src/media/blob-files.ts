@@ -1,0 +1,70 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { open, readdir, stat, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/** SHA-256 of a file, streamed; undefined when it does not exist. */
+export async function hashFile(path: string): Promise<Buffer | undefined> {
+  const hash = createHash('sha256');
+  try {
+    for await (const chunk of createReadStream(path, { highWaterMark: 256 * 1024 })) {
+      hash.update(chunk as Buffer);
+    }
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  return hash.digest();
+}
+
+/** Size of a file, or undefined when it does not exist. */
+export async function fileSize(path: string): Promise<number | undefined> {
+  try {
+    return (await stat(path)).size;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+/** Flushes a file and its directory entry to disk before the database says "downloaded". */
+export async function syncFileAndDir(path: string, dir: string): Promise<void> {
+  const file = await open(path, 'r');
+  try {
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+  const directory = await open(dir, 'r');
+  try {
+    await directory.sync();
+  } catch {
+    // Some filesystems refuse fsync on directories; the file itself is synced.
+  } finally {
+    await directory.close();
+  }
+}
+
+/** Removes a file; a missing file is fine. */
+export async function removeFile(path: string): Promise<void> {
+  try {
+    await unlink(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+}
+
+/**
+ * Removes every file of the blob directory that is not a known record's blob: temp files of
+ * downloads interrupted by a crash, and blobs whose record was deleted mid-way.
+ * @returns the names removed
+ */
+export async function removeOrphans(dir: string, keep: ReadonlySet<string>): Promise<string[]> {
+  const removed: string[] = [];
+  for (const name of await readdir(dir)) {
+    if (keep.has(name)) continue;
+    await removeFile(join(dir, name));
+    removed.push(name);
+  }
+  return removed;
+}

@@ -1,0 +1,228 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createMediaStore, isMediaStoreError, type MediaStore } from './index.js';
+import { createScriptedClient, fakeMessage } from './test-support/scripted-client.js';
+import { eventually } from './test-support/store-harness.js';
+import { startWebhookReceiver } from './test-support/webhook-receiver.js';
+
+const info = (n: number) => ({
+  msgId: `MSG${n}`,
+  chatJid: '15550002222@s.whatsapp.net',
+  isFromMe: false,
+});
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('createMediaStore (scripted client)', () => {
+  let dataDir: string;
+  let store: MediaStore | undefined;
+  beforeEach(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'wa-media-store-unit-'));
+  });
+  afterEach(async () => {
+    await store?.close();
+    store = undefined;
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('keeps to the overall and per-host concurrency limits', async () => {
+    const payloads = new Map<string, Uint8Array>();
+    const client = createScriptedClient(async ({ options }) => {
+      await sleep(40);
+      return payloads.get(options.reupload!.msgId)!;
+    });
+    store = await createMediaStore({
+      client,
+      dataDir,
+      concurrency: 3,
+      perHostConcurrency: 2,
+      hostDelayMs: 0,
+    });
+    const ids: string[] = [];
+    for (let n = 0; n < 12; n++) {
+      const bytes = new Uint8Array(randomBytes(100));
+      payloads.set(`MSG${n}`, bytes);
+      ids.push(
+        (await store.register(fakeMessage(bytes, n % 2 === 0 ? 'a.example' : 'b.example'), info(n)))
+          .id,
+      );
+    }
+    expect(store.status().queue.pending + store.status().queue.running).toBeGreaterThan(0);
+    await eventually(() => (store!.status().media.downloaded === 12 ? true : undefined));
+    expect(client.maxActive).toBe(3);
+    expect(Math.max(...client.maxActivePerHost.values())).toBe(2);
+    expect((await readdir(join(dataDir, 'blobs'))).sort()).toEqual([...ids].sort());
+    expect(store.status()).toMatchObject({
+      queue: { pending: 0, running: 0, due: 0 },
+      outcomes: { downloaded: 12 },
+    });
+  });
+
+  it('re-checks the stored file: bytes that do not hash to fileSha256 are removed, never "downloaded"', async () => {
+    const client = createScriptedClient(async () => new Uint8Array(randomBytes(64)));
+    store = await createMediaStore({ client, dataDir, retry: { maxAttempts: 2, baseDelayMs: 10 } });
+    const { id } = await store.register(fakeMessage(new Uint8Array(randomBytes(64))), info(1));
+    await eventually(() => (store!.get(id)?.status === 'failed' ? true : undefined));
+    expect(store.get(id)).toMatchObject({ attempts: 2, error: { kind: 'integrity', code: 1000 } });
+    expect(await readdir(join(dataDir, 'blobs'))).toEqual([]);
+  });
+
+  it('fails at once (no retries) on expired media the client could not re-upload', async () => {
+    const client = createScriptedClient(async () => {
+      throw Object.assign(new Error('gone https://mmg.whatsapp.net/v/x?oh=SECRET'), {
+        name: 'MediaDownloadError',
+        attempts: [{ status: 410 }, { status: 404 }],
+      });
+    });
+    store = await createMediaStore({ client, dataDir, retry: { maxAttempts: 5, baseDelayMs: 10 } });
+    const { id } = await store.register(fakeMessage(new Uint8Array(8)), info(1));
+    await eventually(() => (store!.get(id)?.status === 'failed' ? true : undefined));
+    expect(client.calls).toBe(1);
+    const record = store.get(id)!;
+    expect(record.error).toMatchObject({
+      kind: 'expired',
+      code: 1006,
+      title: 'Resource not found',
+    });
+    expect(JSON.stringify(record)).not.toContain('SECRET');
+  });
+
+  it('passes the reupload info and an abort signal; close() aborts and the job resumes on reopen', async () => {
+    const bytes = new Uint8Array(randomBytes(32));
+    let seen: unknown;
+    const hanging = createScriptedClient(({ options }) => {
+      seen = options.reupload;
+      return new Promise((_, reject) => {
+        options.signal!.addEventListener('abort', () =>
+          reject(Object.assign(new Error('aborted'), { name: 'AbortError' })),
+        );
+      });
+    });
+    store = await createMediaStore({ client: hanging, dataDir });
+    const { id } = await store.register(fakeMessage(bytes), {
+      ...info(7),
+      participant: '15550003333@s.whatsapp.net',
+    });
+    await eventually(() => seen);
+    expect(seen).toEqual({
+      msgId: 'MSG7',
+      chatJid: '15550002222@s.whatsapp.net',
+      isFromMe: false,
+      participant: '15550003333@s.whatsapp.net',
+    });
+    await store.close();
+    await expect(store.register(fakeMessage(bytes), info(8))).rejects.toMatchObject({
+      code: 'closed',
+    });
+
+    store = await createMediaStore({ client: createScriptedClient(async () => bytes), dataDir });
+    expect(store.get(id)?.status).not.toBe('failed');
+    await eventually(() => (store!.get(id)?.status === 'downloaded' ? true : undefined));
+    // The aborted run did not count as an attempt.
+    expect(store.get(id)!.attempts).toBe(1);
+  });
+
+  it('reuses a verified blob left by a crash between rename and commit, and removes stray files', async () => {
+    const bytes = new Uint8Array(randomBytes(32));
+    const never = createScriptedClient(
+      ({ options }) =>
+        new Promise((_, reject) =>
+          options.signal!.addEventListener('abort', () => reject(options.signal!.reason)),
+        ),
+    );
+    store = await createMediaStore({ client: never, dataDir });
+    const { id } = await store.register(fakeMessage(bytes), info(1));
+    await store.close();
+    // What a crash right after the client's rename leaves: the blob, plus a stray temp file.
+    await writeFile(join(dataDir, 'blobs', id), bytes);
+    await writeFile(join(dataDir, 'blobs', `${id}.abc.part`), 'partial');
+    const client = createScriptedClient(async () => {
+      throw new Error('must not download again');
+    });
+    store = await createMediaStore({ client, dataDir });
+    await eventually(() => (store!.get(id)?.status === 'downloaded' ? true : undefined));
+    expect(client.calls).toBe(0);
+    expect(await readdir(join(dataDir, 'blobs'))).toEqual([id]);
+  });
+
+  it('refuses a second store on the same data directory while the first is open', async () => {
+    const client = createScriptedClient(async () => new Uint8Array());
+    store = await createMediaStore({ client, dataDir });
+    await expect(createMediaStore({ client, dataDir })).rejects.toMatchObject({
+      name: 'MediaStoreError',
+      code: 'locked',
+    });
+    await store.close();
+    // A lock left by a dead process is taken over.
+    await writeFile(join(dataDir, 'store.lock'), '999999999');
+    store = await createMediaStore({ client, dataDir });
+    expect(store.list()).toEqual([]);
+  });
+
+  it('gives a webhook up after its attempts (dead), counting it; the receiver saw each try', async () => {
+    const receiver = await startWebhookReceiver();
+    try {
+      receiver.failNext(100, 500);
+      const bytes = new Uint8Array(randomBytes(16));
+      store = await createMediaStore({
+        client: createScriptedClient(async () => bytes),
+        dataDir,
+        webhook: {
+          url: receiver.url,
+          secret: 's'.repeat(16),
+          maxAttempts: 3,
+          baseDelayMs: 10,
+          maxDelayMs: 20,
+        },
+      });
+      await store.register(fakeMessage(bytes), info(1));
+      await eventually(() => (store!.status().webhooks.dead === 1 ? true : undefined));
+      expect(receiver.received).toHaveLength(3);
+      expect(store.status().outcomes).toMatchObject({ webhooksDead: 1, webhooksDelivered: 0 });
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('validates options and register input with errors that name the parameter', async () => {
+    const client = createScriptedClient(async () => new Uint8Array());
+    await expect(createMediaStore({ client, dataDir, concurrency: 0 })).rejects.toThrow(
+      'options.concurrency must be a positive integer',
+    );
+    await expect(createMediaStore({ client: {} as never, dataDir })).rejects.toThrow(
+      'options.client',
+    );
+    await expect(
+      createMediaStore({ client, dataDir, webhook: { url: 'ftp://x', secret: 'x'.repeat(16) } }),
+    ).rejects.toThrow('options.webhook.url');
+    await expect(
+      createMediaStore({
+        client,
+        dataDir,
+        webhook: { url: 'http://127.0.0.1:1/', secret: 'short' },
+      }),
+    ).rejects.toThrow('options.webhook.secret');
+    store = await createMediaStore({ client, dataDir });
+    const message = fakeMessage(new Uint8Array(4));
+    for (const [bad, name] of [
+      [{ ...info(1), msgId: '' }, 'info.msgId'],
+      [{ ...info(1), chatJid: 'nope' }, 'info.chatJid'],
+      [{ ...info(1), isFromMe: 'yes' }, 'info.isFromMe'],
+      [{ ...info(1), participant: 'x' }, 'info.participant'],
+    ] as const) {
+      const error = await store.register(message, bad as never).catch((e: unknown) => e);
+      expect(isMediaStoreError(error)).toBe(true);
+      expect(error).toMatchObject({
+        name: 'InvalidMediaInputError',
+        code: 'invalid-argument',
+        parameter: name,
+      });
+    }
+    expect(store.list()).toEqual([]);
+    await expect(store.listen({ token: 'short' })).rejects.toThrow(
+      'token must be at least 16 characters',
+    );
+  });
+});

@@ -1,0 +1,61 @@
+import { randomBytes } from 'node:crypto';
+import { encryptMedia } from '@wa-media/crypto';
+import type { Emulator } from '@wa-media/emulator';
+import { Message } from '@wa-media/protocol';
+
+export interface SeededMedia {
+  message: Message;
+  plaintext: Uint8Array;
+  directPath: string;
+  msgId: string;
+  chatJid: string;
+  mediaKey: Uint8Array;
+  fileSha256: Uint8Array;
+}
+
+let counter = 0;
+
+/**
+ * Encrypts random bytes as an image, puts the blob on the emulated CDN, lets the emulated phone
+ * remember it (so media retry can re-upload it) and returns the message that announces it.
+ */
+export function seedImage(
+  emulator: Emulator,
+  options: { size?: number; remember?: boolean; chatJid?: string; msgId?: string } = {},
+): SeededMedia {
+  const plaintext = new Uint8Array(randomBytes(options.size ?? 20_000));
+  const encrypted = encryptMedia(plaintext, 'image');
+  const msgId =
+    options.msgId ??
+    `3EB0${(++counter).toString(16).padStart(4, '0')}${randomBytes(6).toString('hex').toUpperCase()}`;
+  const chatJid = options.chatJid ?? '15550002222@s.whatsapp.net';
+  const stored = emulator.putMedia(encrypted.data, { mmsType: 'image' });
+  if (options.remember !== false) {
+    emulator.phone.remember({
+      msgId,
+      mediaKey: encrypted.mediaKey,
+      directPath: stored.directPath,
+      chatJid,
+    });
+  }
+  const message = Message.fromPartial({
+    imageMessage: {
+      url: stored.url,
+      directPath: stored.directPath,
+      mimetype: 'image/jpeg',
+      mediaKey: encrypted.mediaKey,
+      fileSha256: encrypted.fileSha256,
+      fileEncSha256: encrypted.fileEncSha256,
+      fileLength: BigInt(encrypted.fileLength),
+    },
+  });
+  return {
+    message,
+    plaintext,
+    directPath: stored.directPath,
+    msgId,
+    chatJid,
+    mediaKey: encrypted.mediaKey,
+    fileSha256: encrypted.fileSha256,
+  };
+}

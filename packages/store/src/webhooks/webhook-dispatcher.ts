@@ -1,0 +1,155 @@
+import type { OutboxRow, StoreDatabase } from '../db/store-database.js';
+import { backoffDelay } from '../queue/backoff.js';
+import {
+  signWebhookBody,
+  WEBHOOK_ATTEMPT_HEADER,
+  WEBHOOK_EVENT_ID_HEADER,
+  WEBHOOK_SIGNATURE_HEADER,
+  WEBHOOK_TIMESTAMP_HEADER,
+} from './signature.js';
+
+/**
+ * Where and how completion webhooks are delivered. Delivery is at least once: every event has
+ * an id (`X-WA-Media-Event-Id`) that stays the same across redeliveries, so receivers
+ * deduplicate on it.
+ */
+export interface WebhookOptions {
+  /** The receiver's URL (http or https). Its query string is never logged. */
+  url: string;
+  /** HMAC-SHA256 key of `X-WA-Media-Signature`. */
+  secret: string;
+  /** Deliveries tried per event before it is given up (`dead`). @default 10 */
+  maxAttempts?: number;
+  /** First retry delay; doubles per attempt (with jitter). @default 1000 */
+  baseDelayMs?: number;
+  /** Longest retry delay. @default 300000 (5 minutes) */
+  maxDelayMs?: number;
+  /** Time limit of one delivery. @default 10000 */
+  timeoutMs?: number;
+}
+
+/** The receiver URL without query or credentials, safe for error messages. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.protocol}//${parsed.host}${parsed.pathname}${parsed.search === '' ? '' : '?…'}`;
+  } catch {
+    return '<invalid url>';
+  }
+}
+
+/** Sends the outbox's events, oldest first, retrying with backoff. */
+export class WebhookDispatcher {
+  readonly #db: StoreDatabase;
+  readonly #options: Required<WebhookOptions>;
+  readonly #onError: (error: unknown) => void;
+  #timer: NodeJS.Timeout | undefined;
+  #pumping: Promise<void> | undefined;
+  #again = false;
+  #closed = false;
+  readonly #abort = new AbortController();
+
+  constructor(db: StoreDatabase, options: WebhookOptions, onError: (error: unknown) => void) {
+    this.#db = db;
+    this.#options = {
+      maxAttempts: 10,
+      baseDelayMs: 1000,
+      maxDelayMs: 300_000,
+      timeoutMs: 10_000,
+      ...options,
+    };
+    this.#onError = onError;
+  }
+
+  /** Delivers what is due now (call after queueing an event). */
+  wake(): void {
+    if (this.#closed) return;
+    if (this.#pumping !== undefined) {
+      this.#again = true;
+      return;
+    }
+    this.#pumping = this.#pump().finally(() => {
+      this.#pumping = undefined;
+      if (this.#again) {
+        this.#again = false;
+        this.wake();
+      }
+    });
+  }
+
+  /** Stops; an interrupted delivery stays pending and is sent again on the next start. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#abort.abort();
+    await this.#pumping;
+  }
+
+  async #pump(): Promise<void> {
+    try {
+      for (;;) {
+        if (this.#closed) return;
+        const due = this.#db.dueEvents(Date.now(), 16);
+        if (due.length === 0) break;
+        for (const event of due) {
+          if (this.#closed) return;
+          await this.#deliver(event);
+        }
+      }
+      this.#arm();
+    } catch (error) {
+      this.#onError(error);
+    }
+  }
+
+  async #deliver(event: OutboxRow): Promise<void> {
+    const attempt = event.attempts + 1;
+    let problem: string;
+    try {
+      const response = await fetch(this.#options.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          [WEBHOOK_SIGNATURE_HEADER]: signWebhookBody(event.body, this.#options.secret),
+          [WEBHOOK_TIMESTAMP_HEADER]: String(Math.floor(Date.now() / 1000)),
+          [WEBHOOK_EVENT_ID_HEADER]: event.event_id,
+          [WEBHOOK_ATTEMPT_HEADER]: String(attempt),
+        },
+        body: event.body,
+        signal: AbortSignal.any([this.#abort.signal, AbortSignal.timeout(this.#options.timeoutMs)]),
+        redirect: 'manual',
+      });
+      // Drain so the connection can be reused; the receiver's answer body is not used.
+      await response.arrayBuffer().catch(() => undefined);
+      if (response.status >= 200 && response.status < 300) {
+        this.#db.markEventDelivered(event.seq, Date.now());
+        return;
+      }
+      problem = `${redactUrl(this.#options.url)} answered ${response.status}`;
+    } catch (error) {
+      if (this.#closed) return;
+      problem = `${redactUrl(this.#options.url)} unreachable (${(error as Error)?.name ?? 'Error'})`;
+    }
+    const next =
+      attempt >= this.#options.maxAttempts
+        ? undefined
+        : Date.now() + backoffDelay(attempt, this.#options.baseDelayMs, this.#options.maxDelayMs);
+    this.#db.markEventFailed(event.seq, next, problem);
+  }
+
+  #arm(): void {
+    if (this.#closed) return;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const at = this.#db.nextEventAt();
+    if (at === undefined) return;
+    this.#timer = setTimeout(
+      () => {
+        this.#timer = undefined;
+        this.wake();
+      },
+      Math.max(0, at - Date.now()),
+    );
+    this.#timer.unref?.();
+  }
+}
