@@ -1,0 +1,161 @@
+import { createReadStream } from 'node:fs';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { AutoReuploadOptions, Downloadable } from '@wa-media/client';
+import { booleanFlag, type CommandContext, type CommandSpec, stringFlag } from '../command.js';
+import { UsageError } from '../errors.js';
+import { formatBytes, formatRate, toBase64 } from '../io/bytes.js';
+import { CONNECTION_FLAGS, connect } from './connection.js';
+import { loadDownloadable, paramsFromFlags } from './download-input.js';
+import {
+  FILE_ENC_SHA256_FLAG,
+  FILE_SHA256_FLAG,
+  MEDIA_KEY_FLAG,
+  TYPE_FLAG,
+} from './media-flags.js';
+import { rejectJsonWithStdout } from './pipe.js';
+import { REUPLOAD_TARGET_FLAGS } from './reupload.js';
+import { awaitTransfer } from './transfer.js';
+
+function chooseInput(context: CommandContext): Promise<Downloadable> {
+  const params = stringFlag(context, 'params');
+  const message = stringFlag(context, 'message');
+  const direct = stringFlag(context, 'direct-path');
+  const given = [params, message, direct].filter((value) => value !== undefined).length;
+  if (given !== 1) {
+    throw new UsageError('give exactly one of --params FILE, --message FILE or --direct-path …');
+  }
+  if (params !== undefined) return loadDownloadable('--params', params, context.std);
+  if (message !== undefined) return loadDownloadable('--message', message, context.std);
+  return Promise.resolve(paramsFromFlags(context));
+}
+
+function registerSecrets(context: CommandContext, downloadable: Downloadable): void {
+  const key = (downloadable as { mediaKey?: unknown }).mediaKey;
+  if (key instanceof Uint8Array) context.out.secrets.add(toBase64(key));
+}
+
+function reuploadTarget(context: CommandContext): AutoReuploadOptions | undefined {
+  const msgId = stringFlag(context, 'msg-id');
+  const chatJid = stringFlag(context, 'chat-jid');
+  if (msgId === undefined && chatJid === undefined) return undefined;
+  if (msgId === undefined || chatJid === undefined) {
+    throw new UsageError('automatic reupload needs both --msg-id and --chat-jid');
+  }
+  const participant = stringFlag(context, 'participant');
+  return {
+    msgId,
+    chatJid,
+    isFromMe: booleanFlag(context, 'from-me'),
+    ...(participant === undefined ? {} : { participant }),
+  };
+}
+
+/** `wa-media download`: fetch, verify and write media; nothing is written unless verified. */
+export const downloadCommand: CommandSpec = {
+  name: 'download',
+  summary: 'download, verify and decrypt media to a file (streaming, host failover)',
+  usage: [
+    'download --params FILE [connection] OUT          (the --json output of upload; - = stdin)',
+    'download --message FILE [connection] OUT         (a Message: protobuf bytes or JSON)',
+    'download --type T --direct-path P --media-key B64 [--file-sha256 B64] [--file-enc-sha256 B64] [connection] OUT',
+  ],
+  details: [
+    'OUT is written to a temp file beside it and renamed only after every check passed;',
+    'a failed download leaves nothing (exit 3 integrity, 4 network, 5 expired/not found).',
+    'OUT may be - (stdout; spooled to a temp file first, written once verified).',
+    'Without --emulator it uses WhatsApp’s default CDN hosts (no signalling).',
+    'With --msg-id and --chat-jid, expired media (404/410) is re-requested from the sender’s',
+    'phone (media reupload) and downloaded again by itself.',
+  ],
+  flags: {
+    params: { type: 'string', value: 'FILE', description: 'upload result JSON (or - for stdin)' },
+    message: {
+      type: 'string',
+      value: 'FILE',
+      description: 'a Message as protobuf bytes or JSON (or - for stdin)',
+    },
+    type: TYPE_FLAG,
+    'direct-path': {
+      type: 'string',
+      value: 'PATH',
+      description: 'the message’s directPath (with its signed query)',
+    },
+    'media-key': MEDIA_KEY_FLAG,
+    'file-sha256': FILE_SHA256_FLAG,
+    'file-enc-sha256': FILE_ENC_SHA256_FLAG,
+    thumbnail: {
+      type: 'boolean',
+      description: 'with --message: download the server-hosted thumbnail instead',
+    },
+    ...REUPLOAD_TARGET_FLAGS,
+    ...CONNECTION_FLAGS,
+  },
+  positionals: { min: 1, max: 1 },
+  examples: [
+    'wa-media upload --json --type image --emulator "$URL" --emulator-token "$T" a.jpg > a.json',
+    'wa-media download --params a.json --emulator "$URL" --emulator-token "$T" a.copy.jpg',
+  ],
+  async run(context) {
+    const [output = ''] = context.positionals;
+    rejectJsonWithStdout(context, output);
+    const downloadable = await chooseInput(context);
+    registerSecrets(context, downloadable);
+    const reupload = reuploadTarget(context);
+    if (output !== '-') {
+      const folderExists = await stat(dirname(output)).then(
+        (info) => info.isDirectory(),
+        () => false,
+      );
+      if (!folderExists) {
+        throw new UsageError(`cannot write OUT ${output}: its folder does not exist`);
+      }
+    }
+    const connection = await connect(context, {
+      needSignaling: reupload !== undefined,
+      what: 'automatic reupload',
+    });
+    // stdout gets the bytes only once verified: download to a private temp folder first.
+    let tempDir: string | undefined;
+    try {
+      if (output === '-') tempDir = await mkdtemp(join(tmpdir(), 'wa-media-'));
+      const target = tempDir === undefined ? output : join(tempDir, 'media');
+      const started = performance.now();
+      const result = await awaitTransfer(
+        context,
+        'download',
+        connection.client.downloadToFile(downloadable, target, {
+          ...(reupload === undefined ? {} : { reupload }),
+          ...(booleanFlag(context, 'thumbnail') ? { thumbnail: true } : {}),
+        }),
+      );
+      const ms = performance.now() - started;
+      if (tempDir !== undefined) {
+        await pipeline(createReadStream(target), context.std.stdout, { end: false });
+      }
+      const summary = `downloaded and verified ${formatBytes(result.fileLength)} (${formatRate(result.fileLength, ms)})`;
+      if (output === '-') context.out.note(summary);
+      context.out.result(
+        output === '-'
+          ? []
+          : [
+              summary,
+              `fileSha256:    ${toBase64(result.fileSha256)}`,
+              `fileEncSha256: ${toBase64(result.fileEncSha256)}`,
+              `written to ${output}`,
+            ],
+        {
+          path: output === '-' ? null : output,
+          fileSha256: toBase64(result.fileSha256),
+          fileEncSha256: toBase64(result.fileEncSha256),
+          fileLength: result.fileLength,
+        },
+      );
+    } finally {
+      connection.close();
+      if (tempDir !== undefined) await rm(tempDir, { recursive: true, force: true });
+    }
+  },
+};

@@ -1,0 +1,192 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { createNodeMediaClient } from '@wa-media/client/node';
+import {
+  connectEmulatorSignaling,
+  type Emulator,
+  type EmulatorSignaling,
+  startEmulator,
+} from '@wa-media/emulator';
+import { createMediaStore } from '@wa-media/store';
+import { booleanFlag, type CommandSpec, integerFlag, requireFlag, stringFlag } from '../command.js';
+import { CliError, describeError, UsageError } from '../errors.js';
+import { DEFAULT_OWN_JID, safeControlUrl } from './connection.js';
+import { waitForAbort } from './wait.js';
+
+/** `wa-media serve`: the durable media store's HTTP API until Ctrl-C. */
+export const serveCommand: CommandSpec = {
+  name: 'serve',
+  summary: 'run the durable media store’s HTTP API (download, keep, retry, webhooks)',
+  usage: [
+    'serve --data-dir DIR [--port P] [--token T] [--webhook-url URL --webhook-secret S] [--emulator | --emulator-url URL --emulator-token T]',
+  ],
+  details: [
+    'Stores inbound media in DIR (SQLite + files) and serves the API of @wa-media/store:',
+    'POST /v1/media, GET /v1/media/{id}, GET /v1/media/{id}/download (retry), GET /v1/status…,',
+    'every call with Authorization: Bearer <token>. Without --token a random one is printed.',
+    '--emulator starts an in-process emulator and connects the client to it (for trying it',
+    'out); its control URL and token are printed so `wa-media upload` can feed it. Without',
+    'an emulator, downloads go to WhatsApp’s default hosts and expired media cannot be',
+    're-requested (that needs a live socket: library use). Runs until SIGINT / SIGTERM.',
+  ],
+  flags: {
+    'data-dir': {
+      type: 'string',
+      short: 'd',
+      value: 'DIR',
+      description: 'where the store keeps its database and files',
+    },
+    port: {
+      type: 'string',
+      short: 'p',
+      value: 'P',
+      description: 'API port (default: a free port)',
+    },
+    host: { type: 'string', value: 'HOST', description: 'interface to bind (default 127.0.0.1)' },
+    token: {
+      type: 'string',
+      value: 'T',
+      description:
+        'API bearer token, ≥ 16 characters (or env WA_MEDIA_STORE_TOKEN; default random)',
+    },
+    'webhook-url': {
+      type: 'string',
+      value: 'URL',
+      description: 'where completion webhooks are POSTed',
+    },
+    'webhook-secret': {
+      type: 'string',
+      value: 'S',
+      description: 'HMAC key of the webhook signature (or env WA_MEDIA_WEBHOOK_SECRET)',
+    },
+    concurrency: { type: 'string', value: 'N', description: 'downloads at once (default 4)' },
+    emulator: { type: 'boolean', description: 'start an in-process emulator and use it' },
+    'emulator-url': {
+      type: 'string',
+      value: 'URL',
+      description: 'control URL of a running emulator',
+    },
+    'emulator-token': {
+      type: 'string',
+      value: 'T',
+      description: 'its control token (or env WA_MEDIA_EMULATOR_TOKEN)',
+    },
+    'own-jid': {
+      type: 'string',
+      value: 'JID',
+      description: `the account's JID (default ${DEFAULT_OWN_JID})`,
+    },
+  },
+  positionals: { min: 0, max: 0 },
+  examples: ['wa-media serve --data-dir ./media-store --emulator --port 8080'],
+  async run(context) {
+    const dataDir = resolve(requireFlag(context, 'data-dir'));
+    const port = integerFlag(context, 'port', { min: 0, max: 65535 }, 0) ?? 0;
+    const host = stringFlag(context, 'host') ?? '127.0.0.1';
+    const concurrency = integerFlag(context, 'concurrency', { min: 1, max: 64 });
+    const token =
+      stringFlag(context, 'token') ??
+      context.env.WA_MEDIA_STORE_TOKEN ??
+      randomBytes(18).toString('base64url');
+    if (token.length < 16) throw new UsageError('--token must be at least 16 characters');
+    context.out.secrets.add(token);
+    const webhookUrl = stringFlag(context, 'webhook-url');
+    const webhookSecret =
+      stringFlag(context, 'webhook-secret') ?? context.env.WA_MEDIA_WEBHOOK_SECRET;
+    context.out.secrets.add(webhookSecret);
+    if ((webhookUrl === undefined) !== (webhookSecret === undefined)) {
+      throw new UsageError('--webhook-url and --webhook-secret go together');
+    }
+    const ownJid = stringFlag(context, 'own-jid') ?? DEFAULT_OWN_JID;
+    const inProcess = booleanFlag(context, 'emulator');
+    const emulatorUrl = stringFlag(context, 'emulator-url');
+    const emulatorToken =
+      stringFlag(context, 'emulator-token') ?? context.env.WA_MEDIA_EMULATOR_TOKEN;
+    context.out.secrets.add(emulatorToken);
+    if (inProcess && emulatorUrl !== undefined) {
+      throw new UsageError('give either --emulator or --emulator-url, not both');
+    }
+    if (emulatorUrl !== undefined && emulatorToken === undefined) {
+      throw new UsageError('--emulator-url needs --emulator-token');
+    }
+    await mkdir(dataDir, { recursive: true });
+
+    const cleanups: (() => Promise<void> | void)[] = [];
+    try {
+      let emulator: Emulator | undefined;
+      let signaling: EmulatorSignaling | undefined;
+      if (inProcess) {
+        emulator = await startEmulator();
+        cleanups.unshift(() => emulator?.close());
+        signaling = emulator.signaling({ ownJid });
+      } else if (emulatorUrl !== undefined && emulatorToken !== undefined) {
+        try {
+          signaling = await connectEmulatorSignaling(emulatorUrl, { ownJid, token: emulatorToken });
+        } catch (error) {
+          throw new CliError(
+            'network',
+            `cannot reach the emulator at ${safeControlUrl(emulatorUrl)}`,
+            {
+              cause: error,
+            },
+          );
+        }
+        const connected = signaling;
+        cleanups.unshift(() => connected.close());
+      }
+      const client = createNodeMediaClient(
+        signaling === undefined ? {} : { signaling, cdn: { scheme: 'http' } },
+      );
+      cleanups.unshift(() => client.close());
+      const store = await createMediaStore({
+        client,
+        dataDir,
+        ...(webhookUrl === undefined || webhookSecret === undefined
+          ? {}
+          : { webhook: { url: webhookUrl, secret: webhookSecret } }),
+        ...(concurrency === undefined ? {} : { concurrency }),
+        onError: (event) =>
+          context.out.note(`store (${event.context}): ${describeError(event.error)}`),
+      });
+      cleanups.unshift(() => store.close());
+      const server = await store.listen({ port, host, token });
+      cleanups.unshift(() => server.close());
+      const control = emulator?.control;
+      context.out.result(
+        [
+          'wa-media store serving (Ctrl-C to stop)',
+          `  API:       ${server.url}`,
+          `  token:     ${token}`,
+          `  data dir:  ${dataDir}`,
+          ...(emulator === undefined
+            ? []
+            : [
+                `  emulator:  ${emulator.hostnames.join(', ')}`,
+                ...(control === undefined
+                  ? []
+                  : [`  control:   ${control.url} (token ${control.token})`]),
+              ]),
+        ],
+        {
+          url: server.url,
+          token,
+          dataDir,
+          ...(emulator === undefined
+            ? {}
+            : { emulator: { hosts: emulator.hostnames, control: control ?? null } }),
+        },
+      );
+      await waitForAbort(context.signal);
+      context.out.note('wa-media serve: closing');
+    } finally {
+      for (const cleanup of cleanups) {
+        try {
+          await cleanup();
+        } catch {
+          // Closing goes on: one failing cleanup must not keep the others from running.
+        }
+      }
+    }
+  },
+};

@@ -1,0 +1,31 @@
+import type { Transfer } from '@wa-media/client';
+import type { CommandContext } from '../command.js';
+
+/**
+ * Awaits a client transfer with a progress bar; SIGINT / SIGTERM cancel it (the client then
+ * frees its sockets and temp files and the transfer rejects with TransferCancelledError).
+ */
+export async function awaitTransfer<T>(
+  context: CommandContext,
+  label: string,
+  transfer: Transfer<T>,
+): Promise<T> {
+  const progress = context.out.progress(label);
+  const unsubscribe = transfer.on('progress', ({ bytesDone, totalBytes }) =>
+    progress.update(bytesDone, totalBytes),
+  );
+  const onAbort = (): void => {
+    transfer.cancel().catch(() => {
+      // Already ended: nothing to cancel.
+    });
+  };
+  context.signal.addEventListener('abort', onAbort, { once: true });
+  if (context.signal.aborted) onAbort();
+  try {
+    return await transfer;
+  } finally {
+    context.signal.removeEventListener('abort', onAbort);
+    unsubscribe();
+    progress.finish();
+  }
+}

@@ -1,0 +1,127 @@
+import { Readable } from 'node:stream';
+import type { UploadResult } from '@wa-media/client';
+import { fileSource } from '@wa-media/client/node';
+import { type CommandSpec, requireFlag, stringFlag } from '../command.js';
+import { formatBytes, formatRate, toBase64 } from '../io/bytes.js';
+import { checkInputFile } from '../io/files.js';
+import { CONNECTION_FLAGS, connect, emulatorCall } from './connection.js';
+import { MEDIA_KEY_FLAG, mediaKeyFlag, requireType, TYPE_FLAG } from './media-flags.js';
+import { awaitTransfer } from './transfer.js';
+
+/** The JSON shape of an upload result (what `download --params` reads back). */
+export function uploadResultJson(result: UploadResult): Record<string, unknown> {
+  return {
+    type: result.type,
+    url: result.url,
+    directPath: result.directPath,
+    mediaKey: result.mediaKey === undefined ? null : toBase64(result.mediaKey),
+    fileSha256: toBase64(result.fileSha256),
+    fileEncSha256: toBase64(result.fileEncSha256),
+    fileLength: result.fileLength,
+    mediaKeyTimestamp: result.mediaKeyTimestamp,
+    ...(result.handle === undefined ? {} : { handle: result.handle }),
+    ...(result.streamingSidecar === undefined
+      ? {}
+      : { streamingSidecar: toBase64(result.streamingSidecar) }),
+  };
+}
+
+/** `wa-media upload`: encrypt and upload a file (resumable from 5 MiB), print the message fields. */
+export const uploadCommand: CommandSpec = {
+  name: 'upload',
+  summary: 'encrypt and upload a file to the CDN (resumable), print what a message needs',
+  usage: [
+    'upload --type TYPE [--media-key B64] [--msg-id ID] --emulator URL --emulator-token T IN',
+  ],
+  details: [
+    'IN may be - (stdin; spooled to a temp file while hashed). Prints the direct path, URL,',
+    'media key and hashes (--json: the object `wa-media download --params` reads).',
+    'Uploads need a logged-in connection for the CDN auth token: from the command line that is',
+    'the emulator; in an application, pass a live socket to @wa-media/client.',
+    '--msg-id (emulator only) also tells the emulated phone it sent this message, so',
+    '`wa-media reupload` can later re-request it.',
+  ],
+  flags: {
+    type: TYPE_FLAG,
+    'media-key': {
+      ...MEDIA_KEY_FLAG,
+      description: 'use this 32-byte key, base64 (default: a new random key)',
+    },
+    'msg-id': {
+      type: 'string',
+      value: 'ID',
+      description: 'emulator: remember the upload as this message on the emulated phone',
+    },
+    'chat-jid': {
+      type: 'string',
+      value: 'JID',
+      description: 'with --msg-id: the chat the phone expects in reupload requests',
+    },
+    ...CONNECTION_FLAGS,
+  },
+  positionals: { min: 1, max: 1 },
+  examples: [
+    'wa-media upload --type video --json --emulator "$URL" --emulator-token "$TOKEN" clip.mp4 > clip.json',
+  ],
+  async run(context) {
+    const [input = ''] = context.positionals;
+    const type = requireType(context);
+    const mediaKey = mediaKeyFlag(context, false);
+    const msgId = stringFlag(context, 'msg-id');
+    const chatJid = msgId === undefined ? undefined : stringFlag(context, 'chat-jid');
+    if (msgId === undefined && stringFlag(context, 'chat-jid') !== undefined) {
+      requireFlag(context, 'msg-id');
+    }
+    if (input !== '-') await checkInputFile('IN', input);
+    const source =
+      input === '-'
+        ? (Readable.toWeb(context.std.stdin as Readable) as ReadableStream<Uint8Array>)
+        : await fileSource(input);
+    const connection = await connect(context, { needSignaling: true, what: 'upload' });
+    try {
+      const started = performance.now();
+      const result = await awaitTransfer(
+        context,
+        'upload',
+        connection.client.upload(source, type, {
+          ...(mediaKey === undefined ? {} : { mediaKey }),
+          ...(msgId === undefined ? {} : { id: msgId }),
+        }),
+      );
+      const ms = performance.now() - started;
+      if (
+        msgId !== undefined &&
+        connection.emulator !== undefined &&
+        result.mediaKey !== undefined
+      ) {
+        await emulatorCall(connection.emulator, '/_phone/remember', {
+          msgId,
+          mediaKey: { $b64: toBase64(result.mediaKey) },
+          directPath: result.directPath,
+          ...(chatJid === undefined ? {} : { chatJid }),
+        });
+      }
+      const data: Record<string, unknown> = {
+        ...uploadResultJson(result),
+        ...(msgId === undefined ? {} : { msgId }),
+      };
+      context.out.result(
+        [
+          `uploaded ${formatBytes(result.fileLength)} as ${type} (${formatRate(result.fileLength, ms)})`,
+          `directPath:    ${result.directPath}`,
+          `mediaKey:      ${data.mediaKey ?? '(none: not encrypted)'}`,
+          `fileSha256:    ${data.fileSha256}`,
+          `fileEncSha256: ${data.fileEncSha256}`,
+          `fileLength:    ${result.fileLength}`,
+          ...(msgId === undefined
+            ? []
+            : [`msgId:         ${msgId} (remembered by the emulated phone)`]),
+          'download it with --json output saved to a file: wa-media download --params FILE OUT',
+        ],
+        data,
+      );
+    } finally {
+      connection.close();
+    }
+  },
+};

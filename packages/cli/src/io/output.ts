@@ -1,0 +1,128 @@
+// What the command prints. Results go to stdout (human lines, or one JSON object with --json);
+// notes go to stderr unless --json or --quiet; progress bars too, and only to a TTY.
+// Known secrets (keys and tokens the command was given) are masked in everything but results.
+import { formatBytes, formatRate } from './bytes.js';
+
+/** The streams and terminal facts the output writes to. */
+export interface OutputStreams {
+  readonly stdout: NodeJS.WritableStream;
+  readonly stderr: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+}
+
+/** Masks strings that must never be printed outside a command's result. */
+export class SecretMask {
+  readonly #secrets = new Set<string>();
+
+  /** Registers a secret (a token, a media key in the forms it was given). */
+  add(secret: string | undefined): void {
+    if (secret !== undefined && secret.length >= 6) this.#secrets.add(secret);
+  }
+
+  /** The text with every registered secret replaced by `[redacted]`. */
+  mask(text: string): string {
+    let out = text;
+    for (const secret of this.#secrets) out = out.split(secret).join('[redacted]');
+    return out;
+  }
+}
+
+/** A progress bar on stderr (no-op when not shown). */
+export interface Progress {
+  update(done: number, total: number | null): void;
+  /** Clears the bar line. */
+  finish(): void;
+}
+
+const NO_PROGRESS: Progress = { update() {}, finish() {} };
+
+/** The command's printer. */
+export class Output {
+  readonly json: boolean;
+  readonly quiet: boolean;
+  readonly secrets: SecretMask;
+  readonly #streams: OutputStreams;
+  #resultWritten = false;
+
+  constructor(streams: OutputStreams, options: { json: boolean; quiet: boolean }) {
+    this.#streams = streams;
+    this.json = options.json;
+    this.quiet = options.quiet;
+    this.secrets = new SecretMask();
+  }
+
+  /** True when notes and progress go to the terminal. */
+  get interactive(): boolean {
+    return !this.json && !this.quiet && this.#streams.stderr.isTTY === true;
+  }
+
+  /**
+   * Prints the command's result: `lines` for humans, or `{ ok: true, ...data }` as one JSON
+   * object with --json. Results may contain the keys the command produced (that is the point).
+   */
+  result(
+    lines: readonly string[],
+    data: Record<string, unknown>,
+    options: { stdoutTaken?: boolean } = {},
+  ): void {
+    this.#resultWritten = true;
+    if (this.json) this.#streams.stdout.write(`${JSON.stringify({ ok: true, ...data })}\n`);
+    else if (lines.length === 0) return;
+    // When the media itself went to stdout, the human result goes to stderr.
+    else if (options.stdoutTaken === true) this.#streams.stderr.write(`${lines.join('\n')}\n`);
+    else this.#streams.stdout.write(`${lines.join('\n')}\n`);
+  }
+
+  /** Human text on stdout (help, reports); nothing with --json. */
+  print(text: string): void {
+    if (!this.json) this.#streams.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  }
+
+  /** A note on stderr, unless --json or --quiet. */
+  note(text: string): void {
+    if (!this.json && !this.quiet) this.#streams.stderr.write(`${this.secrets.mask(text)}\n`);
+  }
+
+  /**
+   * Reports a failure: the message on stderr, and with --json also `{ ok: false, error }` on
+   * stdout (unless a result was already printed).
+   */
+  failure(error: { kind: string; code: string; message: string; exitCode: number }): void {
+    const message = this.secrets.mask(error.message);
+    this.#streams.stderr.write(`wa-media: ${message}\n`);
+    if (this.json && !this.#resultWritten) {
+      this.#streams.stdout.write(
+        `${JSON.stringify({ ok: false, error: { ...error, message } })}\n`,
+      );
+    }
+  }
+
+  /** A progress bar for a transfer of `label`, drawn at most 10 times a second. */
+  progress(label: string): Progress {
+    if (!this.interactive) return NO_PROGRESS;
+    const stderr = this.#streams.stderr;
+    const started = performance.now();
+    let lastDraw = 0;
+    let drawn = false;
+    return {
+      update(done, total) {
+        const now = performance.now();
+        if (now - lastDraw < 100 && done !== total) return;
+        lastDraw = now;
+        drawn = true;
+        const width = Math.max(10, Math.min(30, (stderr.columns ?? 80) - 50));
+        const ratio = total !== null && total > 0 ? Math.min(1, done / total) : 0;
+        const filled = Math.round(ratio * width);
+        const bar = total === null ? '' : `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] `;
+        const percent = total === null ? '' : `${(ratio * 100).toFixed(0).padStart(3)}% `;
+        const size =
+          total === null ? formatBytes(done) : `${formatBytes(done)}/${formatBytes(total)}`;
+        stderr.write(
+          `\r\x1b[2K${label} ${bar}${percent}${size} ${formatRate(done, now - started)}`,
+        );
+      },
+      finish() {
+        if (drawn) stderr.write('\r\x1b[2K');
+      },
+    };
+  }
+}
