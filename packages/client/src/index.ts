@@ -1,1 +1,106 @@
-export const packageName = '@wa-media/client' as const;
+/**
+ * @wa-media/client — the package users call: upload (resumable), download (verified,
+ * streaming, failover), media reupload, transfers (pause / resume / cancel).
+ *
+ * Folder map: `client.ts` (createMediaClient), `media-conn/` (the shared media_conn cache),
+ * `upload/`, `download/` (engine, sinks, range, which blob a message points at), `reupload/`
+ * (media retry), `transfers/` (Transfer, registry), `signaling/` (fromBaileysSocket),
+ * `messages/` (message builders, forwarding), `internal/` (status rules). Node-only helpers
+ * (files, temp-file spool, downloadToFile) are in `@wa-media/client/node`.
+ */
+
+export type { MediaSignaling } from '@wa-media/protocol';
+export {
+  createMediaClient,
+  type Downloadable,
+  type DownloadOptions,
+  type DownloadResult,
+  type DownloadStream,
+  type MediaClient,
+  type MediaClientOptions,
+} from './client.js';
+export type { DownloadSink, VerifiedDownload } from './download/download-engine.js';
+export {
+  type DownloadableOptions,
+  type DownloadParams,
+  downloadParamsFromExternalBlob,
+  downloadParamsFromMessage,
+} from './download/downloadable.js';
+export type { RangeDownloadOptions } from './download/range-download.js';
+export type { MediaWriter } from './download/sinks.js';
+export {
+  InvalidArgumentError,
+  isMediaClientError,
+  isMediaDownloadError,
+  isMediaReuploadError,
+  isMediaUploadError,
+  isNoMediaError,
+  isTransferCancelledError,
+  isTransferStateError,
+  MediaClientError,
+  type MediaClientErrorCode,
+  type MediaClientErrorOptions,
+  MediaConnError,
+  type MediaConnErrorCode,
+  MediaDownloadError,
+  type MediaDownloadErrorCode,
+  MediaReuploadError,
+  type MediaReuploadErrorCode,
+  MediaUploadError,
+  type MediaUploadErrorCode,
+  NoMediaError,
+  type TransferAttempt,
+  TransferCancelledError,
+  TransferStateError,
+  type TransferStateErrorCode,
+  UnsupportedMessageError,
+} from './errors.js';
+export type { RetryPolicy } from './internal/cdn-policy.js';
+export type { MediaConnManager } from './media-conn/media-conn-cache.js';
+export {
+  type AudioMessageFields,
+  buildAlbumParent,
+  buildAudioMessage,
+  buildDocumentMessage,
+  buildImageMessage,
+  buildStickerMessage,
+  buildVideoMessage,
+  type DocumentMessageFields,
+  forwardMediaMessage,
+  type ImageMessageFields,
+  type StickerMessageFields,
+  type VideoMessageFields,
+  wrapAsAlbumChild,
+} from './messages/build-message.js';
+export type {
+  AutoReuploadOptions,
+  MediaReupload,
+  MediaReuploadRequest,
+  MediaReuploadResult,
+  MediaReuploadSettled,
+} from './reupload/media-reupload.js';
+export {
+  type BaileysSignaling,
+  type BaileysSignalingOptions,
+  type BaileysSocketLike,
+  fromBaileysSocket,
+  SignalingTimeoutError,
+} from './signaling/baileys.js';
+export type { DisconnectAwareSignaling } from './signaling/signaling.js';
+export type { TransferRegistry } from './transfers/registry.js';
+export type {
+  Transfer,
+  TransferEventMap,
+  TransferKind,
+  TransferProgressEvent,
+  TransferState,
+  TransferStateEvent,
+} from './transfers/transfer.js';
+export type { UploadOptions, UploadResult } from './upload/upload-engine.js';
+export {
+  memorySpool,
+  type ReopenableSource,
+  type SpoolWriter,
+  type UploadSource,
+  type UploadSpool,
+} from './upload/upload-source.js';

@@ -1,0 +1,495 @@
+// createMediaClient: the one object users hold. It wires the shared media_conn cache, the
+// transfer registry, media reupload and the upload / download engines together.
+
+import { encryptedLength, type MediaType, mediaTypeInfo } from '@wa-media/crypto';
+import {
+  buildDownloadUrls,
+  type CdnScheme,
+  DEFAULT_CDN_HOSTS,
+  type ExternalBlobReference,
+  type Message,
+} from '@wa-media/protocol';
+import { createKyClient, type HttpClient } from '@wa-media/transport';
+import {
+  type DownloadEngineContext,
+  runDownload,
+  type VerifiedDownload,
+} from './download/download-engine.js';
+import {
+  type DownloadableOptions,
+  type DownloadParams,
+  downloadParamsFromExternalBlob,
+  downloadParamsFromMessage,
+} from './download/downloadable.js';
+import { downloadRange, type RangeDownloadOptions } from './download/range-download.js';
+import { BytesSink, type MediaWriter, StreamSink, WriterSink } from './download/sinks.js';
+import { InvalidArgumentError, MediaDownloadError, MediaUploadError } from './errors.js';
+import {
+  type ResolvedRetryPolicy,
+  type RetryPolicy,
+  resolveRetryPolicy,
+} from './internal/cdn-policy.js';
+import { MediaConnCache, type MediaConnManager } from './media-conn/media-conn-cache.js';
+import {
+  type AutoReuploadOptions,
+  type MediaReupload,
+  MediaReuploadImpl,
+} from './reupload/media-reupload.js';
+import type { DisconnectAwareSignaling } from './signaling/signaling.js';
+import { type TransferRegistry, TransferRegistryImpl } from './transfers/registry.js';
+import {
+  type Transfer,
+  type TransferControl,
+  TransferImpl,
+  type TransferKind,
+} from './transfers/transfer.js';
+import { runUpload, type UploadOptions, type UploadResult } from './upload/upload-engine.js';
+import { memorySpool, type UploadSource, type UploadSpool } from './upload/upload-source.js';
+
+/** Options of {@link createMediaClient}. */
+export interface MediaClientOptions {
+  /**
+   * The logged-in connection (`fromBaileysSocket(sock)`, the emulator's, your own). Needed for
+   * uploads, media_conn hosts and media reupload; downloads work without it (default hosts).
+   */
+  signaling?: DisconnectAwareSignaling;
+  /**
+   * HTTP client. On Node prefer `createNodeHttpClient()` from `@wa-media/transport/node` (the
+   * fastest, truly streaming uploads).
+   * @default createKyClient()
+   */
+  http?: HttpClient;
+  /** CDN addressing; tests and the emulator use `{ scheme: 'http' }` on loopback. */
+  cdn?: {
+    /** @default 'https' */
+    scheme?: CdnScheme;
+    /** Hosts for downloads without a media connection. @default mmg.whatsapp.net, mmg-fallback.whatsapp.net */
+    defaultHosts?: readonly string[];
+  };
+  /** Same-host retries and backoff for 429/502/503/504/network errors. */
+  retry?: RetryPolicy;
+  /**
+   * Where one-shot upload streams are kept while hashed.
+   * @default memorySpool() (on Node: `createNodeMediaClient` uses `tempFileSpool()`)
+   */
+  spool?: UploadSpool;
+  /** Media reupload answer timeout. @default 30_000 */
+  reuploadTimeoutMs?: number;
+  /** media_conn query timeout. @default 20_000 */
+  mediaConnTimeoutMs?: number;
+}
+
+/** Options of every download form. */
+export interface DownloadOptions extends DownloadableOptions {
+  /** Transfer id, typically the message id. @default generated */
+  id?: string;
+  /** Aborting cancels the transfer. */
+  signal?: AbortSignal;
+  /** Progress in blob bytes received. */
+  onProgress?: (progress: { bytesDone: number; totalBytes: number | null }) => void;
+  /**
+   * With signalling: when the CDN answers 404/410 even after the credential refresh, ask the
+   * sender's phone to re-upload and download from the new direct path, by itself.
+   */
+  reupload?: AutoReuploadOptions;
+}
+
+/** What `downloadToWriter` resolves with once every check passed. */
+export type DownloadResult = VerifiedDownload;
+
+/** A ReadableStream of plaintext with its transfer. */
+export interface DownloadStream extends ReadableStream<Uint8Array> {
+  readonly transfer: Transfer<DownloadResult>;
+}
+
+/** A proto `Message` or explicit {@link DownloadParams}. */
+export type Downloadable = Message | DownloadParams;
+
+/** The media client. */
+export interface MediaClient {
+  /** The shared media connection cache. */
+  readonly mediaConn: MediaConnManager;
+  /** Every transfer, by id. */
+  readonly transfers: TransferRegistry;
+  /** Media reupload (media retry). */
+  readonly mediaReupload: MediaReupload;
+  /**
+   * Encrypt and upload. Re-readable sources (bytes, Blob, `fileSource(path)`) are read twice
+   * (hash pass, then upload pass) in constant memory; one-shot streams are spooled first.
+   * Blobs of 5 MiB or more are resumable.
+   * @throws {MediaUploadError} (through the transfer) `no-signaling`, `auth-failed`,
+   *   `all-hosts-failed`, `source-failed`, `bad-reply`.
+   * @throws {TransferCancelledError} (through the transfer) when cancelled.
+   * @throws {TransferStateError} `duplicate-transfer` at once when `id` is in use.
+   * @example
+   * ```ts
+   * const uploaded = await client.upload(bytes, 'image', { id: msgId });
+   * const message = buildImageMessage(uploaded, { mimetype: 'image/jpeg' });
+   * ```
+   */
+  upload(source: UploadSource, type: MediaType, options?: UploadOptions): Transfer<UploadResult>;
+  /**
+   * Uploads a sticker-pack zip and then its thumbnail with the same media key (as required).
+   * @throws {MediaUploadError} as {@link MediaClient.upload}.
+   */
+  uploadStickerPack(
+    zip: UploadSource,
+    thumbnail: UploadSource,
+    options?: Omit<UploadOptions, 'mediaKey' | 'encrypted'>,
+  ): Promise<{ pack: UploadResult; thumbnail: UploadResult }>;
+  /**
+   * Uploads a sticker-pack thumbnail with its pack's key.
+   * @throws {MediaUploadError} `key-mismatch` when `options.mediaKey` differs from the pack's.
+   */
+  uploadStickerPackThumbnail(
+    thumbnail: UploadSource,
+    options: Omit<UploadOptions, 'encrypted'> & { packUpload: UploadResult },
+  ): Transfer<UploadResult>;
+  /**
+   * Download and verify the media of a message; resolves with the plaintext.
+   * @throws {NoMediaError} / {UnsupportedMessageError} at once for a message without media.
+   * @throws {MediaDownloadError} (through the transfer) `auth-failed`, `media-not-found`,
+   *   `all-hosts-failed` (with `attempts`; integrity failures as causes).
+   * @throws {TransferCancelledError} (through the transfer) when cancelled.
+   */
+  download(message: Downloadable, options?: DownloadOptions): Transfer<Uint8Array>;
+  /** {@link MediaClient.download} from explicit parameters. */
+  downloadFromParams(params: DownloadParams, options?: DownloadOptions): Transfer<Uint8Array>;
+  /** Download an app-state `ExternalBlobReference`. */
+  downloadExternalBlob(
+    reference: ExternalBlobReference,
+    options?: DownloadOptions,
+  ): Transfer<Uint8Array>;
+  /**
+   * Stream verified plaintext into `writer` in constant memory. The writer is rewound and
+   * truncated before a restart and after a failure (see {@link MediaWriter}).
+   * @throws {MediaDownloadError} as `download`, plus `not-rewindable`.
+   */
+  downloadToWriter(
+    message: Downloadable,
+    writer: MediaWriter,
+    options?: DownloadOptions,
+  ): Transfer<DownloadResult>;
+  /**
+   * A WHATWG stream of plaintext. **Bytes are unverified until the stream closes**: a failed
+   * check errors the stream (it never closes cleanly). Prefer `downloadToFile` (Node) or
+   * `downloadToWriter` when the result must be all-or-nothing.
+   */
+  downloadStream(message: Downloadable, options?: DownloadOptions): DownloadStream;
+  /**
+   * Plaintext bytes `[start, end)`. With a `streamingSidecar` only the needed windows are fetched
+   * (HTTP Range) and authenticated; without one the whole blob is streamed and verified, and
+   * only the range kept.
+   * @throws {MediaDownloadError} / {MediaIntegrityError} (`sidecar-mismatch`).
+   */
+  downloadRange(
+    message: Downloadable,
+    start: number,
+    end: number,
+    options?: RangeDownloadOptions,
+  ): Promise<Uint8Array>;
+  /** Unsubscribes from the signalling's disconnect events. */
+  close(): void;
+}
+
+/**
+ * Creates a media client.
+ *
+ * @example
+ * ```ts
+ * import { createNodeHttpClient } from '@wa-media/transport/node';
+ * const client = createMediaClient({ signaling: fromBaileysSocket(sock), http: createNodeHttpClient() });
+ * const bytes = await client.download(message);
+ * ```
+ */
+export function createMediaClient(options: MediaClientOptions = {}): MediaClient {
+  return new MediaClientImpl(options);
+}
+
+function isDownloadParams(value: Downloadable): value is DownloadParams {
+  return (
+    typeof (value as DownloadParams).type === 'string' &&
+    typeof (value as DownloadParams).directPath === 'string'
+  );
+}
+
+class MediaClientImpl implements MediaClient {
+  readonly mediaConn: MediaConnCache;
+  readonly transfers: TransferRegistryImpl;
+  readonly mediaReupload: MediaReuploadImpl;
+  readonly #options: MediaClientOptions;
+  readonly #http: HttpClient;
+  readonly #retry: ResolvedRetryPolicy;
+  readonly #spool: UploadSpool;
+  readonly #unsubscribe: () => void;
+
+  constructor(options: MediaClientOptions) {
+    this.#options = options;
+    this.#http = options.http ?? createKyClient();
+    this.#retry = resolveRetryPolicy(options.retry);
+    this.#spool = options.spool ?? memorySpool();
+    this.mediaConn = new MediaConnCache({
+      signaling: options.signaling,
+      ...(options.mediaConnTimeoutMs === undefined
+        ? {}
+        : { queryTimeoutMs: options.mediaConnTimeoutMs }),
+    });
+    this.transfers = new TransferRegistryImpl();
+    this.mediaReupload = new MediaReuploadImpl(
+      options.signaling,
+      options.reuploadTimeoutMs ?? 30_000,
+    );
+    this.#unsubscribe =
+      options.signaling?.onDisconnect?.(() => this.mediaConn.invalidate()) ?? (() => {});
+  }
+
+  upload(
+    source: UploadSource,
+    type: MediaType,
+    options: UploadOptions = {},
+  ): Transfer<UploadResult> {
+    return this.#start('upload', options, (control) =>
+      runUpload(
+        {
+          http: this.#http,
+          mediaConn: this.mediaConn,
+          hasSignaling: this.#options.signaling !== undefined,
+          scheme: this.#options.cdn?.scheme ?? 'https',
+          retry: this.#retry,
+          spool: this.#spool,
+        },
+        source,
+        type,
+        options,
+        control,
+      ),
+    );
+  }
+
+  async uploadStickerPack(
+    zip: UploadSource,
+    thumbnail: UploadSource,
+    options: Omit<UploadOptions, 'mediaKey' | 'encrypted'> = {},
+  ): Promise<{ pack: UploadResult; thumbnail: UploadResult }> {
+    const { id, ...rest } = options;
+    const pack = await this.upload(zip, 'sticker-pack', options);
+    const thumb = await this.uploadStickerPackThumbnail(thumbnail, {
+      ...rest,
+      ...(id === undefined ? {} : { id: `${id}:thumbnail` }),
+      packUpload: pack,
+    });
+    return { pack, thumbnail: thumb };
+  }
+
+  uploadStickerPackThumbnail(
+    thumbnail: UploadSource,
+    options: Omit<UploadOptions, 'encrypted'> & { packUpload: UploadResult },
+  ): Transfer<UploadResult> {
+    const { packUpload, ...rest } = options;
+    const packKey = packUpload?.mediaKey;
+    if (packUpload?.type !== 'sticker-pack' || packKey === undefined) {
+      throw new InvalidArgumentError(
+        'options.packUpload',
+        'must be the UploadResult of a sticker-pack upload',
+      );
+    }
+    if (rest.mediaKey !== undefined && !sameBytes(rest.mediaKey, packKey)) {
+      throw new MediaUploadError(
+        'key-mismatch',
+        'A sticker-pack thumbnail must use its pack’s media key',
+      );
+    }
+    return this.upload(thumbnail, 'sticker-pack-thumbnail', { ...rest, mediaKey: packKey });
+  }
+
+  download(message: Downloadable, options: DownloadOptions = {}): Transfer<Uint8Array> {
+    const params = this.#params(message, options);
+    const sink = new BytesSink();
+    return this.#start('download', options, async (control) => {
+      await runDownload(this.#downloadContext(params, options), params, sink, control);
+      return sink.bytes();
+    });
+  }
+
+  downloadFromParams(params: DownloadParams, options: DownloadOptions = {}): Transfer<Uint8Array> {
+    return this.download(params, options);
+  }
+
+  downloadExternalBlob(
+    reference: ExternalBlobReference,
+    options: DownloadOptions = {},
+  ): Transfer<Uint8Array> {
+    return this.download(downloadParamsFromExternalBlob(reference), options);
+  }
+
+  downloadToWriter(
+    message: Downloadable,
+    writer: MediaWriter,
+    options: DownloadOptions = {},
+  ): Transfer<DownloadResult> {
+    const params = this.#params(message, options);
+    const sink = new WriterSink(writer);
+    return this.#start('download', options, async (control) => {
+      control.onEnd(async (state) => {
+        if (state !== 'succeeded') await writer.abort?.(state);
+      });
+      const result = await runDownload(
+        this.#downloadContext(params, options),
+        params,
+        sink,
+        control,
+      );
+      await writer.close?.();
+      return result;
+    });
+  }
+
+  downloadStream(message: Downloadable, options: DownloadOptions = {}): DownloadStream {
+    const params = this.#params(message, options);
+    const sink = new StreamSink();
+    let transfer: Transfer<DownloadResult> | undefined;
+    const stream = new ReadableStream<Uint8Array>(
+      {
+        start: (controller) => {
+          sink.attach(controller);
+          transfer = this.#start('download', options, (control) =>
+            runDownload(this.#downloadContext(params, options), params, sink, control),
+          );
+          transfer.then(
+            () => controller.close(),
+            (error: unknown) => controller.error(error),
+          );
+        },
+        pull: () => sink.pulled(),
+        cancel: async () => {
+          sink.pulled();
+          if (
+            transfer !== undefined &&
+            !['succeeded', 'failed', 'cancelled'].includes(transfer.state)
+          ) {
+            await transfer.cancel();
+          }
+        },
+      },
+      { highWaterMark: 4 },
+    );
+    return Object.assign(stream, { transfer: transfer as unknown as Transfer<DownloadResult> });
+  }
+
+  async downloadRange(
+    message: Downloadable,
+    start: number,
+    end: number,
+    options: RangeDownloadOptions = {},
+  ): Promise<Uint8Array> {
+    const params = this.#params(message, {});
+    return downloadRange(
+      {
+        http: this.#http,
+        download: (sink, control) =>
+          runDownload(this.#downloadContext(params, options), params, sink, control),
+        urls: () => this.#rangeUrls(params),
+        blobLength: params.fileLength
+          ? params.encrypted === false
+            ? params.fileLength
+            : encryptedLength(params.fileLength)
+          : undefined,
+      },
+      params,
+      start,
+      end,
+      options,
+    );
+  }
+
+  close(): void {
+    this.#unsubscribe();
+  }
+
+  async #rangeUrls(params: DownloadParams): Promise<string[]> {
+    let hosts: readonly string[] = this.#options.cdn?.defaultHosts ?? DEFAULT_CDN_HOSTS;
+    if (this.#options.signaling !== undefined) {
+      try {
+        hosts = this.mediaConn.hostOrder(await this.mediaConn.get());
+      } catch {
+        // fall back to the default hosts
+      }
+    }
+    return buildDownloadUrls({
+      hosts,
+      directPath: params.directPath,
+      fileEncSha256: params.fileEncSha256,
+      mmsType: mediaTypeInfo(params.type).mmsType,
+      staticUrl: params.staticUrl,
+      scheme: this.#options.cdn?.scheme ?? 'https',
+    });
+  }
+
+  #params(message: Downloadable, options: DownloadableOptions): DownloadParams {
+    const params = isDownloadParams(message)
+      ? normalizeParams(message)
+      : downloadParamsFromMessage(message, options);
+    if (params.encrypted !== false && params.mediaKey === undefined) {
+      throw new MediaDownloadError('missing-media-fields', 'Encrypted media needs its mediaKey');
+    }
+    if (
+      params.encrypted === false &&
+      params.fileSha256 === undefined &&
+      params.fileEncSha256 === undefined
+    ) {
+      throw new MediaDownloadError(
+        'missing-media-fields',
+        'Unencrypted media needs fileSha256 to be verified',
+      );
+    }
+    return params;
+  }
+
+  #downloadContext(params: DownloadParams, options: DownloadOptions): DownloadEngineContext {
+    const signaling = this.#options.signaling;
+    const auto = options.reupload;
+    const mediaKey = params.mediaKey;
+    return {
+      http: this.#http,
+      mediaConn: this.mediaConn,
+      hasSignaling: signaling !== undefined,
+      scheme: this.#options.cdn?.scheme ?? 'https',
+      defaultHosts: this.#options.cdn?.defaultHosts,
+      retry: this.#retry,
+      reupload:
+        auto === undefined || signaling === undefined || mediaKey === undefined
+          ? undefined
+          : async (signal) => {
+              const result = await this.mediaReupload.request({ ...auto, mediaKey, signal });
+              return result.status === 'success' ? result.directPath : undefined;
+            },
+    };
+  }
+
+  #start<T>(
+    kind: TransferKind,
+    options: {
+      id?: string;
+      signal?: AbortSignal;
+      onProgress?: (progress: { bytesDone: number; totalBytes: number | null }) => void;
+    },
+    operation: (control: TransferControl) => Promise<T>,
+  ): Transfer<T> {
+    const id = this.transfers.claimId(options.id, kind);
+    const transfer = new TransferImpl<T>(id, kind, options.signal);
+    if (options.onProgress !== undefined) transfer.on('progress', options.onProgress);
+    this.transfers.add(transfer);
+    return transfer.start(operation);
+  }
+}
+
+function normalizeParams(params: DownloadParams): DownloadParams {
+  if (typeof params.directPath !== 'string' || !params.directPath.startsWith('/')) {
+    throw new InvalidArgumentError('params.directPath', 'must be a path starting with "/"');
+  }
+  return { ...params, encrypted: params.encrypted ?? params.mediaKey !== undefined };
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((byte, index) => byte === b[index]);
+}

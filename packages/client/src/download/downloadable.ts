@@ -1,0 +1,141 @@
+// Which blob a message points at: the pure part of every download. A newcomer looking for
+// "how does download know the type?" lands here.
+
+import type { MediaType } from '@wa-media/crypto';
+import { type ExternalBlobReference, getMediaContent, type Message } from '@wa-media/protocol';
+import { NoMediaError, UnsupportedMessageError } from '../errors.js';
+
+/**
+ * Everything needed to download and verify one blob.
+ * Secrets: `mediaKey` (and the signed `directPath`) must never be logged.
+ */
+export interface DownloadParams {
+  /** The media type the blob was encrypted as (selects keys and `mms-type`). */
+  type: MediaType;
+  /** The message's `directPath` (starts with `/`, kept verbatim with its signed query). */
+  directPath: string;
+  /** 32-byte media key. Absent for unencrypted media (newsletter, product images). */
+  mediaKey?: Uint8Array | undefined;
+  /** SHA-256 of the plaintext: checked. Required for unencrypted media. */
+  fileSha256?: Uint8Array | undefined;
+  /** SHA-256 of the blob: checked, and sent as the `hash=` download parameter. */
+  fileEncSha256?: Uint8Array | undefined;
+  /** Plaintext length (informational: senders sometimes put 0; never fails a download). */
+  fileLength?: number | undefined;
+  /** Image/video `staticUrl`, tried first as is. */
+  staticUrl?: string | undefined;
+  /** The message's streaming sidecar (audio, video): lets ranged downloads authenticate. */
+  streamingSidecar?: Uint8Array | undefined;
+  /**
+   * `false` for media that is not encrypted (newsletter / channel media).
+   * @default true when a mediaKey is given, else false
+   */
+  encrypted?: boolean | undefined;
+}
+
+/** Options of {@link downloadParamsFromMessage}. */
+export interface DownloadableOptions {
+  /**
+   * Download the server-hosted thumbnail (`thumbnailDirectPath`) instead of the media.
+   * @default false
+   */
+  thumbnail?: boolean;
+}
+
+const THUMBNAIL_TYPES: Partial<Record<string, MediaType>> = {
+  imageMessage: 'thumbnail-image',
+  videoMessage: 'thumbnail-video',
+  ptvMessage: 'thumbnail-video',
+  documentMessage: 'thumbnail-document',
+  stickerPackMessage: 'sticker-pack-thumbnail',
+  extendedTextMessage: 'link-thumbnail',
+};
+
+function toNumber(value: bigint | number | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  return Number.isSafeInteger(number) && number >= 0 ? number : undefined;
+}
+
+/**
+ * The {@link DownloadParams} of a proto `Message` (wrappers unwrapped; the type comes from the
+ * field that is set: image, video, ptv, audio, document, sticker, sticker pack, history sync
+ * notification, link preview thumbnail).
+ *
+ * @throws {NoMediaError} the message carries no media, or no server-hosted thumbnail when asked.
+ * @throws {UnsupportedMessageError} the media fields lack a direct path.
+ */
+export function downloadParamsFromMessage(
+  message: Message,
+  options: DownloadableOptions = {},
+): DownloadParams {
+  const media = getMediaContent(message);
+  if (media === undefined) throw new NoMediaError('The message carries no downloadable media');
+  const content = media.content as {
+    directPath?: string;
+    mediaKey?: Uint8Array;
+    fileSha256?: Uint8Array;
+    fileEncSha256?: Uint8Array;
+    fileLength?: bigint;
+    staticUrl?: string;
+    streamingSidecar?: Uint8Array;
+    thumbnailDirectPath?: string;
+    thumbnailSha256?: Uint8Array;
+    thumbnailEncSha256?: Uint8Array;
+  };
+  const wantThumbnail = options.thumbnail === true || media.field === 'extendedTextMessage';
+  if (wantThumbnail) {
+    const type = THUMBNAIL_TYPES[media.field];
+    if (type === undefined || !content.thumbnailDirectPath) {
+      throw new NoMediaError(`The ${media.field} has no server-hosted thumbnail`);
+    }
+    return withEncryption({
+      type,
+      directPath: content.thumbnailDirectPath,
+      mediaKey: content.mediaKey,
+      fileSha256: content.thumbnailSha256,
+      fileEncSha256: content.thumbnailEncSha256,
+    });
+  }
+  if (!content.directPath) {
+    throw new UnsupportedMessageError(`The ${media.field} has no directPath (not yet uploaded?)`);
+  }
+  return withEncryption({
+    type: media.mediaType,
+    directPath: content.directPath,
+    mediaKey: content.mediaKey,
+    fileSha256: content.fileSha256,
+    fileEncSha256: content.fileEncSha256,
+    fileLength: toNumber(content.fileLength),
+    staticUrl: content.staticUrl || undefined,
+    streamingSidecar: content.streamingSidecar,
+  });
+}
+
+/**
+ * The {@link DownloadParams} of an `ExternalBlobReference` (app-state sync blobs).
+ * @throws {UnsupportedMessageError} when it has no direct path.
+ */
+export function downloadParamsFromExternalBlob(reference: ExternalBlobReference): DownloadParams {
+  if (!reference.directPath)
+    throw new UnsupportedMessageError('The ExternalBlobReference has no directPath');
+  return withEncryption({
+    type: 'app-state',
+    directPath: reference.directPath,
+    mediaKey: reference.mediaKey,
+    fileSha256: reference.fileSha256,
+    fileEncSha256: reference.fileEncSha256,
+    fileLength: toNumber(reference.fileSizeBytes),
+  });
+}
+
+function withEncryption(params: DownloadParams): DownloadParams {
+  const clean: DownloadParams = { type: params.type, directPath: params.directPath };
+  for (const [key, value] of Object.entries(params)) {
+    if (value !== undefined && !(value instanceof Uint8Array && value.length === 0)) {
+      (clean as unknown as Record<string, unknown>)[key] = value;
+    }
+  }
+  clean.encrypted = params.encrypted ?? clean.mediaKey !== undefined;
+  return clean;
+}

@@ -1,0 +1,241 @@
+// Media message objects from an upload, and forwarding by CDN reuse. Pure: no I/O.
+
+import {
+  type AudioMessage,
+  buildAlbumParent,
+  type DocumentMessage,
+  getMediaContent,
+  type ImageMessage,
+  type Message,
+  type StickerMessage,
+  type VideoMessage,
+  wrapAsAlbumChild,
+} from '@wa-media/protocol';
+import { InvalidArgumentError, NoMediaError } from '../errors.js';
+import type { UploadResult } from '../upload/upload-engine.js';
+
+export { buildAlbumParent, wrapAsAlbumChild };
+
+/** CDN fields every media message carries. */
+interface CdnFields {
+  url: string;
+  directPath: string;
+  mediaKey?: Uint8Array;
+  fileSha256: Uint8Array;
+  fileEncSha256: Uint8Array;
+  fileLength: bigint;
+  mediaKeyTimestamp: bigint;
+}
+
+function cdnFields(upload: UploadResult): CdnFields {
+  if (typeof upload?.directPath !== 'string')
+    throw new InvalidArgumentError('upload', 'must be an UploadResult');
+  return {
+    url: upload.url,
+    directPath: upload.directPath,
+    ...(upload.mediaKey === undefined ? {} : { mediaKey: upload.mediaKey }),
+    fileSha256: upload.fileSha256,
+    fileEncSha256: upload.fileEncSha256,
+    fileLength: BigInt(upload.fileLength),
+    mediaKeyTimestamp: BigInt(upload.mediaKeyTimestamp),
+  };
+}
+
+function defined<T extends object>(fields: T): T {
+  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as T;
+}
+
+/** Fields of an image message besides the CDN ones. */
+export interface ImageMessageFields {
+  /** @default 'image/jpeg' */
+  mimetype?: string;
+  caption?: string;
+  width?: number;
+  height?: number;
+  /** Inline JPEG preview. */
+  jpegThumbnail?: Uint8Array;
+  viewOnce?: boolean;
+}
+
+/**
+ * An image message for an uploaded image.
+ * @throws {InvalidArgumentError} when `upload` is not an UploadResult.
+ * @example
+ * ```ts
+ * const message = buildImageMessage(await client.upload(jpeg, 'image'), { caption: 'hi', width: 800, height: 600 });
+ * ```
+ */
+export function buildImageMessage(upload: UploadResult, fields: ImageMessageFields = {}): Message {
+  const imageMessage: ImageMessage = defined({
+    ...cdnFields(upload),
+    mimetype: 'image/jpeg',
+    ...fields,
+  });
+  return { imageMessage };
+}
+
+/** Fields of a video message. */
+export interface VideoMessageFields {
+  /** @default 'video/mp4' */
+  mimetype?: string;
+  caption?: string;
+  width?: number;
+  height?: number;
+  /** Duration in seconds. */
+  seconds?: number;
+  /** Play as a GIF. */
+  gifPlayback?: boolean;
+  jpegThumbnail?: Uint8Array;
+  viewOnce?: boolean;
+  /** Send as a round video note (`ptvMessage`). @default false */
+  ptv?: boolean;
+}
+
+/** A video (or round video note) message; carries the upload's streaming sidecar. */
+export function buildVideoMessage(upload: UploadResult, fields: VideoMessageFields = {}): Message {
+  const { ptv, ...rest } = fields;
+  const videoMessage: VideoMessage = defined({
+    ...cdnFields(upload),
+    mimetype: 'video/mp4',
+    streamingSidecar: upload.streamingSidecar,
+    ...rest,
+  });
+  return ptv === true ? { ptvMessage: videoMessage } : { videoMessage };
+}
+
+/** Fields of an audio message. */
+export interface AudioMessageFields {
+  /** @default 'audio/ogg; codecs=opus' for voice notes, else 'audio/mpeg' */
+  mimetype?: string;
+  /** Duration in seconds. */
+  seconds?: number;
+  /** A voice note (push-to-talk). @default false */
+  ptt?: boolean;
+  waveform?: Uint8Array;
+}
+
+/** An audio message or voice note (`ptt: true`); carries the upload's streaming sidecar. */
+export function buildAudioMessage(upload: UploadResult, fields: AudioMessageFields = {}): Message {
+  const audioMessage: AudioMessage = defined({
+    ...cdnFields(upload),
+    mimetype: fields.ptt === true ? 'audio/ogg; codecs=opus' : 'audio/mpeg',
+    streamingSidecar: upload.streamingSidecar,
+    ...fields,
+  });
+  return { audioMessage };
+}
+
+/** Fields of a document message. */
+export interface DocumentMessageFields {
+  /** @default 'application/octet-stream' */
+  mimetype?: string;
+  fileName?: string;
+  title?: string;
+  caption?: string;
+  pageCount?: number;
+  jpegThumbnail?: Uint8Array;
+}
+
+/** A document message. */
+export function buildDocumentMessage(
+  upload: UploadResult,
+  fields: DocumentMessageFields = {},
+): Message {
+  const documentMessage: DocumentMessage = defined({
+    ...cdnFields(upload),
+    mimetype: 'application/octet-stream',
+    ...fields,
+  });
+  return { documentMessage };
+}
+
+/** Fields of a sticker message. */
+export interface StickerMessageFields {
+  /** @default 'image/webp' */
+  mimetype?: string;
+  width?: number;
+  height?: number;
+  isAnimated?: boolean;
+  /** Inline PNG preview. */
+  pngThumbnail?: Uint8Array;
+}
+
+/** A sticker message. */
+export function buildStickerMessage(
+  upload: UploadResult,
+  fields: StickerMessageFields = {},
+): Message {
+  const stickerMessage: StickerMessage = defined({
+    ...cdnFields(upload),
+    mimetype: 'image/webp',
+    ...fields,
+  });
+  return { stickerMessage };
+}
+
+const CDN_FIELD_NAMES = [
+  'url',
+  'directPath',
+  'mediaKey',
+  'fileSha256',
+  'fileEncSha256',
+  'fileLength',
+  'mediaKeyTimestamp',
+  'mimetype',
+  'caption',
+  'width',
+  'height',
+  'seconds',
+  'ptt',
+  'gifPlayback',
+  'jpegThumbnail',
+  'pngThumbnail',
+  'thumbnailDirectPath',
+  'thumbnailSha256',
+  'thumbnailEncSha256',
+  'streamingSidecar',
+  'fileName',
+  'title',
+  'pageCount',
+  'staticUrl',
+  'waveform',
+  'isAnimated',
+] as const;
+
+/**
+ * Forward received media by CDN reuse: a new message with the media part's CDN and display
+ * fields copied (no download, no upload). Works while the CDN still has the blob; after that,
+ * use media reupload or download and upload again.
+ * @throws {NoMediaError} when the message carries no image, video, audio, document or sticker.
+ * @example
+ * ```ts
+ * await sock.relayMessage(jid, forwardMediaMessage(received), {});
+ * ```
+ */
+export function forwardMediaMessage(
+  message: Message,
+  overrides: { caption?: string } = {},
+): Message {
+  const media = getMediaContent(message);
+  const forwardable = [
+    'imageMessage',
+    'videoMessage',
+    'ptvMessage',
+    'audioMessage',
+    'documentMessage',
+    'stickerMessage',
+  ];
+  if (media === undefined || !forwardable.includes(media.field)) {
+    throw new NoMediaError(
+      'The message has no image, video, audio, document or sticker to forward',
+    );
+  }
+  const source = media.content as Record<string, unknown>;
+  const copy: Record<string, unknown> = {};
+  for (const name of CDN_FIELD_NAMES) {
+    const value = source[name];
+    if (value !== undefined) copy[name] = value instanceof Uint8Array ? value.slice() : value;
+  }
+  if (overrides.caption !== undefined) copy.caption = overrides.caption;
+  return { [media.field]: copy } as Message;
+}

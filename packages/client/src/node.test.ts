@@ -1,0 +1,137 @@
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { encryptMedia } from '@wa-media/crypto';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { isMediaDownloadError, isTransferCancelledError } from './errors.js';
+import {
+  createNodeMediaClient,
+  downloadToFile,
+  fileSource,
+  type NodeMediaClient,
+  tempFileSpool,
+} from './node.js';
+import { equalBytes, type Harness, startHarness, testBytes } from './test-support/harness.js';
+
+let h: Harness;
+let dir: string;
+let client: NodeMediaClient;
+beforeAll(async () => {
+  h = await startHarness();
+  dir = await mkdtemp(join(tmpdir(), 'wa-media-client-'));
+  client = createNodeMediaClient({
+    signaling: h.signaling,
+    cdn: { scheme: 'http', defaultHosts: h.emulator.hostnames },
+    retry: { baseDelayMs: 5 },
+    spool: tempFileSpool({ directory: dir }),
+  });
+});
+afterAll(async () => {
+  await h.close();
+  await rm(dir, { recursive: true, force: true });
+});
+beforeEach(() => h.emulator.reset());
+
+function seed(size: number) {
+  const plain = testBytes(size, size);
+  const encrypted = encryptMedia(plain, 'document');
+  const stored = h.emulator.putMedia(encrypted.data, { mmsType: 'document' });
+  return {
+    plain,
+    params: {
+      type: 'document' as const,
+      directPath: stored.directPath,
+      mediaKey: encrypted.mediaKey,
+      fileSha256: encrypted.fileSha256,
+      fileEncSha256: encrypted.fileEncSha256,
+    },
+  };
+}
+
+describe('downloadToFile', () => {
+  it('writes the verified file (after a corrupted host) and leaves no temp file', async () => {
+    const { plain, params } = seed(600_000);
+    h.emulator.faults.add({
+      on: 'download',
+      host: 0,
+      times: 1,
+      fault: { kind: 'flip', offset: 100 },
+    });
+    const target = join(dir, 'ok.bin');
+    const result = await client.downloadToFile(params, target);
+    expect(result.fileLength).toBe(plain.length);
+    expect(equalBytes(new Uint8Array(await readFile(target)), plain)).toBe(true);
+    expect((await readdir(dir)).filter((name) => name.includes('ok.bin'))).toEqual(['ok.bin']);
+  });
+
+  it('a failed download leaves no file and no temp file', async () => {
+    const { params } = seed(300_000);
+    h.emulator.faults.add({
+      on: 'download',
+      times: 'always',
+      fault: { kind: 'flip', offset: 250_000 },
+    });
+    const target = join(dir, 'bad.bin');
+    const error = await downloadToFile(client, params, target).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(isMediaDownloadError(error)).toBe(true);
+    expect((await readdir(dir)).filter((name) => name.includes('bad.bin'))).toEqual([]);
+  });
+
+  it('a cancelled download leaves no file and no temp file', async () => {
+    const { params } = seed(2_000_000);
+    h.emulator.faults.setBandwidth(400_000);
+    const target = join(dir, 'cancel.bin');
+    const transfer = client.downloadToFile(params, target, { id: 'cancel-file' });
+    await new Promise<void>((resolve) =>
+      transfer.on('progress', ({ bytesDone }) => bytesDone > 100_000 && resolve()),
+    );
+    await transfer.cancel();
+    const error = await transfer.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(isTransferCancelledError(error)).toBe(true);
+    expect((await readdir(dir)).filter((name) => name.includes('cancel.bin'))).toEqual([]);
+  });
+
+  it('does not replace an existing file when the download fails', async () => {
+    const { params } = seed(50_000);
+    const target = join(dir, 'existing.bin');
+    await writeFile(target, 'keep me');
+    h.emulator.faults.add({
+      on: 'download',
+      times: 'always',
+      fault: { kind: 'status', status: 500 },
+    });
+    await downloadToFile(client, params, target).then(
+      () => undefined,
+      () => undefined,
+    );
+    expect(await readFile(target, 'utf8')).toBe('keep me');
+  });
+});
+
+describe('Node upload sources', () => {
+  it('fileSource is read twice (hash pass, upload pass); a one-shot Node stream is spooled to a temp file', async () => {
+    const plain = testBytes(1_000_003, 77);
+    const path = join(dir, 'source.bin');
+    await writeFile(path, plain);
+    const mediaKey = new Uint8Array(32).fill(3);
+    const fromFile = await client.upload(await fileSource(path), 'document', { mediaKey });
+    const fromStream = await client.upload(
+      Readable.from([plain.subarray(0, 500_000), plain.subarray(500_000)]),
+      'document',
+      {
+        mediaKey,
+      },
+    );
+    expect(fromStream.fileEncSha256).toEqual(fromFile.fileEncSha256);
+    expect((await readdir(dir)).filter((name) => name.startsWith('wa-media-spool-'))).toEqual([]);
+    const back = await client.download({ ...fromFile, type: 'document' });
+    expect(equalBytes(back, plain)).toBe(true);
+  });
+});

@@ -1,0 +1,257 @@
+// Media reupload (media retry, seed 000 / PROTOCOL.md §5): ask the sender's phone to upload an
+// expired blob again. The waiter for the notification is registered before the receipt is
+// sent, so a fast answer is never missed.
+
+import { decryptMediaRetry, encryptMediaRetry } from '@wa-media/crypto';
+import {
+  buildServerErrorReceipt,
+  decodeMediaRetryNotification,
+  encodeServerErrorReceipt,
+  isMediaRetryNotificationFor,
+  isNewsletterJid,
+  type MediaSignaling,
+  parseMediaRetryNotification,
+} from '@wa-media/protocol';
+import { isMediaClientError, MediaReuploadError } from '../errors.js';
+
+/** Identifies the media message to re-upload. */
+export interface MediaReuploadRequest {
+  /** Id of the message that carried the media. */
+  msgId: string;
+  /** The chat the message is in. */
+  chatJid: string;
+  /** The message's 32-byte media key (secret). */
+  mediaKey: Uint8Array;
+  /** Whether we sent the message. */
+  isFromMe: boolean;
+  /** The sender, for group and broadcast messages. */
+  participant?: string | undefined;
+  /** History-sync media: the receipt has `category="peer"` and no `<rmr>`. @default false */
+  historySync?: boolean | undefined;
+  /** @default the client's `reuploadTimeoutMs` (30 s) */
+  timeoutMs?: number | undefined;
+  /** Aborts the wait (rejects with `MediaReuploadError` code `aborted`). */
+  signal?: AbortSignal | undefined;
+}
+
+/** Where to re-request expired media from (automatic media reupload on 404/410 of a download). */
+export type AutoReuploadOptions = Omit<MediaReuploadRequest, 'mediaKey' | 'signal'>;
+
+/** What the phone answered. */
+export type MediaReuploadResult =
+  | { status: 'success'; directPath: string }
+  | { status: 'general-error' | 'not-found' | 'decryption-error' };
+
+/** One outcome of {@link MediaReupload.requestMany}. */
+export type MediaReuploadSettled =
+  | { msgId: string; ok: true; result: MediaReuploadResult }
+  | { msgId: string; ok: false; error: MediaReuploadError };
+
+/** `client.mediaReupload`. */
+export interface MediaReupload {
+  /**
+   * Ask the sender's phone to re-upload the media of one message; on `success`, download again
+   * with the new `directPath` and the original key and hashes.
+   * @throws {MediaReuploadError} `newsletter`, `not-logged-in`, `no-signaling`, `encryption`,
+   * `timeout`, `aborted`, `invalid-request` or `signaling-failed`.
+   * @example
+   * ```ts
+   * const result = await client.mediaReupload.request({ msgId, chatJid, mediaKey, isFromMe: false });
+   * if (result.status === 'success') await client.downloadFromParams({ ...params, directPath: result.directPath });
+   * ```
+   */
+  request(request: MediaReuploadRequest): Promise<MediaReuploadResult>;
+  /**
+   * Several requests with at most `concurrency` in flight; results in input order.
+   * @throws {MediaReuploadError} `duplicate-id` (before sending anything) when two requests
+   * share a message id.
+   */
+  requestMany(
+    requests: readonly MediaReuploadRequest[],
+    options?: { concurrency?: number },
+  ): Promise<MediaReuploadSettled[]>;
+}
+
+/** The implementation behind `client.mediaReupload`. */
+export class MediaReuploadImpl implements MediaReupload {
+  readonly #signaling: MediaSignaling | undefined;
+  readonly #timeoutMs: number;
+
+  constructor(signaling: MediaSignaling | undefined, timeoutMs: number) {
+    this.#signaling = signaling;
+    this.#timeoutMs = timeoutMs;
+  }
+
+  async request(request: MediaReuploadRequest): Promise<MediaReuploadResult> {
+    const { msgId, chatJid, mediaKey, isFromMe, participant, historySync } = request;
+    const fail = (
+      code: MediaReuploadError['code'],
+      message: string,
+      cause?: unknown,
+    ): MediaReuploadError =>
+      new MediaReuploadError(code, message, { msgId, ...(cause === undefined ? {} : { cause }) });
+    if (typeof msgId !== 'string' || msgId === '')
+      throw fail('invalid-request', 'msgId must be a non-empty string');
+    const signaling = this.#signaling;
+    if (signaling === undefined) throw fail('no-signaling', 'Media reupload needs signalling');
+    if (typeof chatJid === 'string' && isNewsletterJid(chatJid)) {
+      throw fail('newsletter', 'Newsletter (channel) media cannot be re-uploaded');
+    }
+    const ownJid = signaling.ownJid();
+    if (ownJid === undefined)
+      throw fail('not-logged-in', 'Not logged in: no own JID to send the request from');
+
+    let receipt: ReturnType<typeof buildServerErrorReceipt>;
+    try {
+      const sealed = encryptMediaRetry({
+        mediaKey,
+        messageId: msgId,
+        plaintext: encodeServerErrorReceipt(msgId),
+      });
+      receipt = buildServerErrorReceipt({
+        msgId,
+        ownJid,
+        chatJid,
+        isFromMe,
+        participant,
+        ciphertext: sealed.ciphertext,
+        iv: sealed.iv,
+        historySync,
+      });
+    } catch (error) {
+      const name = (error as { name?: string }).name ?? '';
+      if (/Jid|InvalidArgument/.test(name))
+        throw fail('invalid-request', `Invalid request: ${(error as Error).message}`, error);
+      throw fail(
+        'encryption',
+        'Sealing the media retry request failed (is the media key 32 bytes?)',
+        error,
+      );
+    }
+
+    // Our own timer (not the signalling's) so a timeout is always a typed `timeout`.
+    const timeoutMs = request.timeoutMs ?? this.#timeoutMs;
+    const controller = new AbortController();
+    const timedOut = Symbol('timeout');
+    const timer = setTimeout(() => controller.abort(timedOut), timeoutMs);
+    const onCallerAbort = (): void => controller.abort(request.signal?.reason);
+    request.signal?.addEventListener('abort', onCallerAbort, { once: true });
+    if (request.signal?.aborted) controller.abort(request.signal.reason);
+    try {
+      const waiting = signaling.waitFor(isMediaRetryNotificationFor(msgId), {
+        signal: controller.signal,
+        timeoutMs: timeoutMs + 1000,
+      });
+      waiting.catch(() => {});
+      try {
+        await signaling.send(receipt);
+      } catch (error) {
+        controller.abort(error);
+        throw fail('signaling-failed', 'Sending the media retry receipt failed', error);
+      }
+      let node: Awaited<typeof waiting>;
+      try {
+        node = await waiting;
+      } catch (error) {
+        if (
+          controller.signal.reason === timedOut ||
+          /timeout/i.test(String((error as { code?: string }).code))
+        ) {
+          throw fail('timeout', `No media retry answer within ${timeoutMs} ms`, error);
+        }
+        if (request.signal?.aborted)
+          throw fail('aborted', 'Media reupload aborted', request.signal.reason);
+        throw fail('signaling-failed', 'Waiting for the media retry answer failed', error);
+      }
+      return this.#interpret(node, request);
+    } catch (error) {
+      if (isMediaClientError(error)) throw error;
+      throw fail('signaling-failed', 'Media reupload failed', error);
+    } finally {
+      clearTimeout(timer);
+      request.signal?.removeEventListener('abort', onCallerAbort);
+    }
+  }
+
+  #interpret(
+    node: Parameters<typeof parseMediaRetryNotification>[0],
+    request: MediaReuploadRequest,
+  ): MediaReuploadResult {
+    let stanza: ReturnType<typeof parseMediaRetryNotification>;
+    try {
+      stanza = parseMediaRetryNotification(node);
+    } catch (error) {
+      throw new MediaReuploadError('signaling-failed', 'Malformed media retry notification', {
+        msgId: request.msgId,
+        cause: error,
+      });
+    }
+    if (stanza.result.kind === 'error') {
+      const code = stanza.result.code;
+      return {
+        status: code === 2 ? 'not-found' : code === 3 ? 'decryption-error' : 'general-error',
+      };
+    }
+    let decoded: ReturnType<typeof decodeMediaRetryNotification>;
+    try {
+      const plaintext = decryptMediaRetry({
+        mediaKey: request.mediaKey,
+        messageId: request.msgId,
+        ciphertext: stanza.result.ciphertext,
+        iv: stanza.result.iv,
+      });
+      decoded = decodeMediaRetryNotification(plaintext);
+    } catch {
+      // The answer does not open with this message's key: it cannot be trusted.
+      return { status: 'decryption-error' };
+    }
+    if (decoded.result === 'success') {
+      if (decoded.directPath === undefined || !decoded.directPath.startsWith('/'))
+        return { status: 'general-error' };
+      return { status: 'success', directPath: decoded.directPath };
+    }
+    return { status: decoded.result };
+  }
+
+  async requestMany(
+    requests: readonly MediaReuploadRequest[],
+    options: { concurrency?: number } = {},
+  ): Promise<MediaReuploadSettled[]> {
+    const seen = new Set<string>();
+    for (const request of requests) {
+      if (seen.has(request.msgId)) {
+        throw new MediaReuploadError(
+          'duplicate-id',
+          `Duplicate message id ${JSON.stringify(request.msgId)}`,
+          {
+            msgId: request.msgId,
+          },
+        );
+      }
+      seen.add(request.msgId);
+    }
+    const concurrency = Math.max(1, Math.floor(options.concurrency ?? 4));
+    const results: MediaReuploadSettled[] = new Array(requests.length);
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < requests.length) {
+        const index = next++;
+        const request = requests[index] as MediaReuploadRequest;
+        try {
+          results[index] = { msgId: request.msgId, ok: true, result: await this.request(request) };
+        } catch (error) {
+          const typed =
+            error instanceof MediaReuploadError
+              ? error
+              : new MediaReuploadError('signaling-failed', 'Media reupload failed', {
+                  msgId: request.msgId,
+                  cause: error,
+                });
+          results[index] = { msgId: request.msgId, ok: false, error: typed };
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, requests.length) }, worker));
+    return results;
+  }
+}

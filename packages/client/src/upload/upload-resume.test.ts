@@ -1,0 +1,147 @@
+import { encryptedLength } from '@wa-media/crypto';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { isMediaUploadError } from '../errors.js';
+import { type Harness, startHarness, testBytes } from '../test-support/harness.js';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(() => h.close());
+beforeEach(() => {
+  h.emulator.reset();
+  h.client.mediaConn.invalidate();
+});
+
+const BIG = 5_400_000; // blob ≥ 5 MiB: resumable
+const big = testBytes(BIG, 21);
+const mediaKey = new Uint8Array(32).fill(7);
+const blobLength = encryptedLength(BIG);
+
+function entries(kind: 'upload' | 'probe') {
+  return h.emulator.log.filter((entry) => entry.kind === kind);
+}
+
+describe('resumable upload (≥ 5 MiB)', () => {
+  it('not found: probes, then uploads in full', async () => {
+    const result = await h.client.upload(big, 'video', { mediaKey });
+    expect(result.fileLength).toBe(BIG);
+    expect(entries('probe').map((e) => e.status)).toEqual([404]);
+    expect(entries('upload').map((e) => e.bytesIn)).toEqual([blobLength]);
+  });
+
+  it('complete: the second upload of the same blob sends no body', async () => {
+    const first = await h.client.upload(big, 'video', { mediaKey });
+    h.emulator.clearLog();
+    const second = await h.client.upload(big, 'video', { mediaKey });
+    expect(second.directPath).toBe(first.directPath);
+    expect(entries('upload')).toHaveLength(0);
+    expect(entries('probe')).toHaveLength(1);
+  });
+
+  it('offset: after a cut, only the missing bytes go up with file_offset', async () => {
+    h.emulator.faults.add({
+      on: 'upload',
+      host: 0,
+      times: 1,
+      fault: { kind: 'reset', afterBytes: 2_000_000 },
+    });
+    const blob = new Blob([big]); // a re-readable source: re-encrypted, never kept
+    const result = await h.client.upload(blob, 'video', { mediaKey });
+    expect(result.fileLength).toBe(BIG);
+    const uploads = entries('upload');
+    expect(uploads).toHaveLength(2);
+    const kept = uploads[0]?.bytesIn as number;
+    expect(kept).toBeGreaterThan(0);
+    expect(uploads[1]?.path).toContain(`file_offset=${kept}`);
+    expect(uploads[1]?.bytesIn).toBe(blobLength - kept);
+    const probes = entries('probe');
+    expect(probes.length).toBe(2);
+  });
+
+  it.each([
+    ['garbage reply', { kind: 'truncate', afterBytes: 3 } as const],
+    ['failing probe (500)', { kind: 'status', status: 500 } as const],
+    ['failing probe (reset)', { kind: 'reset' } as const],
+  ])('%s: the probe is never fatal, full upload', async (_name, fault) => {
+    h.emulator.faults.add({ on: 'probe', times: 'always', fault });
+    const result = await h.client.upload(big, 'video', { mediaKey });
+    expect(result.fileLength).toBe(BIG);
+    const uploads = entries('upload');
+    expect(uploads.at(-1)?.bytesIn).toBe(blobLength);
+    expect(uploads.at(-1)?.status).toBe(200);
+  });
+});
+
+describe('upload status rules', () => {
+  const small = testBytes(30_000, 3);
+
+  it('401: refresh once and retry; a second 401 is final', async () => {
+    await h.client.mediaConn.get();
+    const before = h.signaling.mediaConnQueries;
+    h.emulator.faults.add({ on: 'upload', times: 1, fault: { kind: 'status', status: 401 } });
+    await h.client.upload(small, 'image');
+    expect(h.signaling.mediaConnQueries - before).toBe(1);
+
+    h.emulator.faults.add({
+      on: 'upload',
+      times: 'always',
+      fault: { kind: 'status', status: 403 },
+    });
+    const error = await h.client.upload(small, 'image').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(isMediaUploadError(error) && error.code).toBe('auth-failed');
+    expect(h.signaling.mediaConnQueries - before).toBe(2);
+  });
+
+  it('500 and 404 move to the next host; 503 retries the same host first', async () => {
+    h.emulator.faults.add({
+      on: 'upload',
+      host: 0,
+      times: 1,
+      fault: { kind: 'status', status: 500 },
+    });
+    await h.client.upload(small, 'image');
+    expect(entries('upload').map((e) => e.host)).toEqual([0, 1]);
+    h.emulator.clearLog();
+    h.emulator.faults.add({
+      on: 'upload',
+      host: 0,
+      times: 1,
+      fault: { kind: 'status', status: 404 },
+    });
+    await h.client.upload(testBytes(1000, 9), 'image');
+    expect(entries('upload').map((e) => e.host)).toEqual([0, 1]);
+    h.emulator.clearLog();
+    h.emulator.faults.add({
+      on: 'upload',
+      host: 0,
+      times: 'always',
+      fault: { kind: 'status', status: 503 },
+    });
+    await h.client.upload(testBytes(1000, 10), 'image');
+    expect(entries('upload').map((e) => e.host)).toEqual([0, 0, 0, 1]);
+  });
+
+  it('every host failing gives all-hosts-failed with redacted attempts', async () => {
+    h.emulator.faults.add({
+      on: 'upload',
+      times: 'always',
+      fault: { kind: 'status', status: 500 },
+    });
+    const error = await h.client.upload(small, 'image').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(isMediaUploadError(error) && error.code).toBe('all-hosts-failed');
+    if (!isMediaUploadError(error)) return;
+    expect(error.attempts).toHaveLength(2);
+    const auth = h.client.mediaConn.peek()?.auth as string;
+    expect(JSON.stringify(error) + error.attempts.map((a) => a.url).join()).not.toContain(
+      encodeURIComponent(auth),
+    );
+    expect(JSON.stringify(error)).not.toContain(auth);
+  });
+});

@@ -1,0 +1,176 @@
+import { createHash } from 'node:crypto';
+import { computeSidecar, decryptMedia, encryptMedia } from '@wa-media/crypto';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createMediaClient } from '../client.js';
+import { isMediaUploadError } from '../errors.js';
+import { equalBytes, type Harness, startHarness, testBytes } from '../test-support/harness.js';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(() => h.close());
+beforeEach(() => {
+  h.emulator.reset();
+  h.client.mediaConn.invalidate();
+});
+
+describe('upload', () => {
+  it('uploads bytes that download back byte-identical and decrypt with the returned key', async () => {
+    const plain = testBytes(100_000);
+    const uploaded = await h.client.upload(plain, 'image');
+    expect(uploaded.directPath.startsWith('/')).toBe(true);
+    expect(uploaded.fileLength).toBe(plain.length);
+    expect(uploaded.fileSha256).toEqual(
+      new Uint8Array(createHash('sha256').update(plain).digest()),
+    );
+    const stored = h.emulator.getMedia(uploaded.directPath);
+    expect(stored?.mmsType).toBe('image');
+    const back = await h.client.download({
+      type: 'image',
+      directPath: uploaded.directPath,
+      mediaKey: uploaded.mediaKey,
+      fileSha256: uploaded.fileSha256,
+      fileEncSha256: uploaded.fileEncSha256,
+    });
+    expect(equalBytes(back, plain)).toBe(true);
+  });
+
+  it('uploads a Blob, a ReadableStream and an AsyncIterable to the same token', async () => {
+    const plain = testBytes(70_001, 7);
+    const mediaKey = new Uint8Array(32).fill(9);
+    const fromBytes = await h.client.upload(plain, 'document', { mediaKey });
+    const fromBlob = await h.client.upload(new Blob([plain]), 'document', { mediaKey });
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let i = 0; i < plain.length; i += 10_000)
+          controller.enqueue(plain.slice(i, i + 10_000));
+        controller.close();
+      },
+    });
+    const fromStream = await h.client.upload(stream, 'document', { mediaKey });
+    async function* chunks(): AsyncGenerator<Uint8Array> {
+      for (let i = 0; i < plain.length; i += 3333) yield plain.slice(i, i + 3333);
+    }
+    const fromIterable = await h.client.upload(chunks(), 'document', { mediaKey });
+    for (const result of [fromBlob, fromStream, fromIterable]) {
+      expect(result.fileEncSha256).toEqual(fromBytes.fileEncSha256);
+    }
+    const blob = h.emulator.getMedia(fromIterable.directPath);
+    expect(blob?.size).toBe(Math.floor(plain.length / 16) * 16 + 16 + 10);
+  });
+
+  it('uploads product-catalog-image and newsletter media unencrypted (token = SHA-256 of plaintext)', async () => {
+    const plain = testBytes(5000, 3);
+    const product = await h.client.upload(plain, 'product-catalog-image');
+    expect(product.mediaKey).toBeUndefined();
+    expect(product.fileEncSha256).toEqual(product.fileSha256);
+    expect(product.handle).toBeTypeOf('string');
+    const newsletter = await h.client.upload(plain, 'image', { encrypted: false });
+    expect(newsletter.encrypted).toBe(false);
+    expect(h.emulator.getMedia(newsletter.directPath)?.mmsType).toBe('newsletter-image');
+    const back = await h.client.download({
+      type: 'image',
+      directPath: newsletter.directPath,
+      fileSha256: newsletter.fileSha256,
+    });
+    expect(equalBytes(back, plain)).toBe(true);
+  });
+
+  it('computes a streaming sidecar for video', async () => {
+    const plain = testBytes(200_000, 5);
+    const uploaded = await h.client.upload(plain, 'video');
+    expect(uploaded.streamingSidecar?.length).toBe(
+      10 * Math.ceil((Math.floor(plain.length / 16) * 16 + 16 + 10 + 16) / 65536),
+    );
+    const url = h.emulator.downloadUrls(uploaded.directPath)[0] as string;
+    const blob = new Uint8Array(
+      await (await fetch(url, { headers: { Origin: 'https://web.whatsapp.com' } })).arrayBuffer(),
+    );
+    const expected = await computeSidecar(blob, {
+      type: 'video',
+      mediaKey: uploaded.mediaKey as Uint8Array,
+    });
+    expect(uploaded.streamingSidecar).toEqual(expected);
+    expect(
+      equalBytes(
+        decryptMedia(blob, { type: 'video', mediaKey: uploaded.mediaKey as Uint8Array }),
+        plain,
+      ),
+    ).toBe(true);
+  });
+
+  it('a sticker-pack thumbnail reuses the pack key', async () => {
+    const { pack, thumbnail } = await h.client.uploadStickerPack(
+      testBytes(3000, 1),
+      testBytes(500, 2),
+    );
+    expect(thumbnail.mediaKey).toEqual(pack.mediaKey);
+    expect(thumbnail.type).toBe('sticker-pack-thumbnail');
+    expect(() =>
+      h.client.uploadStickerPackThumbnail(testBytes(10), {
+        packUpload: pack,
+        mediaKey: new Uint8Array(32),
+      }),
+    ).toThrow(/pack/);
+  });
+
+  it('refuses to upload without signalling', async () => {
+    const client = createMediaClient({ cdn: { scheme: 'http' } });
+    const error = await client.upload(testBytes(10), 'image').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(isMediaUploadError(error) && error.code).toBe('no-signaling');
+  });
+});
+
+describe('the upload pass regenerates exactly the hashed ciphertext', () => {
+  function reopenable(bytes: Uint8Array, chunk: number) {
+    return {
+      size: bytes.length,
+      async *open() {
+        for (let i = 0; i < bytes.length; i += chunk) yield bytes.slice(i, i + chunk);
+      },
+    };
+  }
+
+  it.each([
+    [0, 7],
+    [1, 1],
+    [15, 4],
+    [16, 16],
+    [17, 5],
+    [1024 * 1024 - 1, 65_536],
+    [1024 * 1024, 333_333],
+    [1024 * 1024 + 17, 1_000_000],
+    [2_500_001, 2_500_001],
+  ])('%i bytes in chunks of %i', async (size, chunk) => {
+    const plain = testBytes(size, size + 1);
+    const mediaKey = new Uint8Array(32).fill(size % 251);
+    const expected = encryptMedia(plain, 'audio', { mediaKey });
+    const uploaded = await h.client.upload(reopenable(plain, chunk), 'audio', { mediaKey });
+    expect(uploaded.fileEncSha256).toEqual(expected.fileEncSha256);
+    expect(uploaded.streamingSidecar).toEqual(expected.streamingSidecar);
+    const stored = h.emulator.getMedia(uploaded.directPath);
+    expect(stored?.size).toBe(expected.data.length);
+  });
+
+  it('a source that changes between the passes fails with source-failed and is not stored', async () => {
+    let opened = 0;
+    const source = {
+      async *open() {
+        opened += 1;
+        const bytes = testBytes(300_000, 5);
+        if (opened > 1) bytes[123_456] = (bytes[123_456] as number) ^ 1;
+        yield bytes;
+      },
+    };
+    const error = await h.client.upload(source, 'document').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(isMediaUploadError(error) && error.code).toBe('source-failed');
+    expect(h.emulator.log.filter((e) => e.kind === 'upload' && e.status === 200)).toHaveLength(0);
+  });
+});
