@@ -4,8 +4,11 @@
  * failures and `media_items` webhooks.
  */
 
-/** `meta.version` of every answer. */
-export const STORE_API_VERSION = '1.0.0' as const;
+/**
+ * `meta.version` of every answer: four parts, like the On-Premises API's `"3.0.0.0"` (clients
+ * written for it may parse it so), numbering this store's API, not WhatsApp's.
+ */
+export const STORE_API_VERSION = '1.0.0.0' as const;
 
 /** The `meta` object of every HTTP answer. */
 export interface ApiMeta {
@@ -26,6 +29,7 @@ export interface ApiError {
  *
  * | code | title | HTTP | when |
  * | --- | --- | --- | --- |
+ * | 400 | Parameter not valid | webhook | media not found in the datastore: gone from the CDN and the sender's phone (the seed's completion failure) |
  * | 1000 | Generic error | 405 / webhook | method not allowed; a download that failed after its retries |
  * | 1004 | Resource already exists | 409 | (chatJid, msgId) registered with different media |
  * | 1005 | Access denied | 401 | missing or wrong bearer token |
@@ -36,6 +40,7 @@ export interface ApiError {
  * | 1014 | Internal error | 500 / webhook | storage failure (no details leak) |
  */
 export const STORE_ERROR_CODES: Readonly<{
+  mediaNotInDatastore: 400;
   genericError: 1000;
   resourceExists: 1004;
   accessDenied: 1005;
@@ -45,6 +50,7 @@ export const STORE_ERROR_CODES: Readonly<{
   notReady: 1011;
   internalError: 1014;
 }> = Object.freeze({
+  mediaNotInDatastore: 400,
   genericError: 1000,
   resourceExists: 1004,
   accessDenied: 1005,
@@ -57,6 +63,7 @@ export const STORE_ERROR_CODES: Readonly<{
 
 /** The fixed title of each code. */
 export const STORE_ERROR_TITLES: Readonly<Record<number, string>> = Object.freeze({
+  400: 'Parameter not valid',
   1000: 'Generic error',
   1004: 'Resource already exists',
   1005: 'Access denied',

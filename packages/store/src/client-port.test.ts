@@ -47,6 +47,10 @@ describe('classifyDownloadFailure', () => {
       'expired',
     ],
     [error({ name: 'MediaDownloadError', code: 'missing-media-fields' }), 'unsupported'],
+    // The client's reupload outcomes as download codes (404/410, then the phone answered).
+    [error({ name: 'MediaDownloadError', code: 'reupload-not-found' }), 'reupload-not-found'],
+    [error({ name: 'MediaDownloadError', code: 'reupload-general-error' }), 'reupload-failed'],
+    [error({ name: 'MediaDownloadError', code: 'reupload-decryption-error' }), 'expired'],
     [
       error({
         name: 'MediaDownloadError',

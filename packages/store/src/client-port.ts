@@ -106,8 +106,16 @@ function classifyOne(error: ErrorLike): DownloadFailureKind | undefined {
   }
   if (name === 'MediaReuploadError' || code.startsWith('reupload-')) {
     if (code === 'not-found' || code === 'reupload-not-found') return 'reupload-not-found';
-    // Media that can never be re-uploaded: retrying cannot help.
-    if (code === 'newsletter' || code === 'no-signaling') return 'expired';
+    // Media that can never be re-uploaded: retrying cannot help. A decryption error means the
+    // phone cannot open a request sealed with the message's media key, and the key won't change.
+    if (
+      code === 'newsletter' ||
+      code === 'no-signaling' ||
+      code === 'decryption-error' ||
+      code === 'reupload-decryption-error'
+    ) {
+      return 'expired';
+    }
     return 'reupload-failed';
   }
   if (name === 'MediaIntegrityError' || integrityCodes.has(code)) return 'integrity';

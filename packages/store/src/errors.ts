@@ -49,11 +49,17 @@ export class MediaNotReadyError extends MediaStoreError {
   readonly id: string;
   /** The record's status when the bytes were asked for. */
   readonly status: string;
+  /** Why, when there is more to say than the status (e.g. a lost file being fetched again). */
+  readonly reason: string | undefined;
 
-  constructor(id: string, status: string) {
-    super('not-downloaded', `media ${id} is not downloaded (status ${status})`);
+  constructor(id: string, status: string, reason?: string) {
+    super(
+      'not-downloaded',
+      `media ${id} is not downloaded (status ${status}${reason === undefined ? '' : `: ${reason}`})`,
+    );
     this.id = id;
     this.status = status;
+    this.reason = reason;
   }
 }
 

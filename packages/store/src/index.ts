@@ -55,10 +55,12 @@ export {
 } from './store.js';
 export {
   signWebhookBody,
+  type VerifyWebhookOptions,
   verifyWebhookSignature,
   WEBHOOK_ATTEMPT_HEADER,
   WEBHOOK_EVENT_ID_HEADER,
   WEBHOOK_SIGNATURE_HEADER,
   WEBHOOK_TIMESTAMP_HEADER,
+  type WebhookHeaders,
 } from './webhooks/signature.js';
 export { redactUrl, type WebhookOptions } from './webhooks/webhook-dispatcher.js';

@@ -1,7 +1,10 @@
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createMediaStore, isMediaStoreError, type MediaStore } from './index.js';
 import { createScriptedClient, fakeMessage } from './test-support/scripted-client.js';
@@ -13,6 +16,9 @@ const info = (n: number) => ({
   chatJid: '15550002222@s.whatsapp.net',
   isFromMe: false,
 });
+const holdStore = fileURLToPath(new URL('./test-support/hold-store.ts', import.meta.url));
+// tsx maps @wa-media/* to sources through the package tsconfig's paths (no build needed).
+const tsconfig = fileURLToPath(new URL('../tsconfig.json', import.meta.url));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('createMediaStore (scripted client)', () => {
@@ -83,8 +89,9 @@ describe('createMediaStore (scripted client)', () => {
     const record = store.get(id)!;
     expect(record.error).toMatchObject({
       kind: 'expired',
-      code: 1006,
-      title: 'Resource not found',
+      code: 400,
+      title: 'Parameter not valid',
+      details: expect.stringMatching(/^Media not found in the datastore\. /),
     });
     expect(JSON.stringify(record)).not.toContain('SECRET');
   });
@@ -155,10 +162,139 @@ describe('createMediaStore (scripted client)', () => {
       code: 'locked',
     });
     await store.close();
-    // A lock left by a dead process is taken over.
-    await writeFile(join(dataDir, 'store.lock'), '999999999');
     store = await createMediaStore({ client, dataDir });
     expect(store.list()).toEqual([]);
+  });
+
+  it('a data directory held by another live process is refused; after its kill -9 it opens at once', async () => {
+    const holder = spawn(process.execPath, ['--import', 'tsx', holdStore, dataDir], {
+      env: { ...process.env, TSX_TSCONFIG_PATH: tsconfig },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    try {
+      const exited = new Promise<void>((resolve) => holder.once('exit', () => resolve()));
+      await new Promise<void>((resolve, reject) => {
+        createInterface({ input: holder.stdout! }).once('line', () => resolve());
+        holder.once('exit', (code) => reject(new Error(`holder exited (${code})`)));
+      });
+      const client = createScriptedClient(async () => new Uint8Array());
+      await expect(createMediaStore({ client, dataDir })).rejects.toMatchObject({
+        name: 'MediaStoreError',
+        code: 'locked',
+      });
+      holder.kill('SIGKILL');
+      await exited;
+      // The OS released the lock with the process: no stale lock, whatever PID comes next.
+      store = await createMediaStore({ client, dataDir });
+      expect(store.list()).toEqual([]);
+    } finally {
+      if (holder.exitCode === null && holder.signalCode === null) holder.kill('SIGKILL');
+    }
+  });
+
+  it('a PID lock file naming a live process (PID reuse after kill -9) does not block the start', async () => {
+    // What the PID-file lock of earlier versions left behind after kill -9 + a restart that
+    // reused the PID (PID 1 in a container): our own PID, alive.
+    await writeFile(join(dataDir, 'store.lock'), String(process.pid));
+    store = await createMediaStore({
+      client: createScriptedClient(async () => new Uint8Array()),
+      dataDir,
+    });
+    expect(store.list()).toEqual([]);
+  });
+
+  it('retryDownload starts a record waiting out its backoff now, with a fresh attempt budget', async () => {
+    const bytes = new Uint8Array(randomBytes(32));
+    let failing = true;
+    const client = createScriptedClient(async () => {
+      if (failing) throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+      return bytes;
+    });
+    store = await createMediaStore({
+      client,
+      dataDir,
+      hostDelayMs: 0,
+      retry: { maxAttempts: 5, baseDelayMs: 60_000, maxDelayMs: 300_000 },
+    });
+    const { id } = await store.register(fakeMessage(bytes), info(1));
+    await eventually(() => (store!.get(id)?.error?.kind === 'network' ? true : undefined));
+    expect(store.get(id)).toMatchObject({ status: 'pending', attempts: 1 });
+    expect(store.status().queue).toMatchObject({ pending: 1, due: 0, running: 0 });
+    failing = false;
+    await store.retryDownload(id);
+    // The retry is due at once: no waiting for the 30–60 s backoff.
+    expect(store.status().queue.pending + store.status().queue.running).toBe(1);
+    await eventually(() => (store!.get(id)?.status === 'downloaded' ? true : undefined), 3000);
+    expect(client.calls).toBe(2);
+    expect(store.status().outcomes).toMatchObject({ retried: 1, downloaded: 1 });
+  });
+
+  it('a host at its limit does not hold back due work for other hosts (no head-of-line blocking)', async () => {
+    const releases: (() => void)[] = [];
+    const payloads = new Map<string, Uint8Array>();
+    const client = createScriptedClient(async ({ options, host }) => {
+      if (host === 'busy.example') await new Promise<void>((resolve) => releases.push(resolve));
+      return payloads.get(options.reupload!.msgId)!;
+    });
+    store = await createMediaStore({
+      client,
+      dataDir,
+      concurrency: 2,
+      perHostConcurrency: 1,
+      hostDelayMs: 0,
+    });
+    // 60 jobs for one host, then one for another: more than any fixed look-ahead window.
+    for (let n = 0; n < 60; n++) {
+      const bytes = new Uint8Array(randomBytes(16));
+      payloads.set(`MSG${n}`, bytes);
+      await store.register(fakeMessage(bytes, 'busy.example'), info(n));
+    }
+    await sleep(5);
+    const bytes = new Uint8Array(randomBytes(16));
+    payloads.set('MSG999', bytes);
+    const { id } = await store.register(fakeMessage(bytes, 'idle.example'), info(999));
+    await eventually(() => (store!.get(id)?.status === 'downloaded' ? true : undefined), 3000);
+    expect(client.maxActivePerHost.get('busy.example')).toBe(1);
+    expect(store.status().queue.running).toBe(1);
+    for (;;) {
+      const release = releases.shift();
+      if (release === undefined) {
+        if (store.status().queue.pending + store.status().queue.running === 0) break;
+        await sleep(5);
+        continue;
+      }
+      release();
+    }
+    expect(store.status().media.downloaded).toBe(61);
+  });
+
+  it('a downloaded record whose file was lost is queued again by itself, and says so', async () => {
+    const bytes = new Uint8Array(randomBytes(48));
+    const client = createScriptedClient(async () => bytes);
+    store = await createMediaStore({ client, dataDir, hostDelayMs: 0 });
+    const { id } = await store.register(fakeMessage(bytes), info(1));
+    await eventually(() => (store!.get(id)?.status === 'downloaded' ? true : undefined));
+    await rm(join(dataDir, 'blobs', id));
+
+    const error = await store.open(id).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'MediaNotReadyError', code: 'not-downloaded' });
+    expect((error as Error).message).toMatch(/file was missing.*downloading it again/);
+    await eventually(() => (store!.get(id)?.status === 'downloaded' ? true : undefined));
+    expect(client.calls).toBe(2);
+    expect(await readdir(join(dataDir, 'blobs'))).toEqual([id]);
+    expect(store.status().outcomes.lostFiles).toBe(1);
+
+    // Found on start too: a file lost while the store was closed is fetched again at once.
+    await store.close();
+    await rm(join(dataDir, 'blobs', id));
+    store = await createMediaStore({ client, dataDir, hostDelayMs: 0 });
+    expect(store.get(id)).toMatchObject({
+      error: { kind: 'missing-file', details: expect.stringMatching(/downloading it again/) },
+    });
+    await eventually(() => (store!.get(id)?.status === 'downloaded' ? true : undefined));
+    expect(store.get(id)!.error).toBeUndefined();
+    expect(client.calls).toBe(3);
+    expect(store.status().outcomes.lostFiles).toBe(2);
   });
 
   it('gives a webhook up after its attempts (dead), counting it; the receiver saw each try', async () => {

@@ -1,10 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { decodeMessage, encodeMessage, type Message, tryParseJid } from '@wa-media/protocol';
-import { type ApiError, webhookBody } from './api-shapes.js';
+import { type ApiError, STORE_ERROR_CODES, STORE_ERROR_TITLES, webhookBody } from './api-shapes.js';
 import {
   classifyDownloadFailure,
   type DownloadFailureKind,
@@ -119,6 +119,8 @@ export interface StoreStatus {
     attemptFailures: number;
     webhooksDelivered: number;
     webhooksDead: number;
+    /** Downloaded records found without their file and queued again (see `open`). */
+    lostFiles: number;
   };
 }
 
@@ -133,10 +135,12 @@ export interface MediaStore {
    */
   register(message: Message, info: RegisterInfo): Promise<{ id: string; created: boolean }>;
   /**
-   * Asks to store the media again (the seed's `GET /v1/media/{id}/download`): queues a fresh
-   * download for a pending or failed record; for a downloaded one, sends its completion webhook
-   * again.
+   * Asks to store the media again (the seed's `GET /v1/media/{id}/download`): a failed record,
+   * or a pending one waiting out its backoff, gets a download due now with a fresh attempt
+   * budget (one already running is left to finish); a downloaded one has its completion webhook
+   * sent again — or, if its file is missing or damaged, is downloaded again.
    * @throws {MediaNotFoundError} unknown id.
+   * @throws {MediaStoreError} `closed` after close().
    */
   retryDownload(id: string): Promise<{ id: string }>;
   /** The record, or undefined for an unknown id. */
@@ -146,7 +150,9 @@ export interface MediaStore {
   /**
    * The stored (verified) bytes.
    * @throws {MediaNotFoundError} unknown id.
-   * @throws {MediaNotReadyError} not downloaded (yet).
+   * @throws {MediaNotReadyError} not downloaded (yet). A record that said downloaded but whose
+   * file is gone is queued for download again by this call (`reason` says so; the record goes
+   * back to `pending` with error kind `missing-file`, and `status().outcomes.lostFiles` counts it).
    */
   open(id: string): Promise<ReadableStream<Uint8Array>>;
   /** Deletes the record, its queued work and its file. @returns false for an unknown id */
@@ -166,9 +172,20 @@ export interface MediaStore {
   close(): Promise<void>;
 }
 
+const lostFileReason = 'the stored file was missing or damaged; downloading it again';
+
+// What a record shows while its lost file is fetched again.
+const lostFileFailure = {
+  kind: 'missing-file',
+  code: STORE_ERROR_CODES.internalError,
+  title: STORE_ERROR_TITLES[STORE_ERROR_CODES.internalError] ?? 'Internal error',
+  details: 'The stored file was missing or damaged; downloading it again.',
+} as const;
+
 const databaseFile = 'store.db';
 const blobDirName = 'blobs';
-const lockFile = 'store.lock';
+// Not `store.lock`: that name held a PID in earlier versions; such a file is now ignored.
+const lockFile = 'store.lock.db';
 
 function positiveInteger(value: number | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;
@@ -310,6 +327,12 @@ export async function createMediaStore(options: MediaStoreOptions): Promise<Medi
     db.recoverInterruptedJobs(Date.now());
     // Nothing runs yet, so every file that is not a record's blob is a leftover.
     await removeOrphans(blobDir, db.ids());
+    // And a record that says downloaded but has no file (deleted by hand, a restored backup…)
+    // is fetched again rather than answering "not ready" forever.
+    const present = new Set(await readdir(blobDir));
+    for (const id of db.downloadedIds()) {
+      if (!present.has(id)) db.requeueLostFile(id, Date.now(), lostFileFailure);
+    }
   } catch (error) {
     db.close();
     await unlock();
@@ -487,13 +510,20 @@ export async function createMediaStore(options: MediaStoreOptions): Promise<Medi
       ensureOpen();
       const row = isMediaId(id) ? db.get(id) : undefined;
       if (row === undefined) throw new MediaNotFoundError(String(id));
-      if (row.status === 'downloaded' && (await hashFile(blobPath(id)))?.equals(row.file_sha256)) {
-        const event = completionEvent(row);
-        if (event !== undefined) {
-          db.insertEvent(event, Date.now());
-          dispatcher?.wake();
+      if (row.status === 'downloaded') {
+        if ((await hashFile(blobPath(id)))?.equals(row.file_sha256)) {
+          const event = completionEvent(row);
+          if (event !== undefined) {
+            db.insertEvent(event, Date.now());
+            dispatcher?.wake();
+          }
+          return { id };
         }
-        return { id };
+        // Its file is gone or damaged: fetch it again (the completion webhook follows).
+        if (db.requeueLostFile(id, Date.now(), lostFileFailure)) {
+          queue.wake();
+          return { id };
+        }
       }
       db.requeue(id, Date.now());
       queue.wake();
@@ -522,7 +552,12 @@ export async function createMediaStore(options: MediaStoreOptions): Promise<Medi
         stream.once('open', () => resolveOpen());
         stream.once('error', rejectOpen);
       }).catch((error: unknown) => {
-        throw new MediaNotReadyError(id, `missing file (${(error as NodeJS.ErrnoException).code})`);
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT' && db.requeueLostFile(id, Date.now(), lostFileFailure)) {
+          queue.wake();
+          throw new MediaNotReadyError(id, 'pending', lostFileReason);
+        }
+        throw new MediaNotReadyError(id, row.status, `the stored file cannot be opened (${code})`);
       });
       return Readable.toWeb(stream) as ReadableStream<Uint8Array>;
     },
@@ -554,6 +589,7 @@ export async function createMediaStore(options: MediaStoreOptions): Promise<Medi
           attemptFailures: stats.counters['attempt-failures'],
           webhooksDelivered: stats.counters['webhooks-delivered'],
           webhooksDead: stats.counters['webhooks-dead'],
+          lostFiles: stats.counters['lost-files'],
         },
       };
     },

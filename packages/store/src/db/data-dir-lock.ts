@@ -1,43 +1,40 @@
-import { open, readFile, unlink } from 'node:fs/promises';
+import Database from 'better-sqlite3';
 import { MediaStoreError } from '../errors.js';
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: the process exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
- * Takes `<dataDir>/store.lock` (holding our pid) so two processes never run one store: the
- * second would put the first one's running jobs back to pending. A lock left by a killed
- * process (its pid no longer runs) is taken over.
- * @throws {MediaStoreError} `locked` when a live process holds it.
+ * Takes the data directory's lock so two stores never run on one directory (the second would
+ * put the first one's running jobs back to pending and download them twice).
+ *
+ * The lock is an exclusive SQLite lock (an OS file lock) held on `file` by an open
+ * transaction, not a PID file: the operating system releases it the moment the holding process
+ * dies, even by kill -9, so a stale lock cannot exist — and a new process that happens to get
+ * the dead one's PID (PID 1 after a container restart) is never mistaken for the holder.
+ * SQLite also refuses a second connection of the same process, so two stores in one process
+ * are refused too.
+ *
+ * @throws {MediaStoreError} `locked` when another live store holds it.
+ * @throws {Error} when the lock file cannot be created.
  * @returns a function that releases the lock
  */
 export async function lockDataDir(file: string): Promise<() => Promise<void>> {
-  for (let tries = 0; tries < 2; tries++) {
-    try {
-      const handle = await open(file, 'wx');
-      await handle.writeFile(String(process.pid));
-      await handle.close();
-      return async () => {
-        await unlink(file).catch(() => undefined);
-      };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
-    const holder = Number.parseInt(await readFile(file, 'utf8').catch(() => ''), 10);
-    if (Number.isInteger(holder) && holder > 0 && alive(holder)) {
+  const lock = new Database(file, { timeout: 0 });
+  try {
+    lock.pragma('locking_mode = EXCLUSIVE');
+    // Never committed: the exclusive lock lives as long as this connection (or process).
+    lock.exec('BEGIN EXCLUSIVE');
+  } catch (error) {
+    lock.close();
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === 'string' && code.startsWith('SQLITE_BUSY')) {
       throw new MediaStoreError(
         'locked',
-        `the data directory is in use by process ${holder}${holder === process.pid ? ' (this one: close the other store first)' : ''}`,
+        'the data directory is in use by another live store (in this or another process): close it first',
+        { cause: error },
       );
     }
-    await unlink(file).catch(() => undefined);
+    throw error;
   }
-  throw new MediaStoreError('locked', 'could not take the data directory lock');
+  return async () => {
+    if (lock.open) lock.close();
+  };
 }

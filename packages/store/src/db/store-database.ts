@@ -54,7 +54,8 @@ export type CounterName =
   | 'retried'
   | 'attempt-failures'
   | 'webhooks-delivered'
-  | 'webhooks-dead';
+  | 'webhooks-dead'
+  | 'lost-files';
 
 // One job per media (PRIMARY KEY media_id): re-enqueueing is an upsert, so a crash between
 // two steps can never leave duplicate work. Completion (record, job, outbox) commits in one
@@ -227,7 +228,11 @@ export class StoreDatabase {
     });
   }
 
-  /** Queues a fresh download; a no-op for a job already queued (fsynced). */
+  /**
+   * Queues a fresh download due now (fsynced). A job waiting out its backoff is moved to now
+   * with a fresh attempt budget: the caller asked for it, so it must not wait minutes. A job
+   * running now is left alone.
+   */
   requeue(id: string, now: number): void {
     this.#durably(() => {
       this.#prepare(
@@ -235,20 +240,50 @@ export class StoreDatabase {
              error_kind = NULL, error_code = NULL, error_title = NULL, error_details = NULL,
              updated_at = ? WHERE id = ?`,
       ).run(now, id);
-      this.#prepare(
-        "INSERT INTO jobs (media_id, state, run_at, attempt) VALUES (?, 'pending', ?, 0) ON CONFLICT (media_id) DO NOTHING",
-      ).run(id, now);
+      this.#upsertDueJob(id, now);
       this.#bump('retried');
     });
   }
 
-  /** Due pending jobs, oldest first. */
-  dueJobs(now: number, limit: number): JobRow[] {
+  /**
+   * A downloaded record whose file is gone (or damaged): back to pending with a job due now,
+   * and the reason on the record so status shows what happened (fsynced).
+   * @returns false when the record is no longer `downloaded` (someone else handled it)
+   */
+  requeueLostFile(id: string, now: number, failure: RecordedFailure): boolean {
+    return this.#durably(() => {
+      const changed = this.#prepare(
+        `UPDATE media SET status = 'pending', size = NULL, downloaded_at = NULL, error_kind = ?,
+             error_code = ?, error_title = ?, error_details = ?, updated_at = ?
+           WHERE id = ? AND status = 'downloaded'`,
+      ).run(failure.kind, failure.code, failure.title, failure.details, now, id).changes;
+      if (changed === 0) return false;
+      this.#upsertDueJob(id, now);
+      this.#bump('lost-files');
+      return true;
+    });
+  }
+
+  /** Ids of the records that say `downloaded`. */
+  downloadedIds(): string[] {
+    const rows = this.#prepare("SELECT id FROM media WHERE status = 'downloaded'").all() as {
+      id: string;
+    }[];
+    return rows.map((row) => row.id);
+  }
+
+  /**
+   * Due pending jobs, oldest first, skipping the hosts in `excludeHosts` (those at their limit
+   * or pausing): the jobs returned can all start now, however many wait for a busy host.
+   */
+  dueJobs(now: number, limit: number, excludeHosts: readonly string[] = []): JobRow[] {
     return this.#prepare(
       `SELECT jobs.media_id, jobs.attempt, jobs.run_at, media.host_key FROM jobs
          JOIN media ON media.id = jobs.media_id
-         WHERE jobs.state = 'pending' AND jobs.run_at <= ? ORDER BY jobs.run_at, jobs.media_id LIMIT ?`,
-    ).all(now, limit) as JobRow[];
+         WHERE jobs.state = 'pending' AND jobs.run_at <= ?
+           AND media.host_key NOT IN (SELECT value FROM json_each(?))
+         ORDER BY jobs.run_at, jobs.media_id LIMIT ?`,
+    ).all(now, JSON.stringify(excludeHosts), limit) as JobRow[];
   }
 
   /** When the next pending job becomes due, if any. */
@@ -413,6 +448,7 @@ export class StoreDatabase {
       'attempt-failures': 0,
       'webhooks-delivered': 0,
       'webhooks-dead': 0,
+      'lost-files': 0,
     };
     for (const row of this.#prepare('SELECT name, value FROM counters').all() as {
       name: CounterName;
@@ -421,6 +457,14 @@ export class StoreDatabase {
       counters[row.name] = row.value;
     }
     return { media, jobs, outbox, counters };
+  }
+
+  #upsertDueJob(id: string, now: number): void {
+    this.#prepare(
+      `INSERT INTO jobs (media_id, state, run_at, attempt) VALUES (?, 'pending', ?, 0)
+         ON CONFLICT (media_id) DO UPDATE SET run_at = MIN(jobs.run_at, excluded.run_at), attempt = 0
+         WHERE jobs.state = 'pending'`,
+    ).run(id, now);
   }
 
   #insertEvent(event: NewOutboxEvent, now: number): void {

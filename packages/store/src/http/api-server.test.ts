@@ -1,3 +1,5 @@
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { encodeMessage } from '@wa-media/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { seedImage } from '../test-support/media-fixtures.js';
@@ -6,9 +8,11 @@ import {
   eventually,
   type Harness,
   startHarness,
+  WEBHOOK_SECRET,
 } from '../test-support/store-harness.js';
+import { verifyWebhookSignature } from '../webhooks/signature.js';
 
-const meta = { api_status: 'stable', version: '1.0.0' };
+const meta = { api_status: 'stable', version: '1.0.0.0' };
 
 describe('HTTP API', () => {
   let h: Harness;
@@ -106,6 +110,118 @@ describe('HTTP API', () => {
     expect(await deleted.json()).toEqual({ meta });
     const gone = await call(`/v1/media/${id}`);
     expect(gone.status).toBe(404);
+  });
+
+  it('failure → webhook error → GET /v1/media/{id}/download → stored → webhook, all over HTTP', async () => {
+    // Expired on the CDN and unknown to the sender's phone: the first try must fail for good.
+    const media = seedImage(h.emulator, { remember: false });
+    h.emulator.expireMedia(media.directPath);
+    const created = await register(registerBody(media));
+    expect(created.status).toBe(201);
+    const id = ((await created.json()) as { media_items: { id: string }[] }).media_items[0]!.id;
+
+    const [failed] = await h.receiver.waitFor(1);
+    expect(verifyWebhookSignature(failed!.rawBody, failed!.headers, WEBHOOK_SECRET)).toBe(true);
+    expect(failed!.body).toEqual({
+      media_items: [
+        {
+          errors: [
+            {
+              code: 400,
+              title: 'Parameter not valid',
+              details: expect.stringMatching(/^Media not found in the datastore\. /),
+            },
+          ],
+          image: {
+            id,
+            mime_type: 'image/jpeg',
+            sha256: Buffer.from(media.fileSha256).toString('hex'),
+            status: 'failed',
+          },
+          type: 'image',
+        },
+      ],
+    });
+    const failedStatus = (await (await call(`/v1/media/${id}/status`)).json()) as {
+      media_items: { status: string; errors: { code: number }[] }[];
+    };
+    expect(failedStatus.media_items[0]).toMatchObject({
+      status: 'failed',
+      errors: [{ code: 400 }],
+    });
+    const notReady = await call(`/v1/media/${id}`);
+    expect(notReady.status).toBe(409);
+    expect(((await notReady.json()) as { errors: { code: number }[] }).errors[0]!.code).toBe(1011);
+
+    // The phone has the media again; the seed's endpoint asks to store it.
+    h.emulator.phone.remember({
+      msgId: media.msgId,
+      mediaKey: media.mediaKey,
+      directPath: media.directPath,
+      chatJid: media.chatJid,
+    });
+    const retry = await call(`/v1/media/${id}/download`);
+    expect(retry.status).toBe(200);
+    expect(await retry.json()).toEqual({ media_items: [{ id }], meta });
+
+    const hooks = await h.receiver.waitFor(2);
+    expect(verifyWebhookSignature(hooks[1]!.rawBody, hooks[1]!.headers, WEBHOOK_SECRET)).toBe(true);
+    expect(hooks[1]!.body).toEqual({
+      media_items: [
+        {
+          image: {
+            id,
+            mime_type: 'image/jpeg',
+            sha256: Buffer.from(media.fileSha256).toString('hex'),
+            status: 'downloaded',
+          },
+          type: 'image',
+        },
+      ],
+    });
+    const bytes = await call(`/v1/media/${id}`);
+    expect(bytes.status).toBe(200);
+    expect(new Uint8Array(await bytes.arrayBuffer())).toEqual(media.plaintext);
+    const stored = (await (await call(`/v1/media/${id}/status`)).json()) as {
+      media_items: Record<string, unknown>[];
+    };
+    expect(stored.media_items[0]).toMatchObject({ status: 'downloaded' });
+    expect(stored.media_items[0]!.errors).toBeUndefined();
+    expect(h.emulator.phone.requests.map((request) => request.outcome)).toEqual([
+      'not-found',
+      'success',
+    ]);
+  });
+
+  it('a downloaded record whose file was lost: 409 saying it is fetched again, then the bytes', async () => {
+    const media = seedImage(h.emulator);
+    const id = (
+      (await (await register(registerBody(media))).json()) as {
+        media_items: { id: string }[];
+      }
+    ).media_items[0]!.id;
+    await h.receiver.waitFor(1);
+    await rm(join(h.dataDir, 'blobs', id));
+    const lost = await call(`/v1/media/${id}`);
+    expect(lost.status).toBe(409);
+    expect(await lost.json()).toEqual({
+      meta,
+      errors: [
+        {
+          code: 1011,
+          title: 'Media not ready',
+          details: `media ${id} is not downloaded (pending: the stored file was missing or damaged; downloading it again)`,
+        },
+      ],
+    });
+    await h.receiver.waitFor(2);
+    const bytes = await call(`/v1/media/${id}`);
+    expect(bytes.status).toBe(200);
+    expect(new Uint8Array(await bytes.arrayBuffer())).toEqual(media.plaintext);
+    const status = (await (await call('/v1/status')).json()) as {
+      status: { outcomes: { lostFiles: number } };
+    };
+    expect(status.status.outcomes.lostFiles).toBe(1);
   });
 
   it('media not downloaded yet answers 409 with code 1011', async () => {

@@ -200,7 +200,8 @@ export function recordToJson(record: MediaRecord): Record<string, unknown> {
 function storeProblem(error: unknown, id: string): HttpProblem {
   if (isMediaNotFoundError(error)) return problem(404, codes.notFound, `media ${id} not found`);
   if (isMediaNotReadyError(error)) {
-    return problem(409, codes.notReady, `media ${id} is not downloaded (${error.status})`);
+    const reason = error.reason === undefined ? '' : `: ${error.reason}`;
+    return problem(409, codes.notReady, `media ${id} is not downloaded (${error.status}${reason})`);
   }
   if (isInvalidMediaInputError(error)) return problem(400, codes.invalidParameter, error.message);
   if (isMediaStoreError(error) && error.code === 'conflict') {

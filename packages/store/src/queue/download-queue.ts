@@ -93,17 +93,33 @@ export class DownloadQueue {
   #pump(): void {
     const now = Date.now();
     let free = this.#limits.concurrency - this.#running.size;
-    if (free > 0) {
-      // Read a few more than the free slots: some may be skipped for their host's limits.
-      for (const job of this.#db.dueJobs(now, free + 32 + this.#running.size)) {
+    // Hosts at their limit or pausing after a failure are left out of the query itself, so
+    // any number of jobs waiting for a busy host never hides due work for another host.
+    const blocked = new Set<string>();
+    for (const [host, running] of this.#perHost) {
+      if (running >= this.#limits.perHostConcurrency) blocked.add(host);
+    }
+    for (const [host, notBefore] of this.#hostNotBefore) {
+      if (notBefore > now) blocked.add(host);
+      else this.#hostNotBefore.delete(host);
+    }
+    while (free > 0) {
+      const due = this.#db.dueJobs(now, free, [...blocked]);
+      if (due.length === 0) break;
+      let started = 0;
+      for (const job of due) {
         if (free <= 0) break;
-        if (this.#running.has(job.media_id)) continue;
-        const host = job.host_key;
-        if ((this.#perHost.get(host) ?? 0) >= this.#limits.perHostConcurrency) continue;
-        if ((this.#hostNotBefore.get(host) ?? 0) > now) continue;
+        // A job settling right now is pending in the database but still ours for a moment.
+        if (blocked.has(job.host_key) || this.#running.has(job.media_id)) continue;
         this.#start(job);
+        started++;
         free--;
+        if ((this.#perHost.get(job.host_key) ?? 0) >= this.#limits.perHostConcurrency) {
+          blocked.add(job.host_key);
+        }
       }
+      // Nothing startable in this batch: its settling job wakes the queue again when done.
+      if (started === 0) break;
     }
     this.#armTimer(now);
   }

@@ -21,10 +21,13 @@ function safeCode(error: unknown): string {
   return 'Error';
 }
 
+// The two "media is gone" kinds start with the seed's completion-failure text, so receivers
+// written for the On-Premises API recognise them; the rest says which case it was.
 const details: Record<StoreFailureKind, string> = {
   expired:
-    "Media expired on the CDN (404/410) and the sender's phone did not re-upload it (it no longer has it, or there is no signalling).",
-  'reupload-not-found': "Media not found: the sender's phone no longer has it.",
+    "Media not found in the datastore. It expired on the CDN (404/410) and the sender's phone did not re-upload it (no signalling, or media that cannot be re-requested).",
+  'reupload-not-found':
+    "Media not found in the datastore. It left the CDN and the sender's phone no longer has it.",
   'reupload-failed': 'The media reupload request failed',
   integrity: 'Downloaded bytes failed verification',
   network: 'Network failure while downloading from the CDN',
@@ -35,8 +38,8 @@ const details: Record<StoreFailureKind, string> = {
 };
 
 const codes: Record<StoreFailureKind, number> = {
-  expired: STORE_ERROR_CODES.notFound,
-  'reupload-not-found': STORE_ERROR_CODES.notFound,
+  expired: STORE_ERROR_CODES.mediaNotInDatastore,
+  'reupload-not-found': STORE_ERROR_CODES.mediaNotInDatastore,
   unsupported: STORE_ERROR_CODES.invalidParameter,
   storage: STORE_ERROR_CODES.internalError,
   'reupload-failed': STORE_ERROR_CODES.genericError,

@@ -1,69 +1,147 @@
 import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { signWebhookBody, verifyWebhookSignature } from './signature.js';
+import {
+  signWebhookBody,
+  verifyWebhookSignature,
+  WEBHOOK_SIGNATURE_HEADER,
+  WEBHOOK_TIMESTAMP_HEADER,
+} from './signature.js';
 import { redactUrl } from './webhook-dispatcher.js';
 
+const secret = 'secret-key-0123456789';
+const JEFE_1_X = '2f7ccbd0f043456ad29514b2d24a8aa345ec6673a5db1b44e91c8ac99d1841e3';
+const headersOf = (signature: string, timestamp: number | string) => ({
+  [WEBHOOK_SIGNATURE_HEADER]: signature,
+  [WEBHOOK_TIMESTAMP_HEADER]: String(timestamp),
+});
+
 describe('webhook signatures', () => {
-  it('matches an HMAC-SHA256 computed directly with node:crypto (known answer)', () => {
+  it('signs "<timestamp>.<raw body>": matches HMAC-SHA256 computed directly with node:crypto', () => {
     const body = '{"media_items":[]}';
-    const expected = createHmac('sha256', 'secret-key-0123456789').update(body).digest('hex');
-    expect(signWebhookBody(body, 'secret-key-0123456789')).toBe(`sha256=${expected}`);
-    // RFC 4231 test case 2: key "Jefe", data "what do ya want for nothing?".
-    expect(signWebhookBody('what do ya want for nothing?', 'Jefe')).toBe(
-      'sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843',
-    );
+    const expected = createHmac('sha256', secret).update(`1700000000.${body}`).digest('hex');
+    expect(signWebhookBody(body, secret, 1_700_000_000)).toBe(`sha256=${expected}`);
+    // Known answer, independent of node:crypto: HMAC-SHA256(key "Jefe", "1.x") computed once
+    // with `printf '1.x' | openssl dgst -sha256 -hmac Jefe`.
+    expect(signWebhookBody('x', 'Jefe', 1)).toBe(`sha256=${JEFE_1_X}`);
   });
 
-  it('verifies its own signatures and rejects any change of body, secret or header', () => {
+  it('verifies its own signatures within the tolerance and rejects any change', () => {
     fc.assert(
       fc.property(
         fc.uint8Array({ maxLength: 512 }),
         fc.string({ minLength: 1, maxLength: 40 }),
+        fc.integer({ min: 1_600_000_000, max: 2_000_000_000 }),
         fc.nat(),
-        (body, secret, flip) => {
-          const header = signWebhookBody(body, secret);
-          expect(verifyWebhookSignature(body, header, secret)).toBe(true);
+        (body, key, timestamp, flip) => {
+          const nowMs = timestamp * 1000;
+          const signature = signWebhookBody(body, key, timestamp);
+          const headers = headersOf(signature, timestamp);
+          expect(verifyWebhookSignature(body, headers, key, { nowMs })).toBe(true);
           expect(
             verifyWebhookSignature(
               body,
-              header.toUpperCase().replace('SHA256=', 'sha256='),
-              secret,
+              headersOf(signature.toUpperCase().replace('SHA256=', 'sha256='), timestamp),
+              key,
+              { nowMs },
             ),
           ).toBe(true);
-          expect(verifyWebhookSignature(body, header, `${secret}x`)).toBe(false);
+          expect(verifyWebhookSignature(body, headers, `${key}x`, { nowMs })).toBe(false);
+          // The timestamp is signed: changing it (to make an old delivery look fresh) fails.
+          expect(
+            verifyWebhookSignature(body, headersOf(signature, timestamp + 1), key, {
+              nowMs: nowMs + 1000,
+            }),
+          ).toBe(false);
           if (body.length > 0) {
             const tampered = body.slice();
             tampered[flip % body.length]! ^= 0x01;
-            expect(verifyWebhookSignature(tampered, header, secret)).toBe(false);
+            expect(verifyWebhookSignature(tampered, headers, key, { nowMs })).toBe(false);
           }
-          const last = header.at(-1) === '0' ? '1' : '0';
-          expect(verifyWebhookSignature(body, `${header.slice(0, -1)}${last}`, secret)).toBe(false);
+          const last = signature.at(-1) === '0' ? '1' : '0';
+          expect(
+            verifyWebhookSignature(
+              body,
+              headersOf(`${signature.slice(0, -1)}${last}`, timestamp),
+              key,
+              {
+                nowMs,
+              },
+            ),
+          ).toBe(false);
         },
       ),
     );
   });
 
-  it('treats string and byte bodies alike and refuses malformed headers', () => {
-    const header = signWebhookBody('héllo', 'k'.repeat(16));
-    expect(verifyWebhookSignature(new TextEncoder().encode('héllo'), header, 'k'.repeat(16))).toBe(
+  it('refuses a replay outside the tolerance (default 5 minutes, configurable)', () => {
+    const body = '{"media_items":[]}';
+    const timestamp = 1_700_000_000;
+    const headers = headersOf(signWebhookBody(body, secret, timestamp), timestamp);
+    const at = (seconds: number) => ({ nowMs: (timestamp + seconds) * 1000 });
+    expect(verifyWebhookSignature(body, headers, secret, at(300))).toBe(true);
+    expect(verifyWebhookSignature(body, headers, secret, at(-300))).toBe(true);
+    expect(verifyWebhookSignature(body, headers, secret, at(301))).toBe(false);
+    expect(verifyWebhookSignature(body, headers, secret, at(-301))).toBe(false);
+    expect(verifyWebhookSignature(body, headers, secret, { ...at(3600), toleranceSec: 7200 })).toBe(
       true,
     );
-    expect(verifyWebhookSignature('héllo', [header], 'k'.repeat(16))).toBe(true);
+    // Without a clock argument it uses the real one: a delivery signed now verifies.
+    const now = Math.floor(Date.now() / 1000);
+    expect(
+      verifyWebhookSignature(body, headersOf(signWebhookBody(body, secret, now), now), secret),
+    ).toBe(true);
+    expect(() => verifyWebhookSignature(body, headers, secret, { toleranceSec: -1 })).toThrow(
+      'options.toleranceSec',
+    );
+  });
+
+  it('reads Headers objects and Node header records alike; refuses malformed headers', () => {
+    const timestamp = Math.floor(Date.now() / 1000);
+    const signature = signWebhookBody('héllo', 'k'.repeat(16), timestamp);
+    expect(
+      verifyWebhookSignature(
+        new TextEncoder().encode('héllo'),
+        new Headers({ 'X-WA-Media-Signature': signature, 'X-WA-Media-Timestamp': `${timestamp}` }),
+        'k'.repeat(16),
+      ),
+    ).toBe(true);
+    expect(
+      verifyWebhookSignature(
+        'héllo',
+        { [WEBHOOK_SIGNATURE_HEADER]: [signature], [WEBHOOK_TIMESTAMP_HEADER]: `${timestamp}` },
+        'k'.repeat(16),
+      ),
+    ).toBe(true);
     for (const bad of [
       undefined,
-      null,
       '',
       'sha256=',
       'sha1=abc',
-      header.slice(7),
-      `${header}00`,
+      signature.slice(7),
+      `${signature}00`,
       'sha256=zz'.padEnd(71, 'z'),
     ]) {
-      expect(verifyWebhookSignature('héllo', bad, 'k'.repeat(16))).toBe(false);
+      expect(
+        verifyWebhookSignature(
+          'héllo',
+          { [WEBHOOK_SIGNATURE_HEADER]: bad, [WEBHOOK_TIMESTAMP_HEADER]: `${timestamp}` },
+          'k'.repeat(16),
+        ),
+      ).toBe(false);
     }
-    expect(verifyWebhookSignature('héllo', header, '')).toBe(false);
-    expect(() => signWebhookBody('x', '')).toThrow(TypeError);
+    for (const bad of [undefined, '', 'abc', `${timestamp}.5`, `-${timestamp}`, ` ${timestamp}x`]) {
+      expect(
+        verifyWebhookSignature(
+          'héllo',
+          { [WEBHOOK_SIGNATURE_HEADER]: signature, [WEBHOOK_TIMESTAMP_HEADER]: bad },
+          'k'.repeat(16),
+        ),
+      ).toBe(false);
+    }
+    expect(verifyWebhookSignature('héllo', headersOf(signature, timestamp), '')).toBe(false);
+    expect(() => signWebhookBody('x', '', 1)).toThrow(TypeError);
+    expect(() => signWebhookBody('x', 'k', -1)).toThrow('timestamp');
   });
 });
 

@@ -16,7 +16,7 @@ import {
 export interface WebhookOptions {
   /** The receiver's URL (http or https). Its query string is never logged. */
   url: string;
-  /** HMAC-SHA256 key of `X-WA-Media-Signature`. */
+  /** HMAC-SHA256 key of `X-WA-Media-Signature` (over `"<timestamp>.<raw body>"`). */
   secret: string;
   /** Deliveries tried per event before it is given up (`dead`). @default 10 */
   maxAttempts?: number;
@@ -106,12 +106,15 @@ export class WebhookDispatcher {
     const attempt = event.attempts + 1;
     let problem: string;
     try {
+      // Signed afresh per delivery: a redelivery hours later still passes the receiver's
+      // freshness check, while a captured old delivery does not.
+      const timestamp = Math.floor(Date.now() / 1000);
       const response = await fetch(this.#options.url, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
-          [WEBHOOK_SIGNATURE_HEADER]: signWebhookBody(event.body, this.#options.secret),
-          [WEBHOOK_TIMESTAMP_HEADER]: String(Math.floor(Date.now() / 1000)),
+          [WEBHOOK_SIGNATURE_HEADER]: signWebhookBody(event.body, this.#options.secret, timestamp),
+          [WEBHOOK_TIMESTAMP_HEADER]: String(timestamp),
           [WEBHOOK_EVENT_ID_HEADER]: event.event_id,
           [WEBHOOK_ATTEMPT_HEADER]: String(attempt),
         },
