@@ -8,6 +8,7 @@
 export type ProtocolErrorCode =
   | 'invalid-jid'
   | 'invalid-argument'
+  | 'invalid-node'
   | 'missing-child'
   | 'missing-attribute'
   | 'invalid-attribute'
@@ -60,16 +61,24 @@ export class InvalidArgumentError extends ProtocolError {
   }
 }
 
-/** A {@link BinaryNode} lacks a required child, attribute or content. */
+/**
+ * A {@link BinaryNode} is malformed (`'invalid-node'`: not an object with a string `tag` and an
+ * `attrs` record) or lacks a required child, attribute or content.
+ */
 export class BinaryNodeError extends ProtocolError {
   override name = 'BinaryNodeError';
-  /** Tag of the node that was inspected. */
+  /** Tag of the node that was inspected (`'?'` when it has no string tag). */
   readonly tag: string;
   /** The attribute or child tag that was missing or invalid, if any. */
   readonly field: string | undefined;
 
   constructor(
-    code: 'missing-child' | 'missing-attribute' | 'invalid-attribute' | 'invalid-content',
+    code:
+      | 'invalid-node'
+      | 'missing-child'
+      | 'missing-attribute'
+      | 'invalid-attribute'
+      | 'invalid-content',
     tag: string,
     field: string | undefined,
     message: string,

@@ -1,10 +1,21 @@
 // Bad input never crashes a parser: it returns a result or throws this package's typed error.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { BinaryNode } from './binary-node/binary-node.js';
+import {
+  type BinaryNode,
+  getAttr,
+  getChild,
+  getChildren,
+  requireChild,
+  requireContentBytes,
+  requireIntAttr,
+} from './binary-node/binary-node.js';
 import { isProtocolError } from './errors.js';
 import { parseMediaConn } from './media-conn/media-conn.js';
-import { parseMediaRetryNotification } from './media-retry/notification.js';
+import {
+  isMediaRetryNotificationFor,
+  parseMediaRetryNotification,
+} from './media-retry/notification.js';
 import { decodeMediaRetryNotification } from './media-retry/payload.js';
 import { decodeMessage, encodeMessage } from './messages/codec.js';
 import { message } from './test-support/arbitraries.js';
@@ -53,6 +64,58 @@ const node: fc.Arbitrary<BinaryNode> = fc.letrec<{ node: BinaryNode }>((tie) => 
   }),
 })).node;
 
+// Structurally malformed trees, as an untyped caller or a buggy socket layer could pass them:
+// missing or odd attrs, non-string tags and attribute values, children that are not nodes.
+const junk = fc.oneof(
+  fc.constant(null),
+  fc.constant(undefined),
+  fc.integer(),
+  fc.boolean(),
+  fc.string({ maxLength: 4 }),
+  fc.constant({}),
+  fc.constant([]),
+);
+const looseAttrs = fc.oneof(
+  fc.dictionary(fc.constantFrom(...attrNames), attrValue, { maxKeys: 5 }),
+  fc.dictionary(fc.constantFrom(...attrNames), fc.oneof(attrValue, junk), { maxKeys: 5 }),
+  junk,
+);
+const malformed: fc.Arbitrary<unknown> = fc.letrec<{ node: unknown }>((tie) => ({
+  node: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    junk,
+    fc.record(
+      {
+        tag: fc.oneof(fc.constantFrom(...tags), junk),
+        attrs: looseAttrs,
+        content: fc.oneof(
+          { depthSize: 'small' },
+          junk,
+          fc.uint8Array({ maxLength: 32 }),
+          fc.array(tie('node'), { maxLength: 4 }),
+        ),
+      },
+      { requiredKeys: [] },
+    ),
+  ),
+})).node;
+
+/** Makes a tree cyclic: appends the root to the children of every node that has a child list. */
+function withCycles(tree: unknown): unknown {
+  const seen = new Set<unknown>();
+  const visit = (value: unknown): void => {
+    if (typeof value !== 'object' || value === null || seen.has(value)) return;
+    seen.add(value);
+    const content = (value as { content?: unknown }).content;
+    if (Array.isArray(content)) {
+      for (const child of [...content]) visit(child);
+      content.push(tree);
+    }
+  };
+  visit(tree);
+  return tree;
+}
+
 function expectTypedOutcome(run: () => unknown): void {
   try {
     run();
@@ -69,6 +132,28 @@ describe('fuzz', () => {
         expectTypedOutcome(() => parseMediaRetryNotification(tree));
       }),
       { numRuns: 1000 },
+    );
+  });
+
+  it('every parser and helper on structurally malformed trees, also cyclic ones', () => {
+    fc.assert(
+      fc.property(malformed, fc.boolean(), (value, cyclic) => {
+        const tree = (cyclic ? withCycles(value) : value) as BinaryNode;
+        expectTypedOutcome(() => parseMediaConn(tree, 0));
+        expectTypedOutcome(() => parseMediaRetryNotification(tree));
+        expect(typeof isMediaRetryNotificationFor('x')(tree)).toBe('boolean');
+        for (const name of attrNames) {
+          expectTypedOutcome(() => getAttr(tree, name));
+          expectTypedOutcome(() => requireIntAttr(tree, name));
+        }
+        for (const tag of tags) {
+          expectTypedOutcome(() => getChild(tree, tag));
+          expectTypedOutcome(() => requireChild(tree, tag));
+        }
+        expectTypedOutcome(() => getChildren(tree));
+        expectTypedOutcome(() => requireContentBytes(tree));
+      }),
+      { numRuns: 2000 },
     );
   });
 

@@ -123,6 +123,11 @@ const median = (values: number[]): number => {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 };
 
+/** Median throughput ratio (adapter / bare, higher is better) per contender and direction. */
+const ratios = new Map<string, Partial<Record<'download' | 'upload', number>>>();
+/** The issue's target for the node adapter: at least 0.9× a bare node:http transfer. */
+const NODE_TARGET_RATIO = 0.9;
+
 for (const direction of ['download', 'upload'] as const) {
   const times = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
   // One untimed warm-up per contender (JIT, connection set-up).
@@ -144,10 +149,35 @@ for (const direction of ['download', 'upload'] as const) {
   for (const contender of contenders) {
     const ms = median(times.get(contender.name)!);
     const mbps = (size / MiB / ms) * 1000;
+    ratios.set(contender.name, { ...ratios.get(contender.name), [direction]: bare / ms });
     console.log(
       `  ${contender.name.padEnd(16)} ${ms.toFixed(1).padStart(8)} ms ${mbps.toFixed(0).padStart(6)} MiB/s  ${(bare / ms).toFixed(2)}× bare`,
     );
   }
+}
+
+// Summary: the node adapter against its target, the other adapters' ratios for the record.
+const formatRatio = (value: number | undefined): string =>
+  value === undefined ? '   n/a' : `${value.toFixed(2).padStart(5)}×`;
+console.log(`\nsummary (${sizeMb} MiB × ${runs} runs, median ratio to bare node:http)`);
+console.log(
+  `  ${'adapter'.padEnd(16)} download   upload  target (≥ ${NODE_TARGET_RATIO}× both ways)`,
+);
+for (const contender of contenders) {
+  if (contender.name === 'bare node:http') continue;
+  const { download, upload } = ratios.get(contender.name) ?? {};
+  let verdict = '—  (reported only)';
+  if (contender.name === 'node adapter') {
+    const met =
+      download !== undefined &&
+      upload !== undefined &&
+      download >= NODE_TARGET_RATIO &&
+      upload >= NODE_TARGET_RATIO;
+    verdict = met ? '✓  met' : '✗  NOT met';
+  }
+  console.log(
+    `  ${contender.name.padEnd(16)} ${formatRatio(download)}   ${formatRatio(upload)}  ${verdict}`,
+  );
 }
 
 node.close();

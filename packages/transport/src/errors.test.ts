@@ -6,11 +6,18 @@ import {
   HttpError,
   HttpStatusError,
   isAbortError,
+  isContentLengthMismatchError,
   isHttpError,
   isHttpStatusError,
   isNetworkError,
+  isRangeMismatchError,
+  isResponseParseError,
+  isResponseTooLargeError,
   isTimeoutError,
   NetworkError,
+  RangeMismatchError,
+  ResponseParseError,
+  ResponseTooLargeError,
   TimeoutError,
 } from './errors.js';
 
@@ -62,6 +69,36 @@ describe('errors', () => {
     expect(text).toContain('oe=1');
   });
 
+  it('keep an upload token out of url, message, stack, JSON, inspect, clone and causes', () => {
+    const token = 'UpLoAdToKeN-0123456789_abc';
+    const uploadUrl = `https://mmg.whatsapp.net/mms/image/${token}?auth=AUTH-SECRET-2&token=${token}`;
+    const uploadRequest = { method: 'POST', url: uploadUrl };
+    const cause = Object.assign(new Error(`socket hang up for ${uploadUrl}`), {
+      path: `/mms/image/${token}`,
+      cause: new Error(`inner ${token}`),
+    });
+    const errors = [
+      new HttpError(`x ${uploadUrl}`, { request: uploadRequest, cause }),
+      new NetworkError('failed', { request: uploadRequest, phase: 'upload', cause }),
+      new TimeoutError({ request: uploadRequest, phase: 'headers', timeoutMs: 5 }),
+      new HttpStatusError({
+        request: uploadRequest,
+        status: 403,
+        headers: { location: uploadUrl, 'x-path': `/mms/image/${token}` },
+        bodySnippet: `bad token ${token} for ${uploadUrl}`,
+      }),
+    ];
+    for (const error of errors) {
+      expect(error.url).toBe(
+        'https://mmg.whatsapp.net/mms/image/REDACTED?auth=REDACTED&token=REDACTED',
+      );
+      const text = `${everyRendering(error)}\n${JSON.stringify(structuredClone(error))}\n${inspect(structuredClone(error), { depth: 20 })}`;
+      expect(text).not.toContain(token);
+      expect(text).not.toContain('AUTH-SECRET-2');
+      expect(text).toContain('/mms/image/REDACTED');
+    }
+  });
+
   it('have the right name in the stack and toJSON, and keep fields', () => {
     const error = new TimeoutError({ request, phase: 'download', timeoutMs: 5 });
     expect(error.stack?.startsWith('TimeoutError: ')).toBe(true);
@@ -89,6 +126,41 @@ describe('errors', () => {
     expect(mismatch.message).toMatch(
       /longer than its declared length: expected 10 bytes, got more than 12/,
     );
+  });
+
+  it('carry their name as an own field, so plain copies keep it and the guards still match', () => {
+    const samples = [
+      new HttpError('m'),
+      new HttpStatusError({ status: 500 }),
+      new NetworkError('m', { phase: 'headers' }),
+      new TimeoutError({ phase: 'download', timeoutMs: 1 }),
+      new AbortError({ phase: 'upload' }),
+      new ContentLengthMismatchError({ direction: 'response', expectedBytes: 1, actualBytes: 2 }),
+      new ResponseTooLargeError({ maxBytes: 1 }),
+      new ResponseParseError('m'),
+      new RangeMismatchError({ requested: { start: 5 }, received: null }),
+    ];
+    const guards = [
+      isHttpStatusError,
+      isNetworkError,
+      isTimeoutError,
+      isAbortError,
+      isContentLengthMismatchError,
+      isResponseTooLargeError,
+      isResponseParseError,
+      isRangeMismatchError,
+    ];
+    for (const error of samples) {
+      expect(Object.hasOwn(error, 'name')).toBe(true);
+      expect(error.stack?.startsWith(`${error.name}: `)).toBe(true);
+      const copy = { ...error };
+      expect(copy.name).toBe(error.name);
+      expect(isHttpError(copy)).toBe(true);
+      for (const guard of guards) expect(guard(copy)).toBe(guard(error));
+      expect(guards.filter((guard) => guard(error)).length).toBe(
+        error.name === 'HttpError' ? 0 : 1,
+      );
+    }
   });
 
   it('guards match instances and look-alikes by name, not unrelated errors', () => {

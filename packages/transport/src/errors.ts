@@ -3,6 +3,7 @@
 // JSON.stringify, util.inspect, structuredClone) can reveal a credential.
 
 import { collectSecrets, redactText, redactUrl } from './redact.js';
+import type { ByteRange, ContentRange } from './types.js';
 
 /**
  * The phase a transfer was in when it failed:
@@ -30,10 +31,10 @@ export interface HttpErrorOptions {
 
 /** Base class of every error this package throws. */
 export class HttpError extends Error {
-  static {
-    // On the prototype, so the stack captured by `super()` already shows the right name.
-    HttpError.prototype.name = 'HttpError';
-  }
+  // An own field on every class (ky's style): spreads and plain copies keep it, so the
+  // `isXxxError` guards, which check `name`, work on them and across realms. V8 formats the
+  // stack lazily, on first read, so it still starts with the subclass's name.
+  override readonly name: string = 'HttpError';
   /** Request method, if known. */
   readonly method: string | undefined;
   /** Request URL with credentials redacted, if known. */
@@ -42,7 +43,12 @@ export class HttpError extends Error {
   constructor(message: string, options: HttpErrorOptions = {}) {
     const secrets = collectSecrets(options.request?.url, options.request?.headers);
     const method = options.request?.method;
-    const url = options.request?.url === undefined ? undefined : redactUrl(options.request.url);
+    // redactUrl also redacts path segments carrying a query secret (upload URLs); the collected
+    // secrets catch whatever is left (e.g. an Authorization token echoed in the URL).
+    const url =
+      options.request?.url === undefined
+        ? undefined
+        : redactText(redactUrl(options.request.url), secrets);
     const cleanMessage = redactText(message, secrets);
     super(
       cleanMessage,
@@ -50,9 +56,8 @@ export class HttpError extends Error {
     );
     this.method = method;
     this.url = url;
-    // The stack was captured with the (already redacted) message; scrub it once more in case a
-    // subclass name or frame text carries a URL.
-    if (this.stack) this.stack = redactText(this.stack, secrets);
+    // The stack is not read here: reading it would format it now, with this base class's name
+    // instead of the subclass's. Its text is the (redacted) message and code frames.
   }
 
   /** A plain, redacted object for logs and `JSON.stringify`. */
@@ -84,9 +89,7 @@ export const BODY_SNIPPET_MAX_CHARS = 1024;
 
 /** The server answered with a non-2xx status (thrown by `assertOk`, never by `request()`). */
 export class HttpStatusError extends HttpError {
-  static {
-    HttpStatusError.prototype.name = 'HttpStatusError';
-  }
+  override readonly name = 'HttpStatusError' as const;
   readonly status: number;
   readonly statusText: string;
   /** Response headers, lower-cased, credentials redacted. */
@@ -129,9 +132,7 @@ export interface NetworkErrorOptions extends HttpErrorOptions {
 
 /** The connection failed: refused, reset, DNS, TLS, truncated body, too many redirects… */
 export class NetworkError extends HttpError {
-  static {
-    NetworkError.prototype.name = 'NetworkError';
-  }
+  override readonly name = 'NetworkError' as const;
   readonly phase: TransferPhase;
   /** System error code when known (`'ECONNRESET'`, `'ECONNREFUSED'`…), else `undefined`. */
   readonly code: string | undefined;
@@ -154,9 +155,7 @@ export interface TimeoutErrorOptions extends HttpErrorOptions {
  * `idleTimeoutMs` (no byte moved for that long).
  */
 export class TimeoutError extends HttpError {
-  static {
-    TimeoutError.prototype.name = 'TimeoutError';
-  }
+  override readonly name = 'TimeoutError' as const;
   readonly phase: TransferPhase;
   readonly timeoutMs: number;
 
@@ -178,9 +177,7 @@ export interface AbortErrorOptions extends HttpErrorOptions {
 
 /** The caller's `AbortSignal` aborted the request; `cause` holds the signal's reason. */
 export class AbortError extends HttpError {
-  static {
-    AbortError.prototype.name = 'AbortError';
-  }
+  override readonly name = 'AbortError' as const;
   readonly phase: TransferPhase;
 
   constructor(options: AbortErrorOptions) {
@@ -200,9 +197,7 @@ export interface ContentLengthMismatchErrorOptions extends HttpErrorOptions {
 
 /** A body's real length differs from the declared `Content-Length`; nothing wrong was accepted. */
 export class ContentLengthMismatchError extends HttpError {
-  static {
-    ContentLengthMismatchError.prototype.name = 'ContentLengthMismatchError';
-  }
+  override readonly name = 'ContentLengthMismatchError' as const;
   readonly direction: 'request' | 'response';
   readonly expectedBytes: number;
   readonly actualBytes: number;
@@ -226,9 +221,7 @@ export interface ResponseTooLargeErrorOptions extends HttpErrorOptions {
 
 /** `readBytes` / `readJson` / `readText` met more than `maxBytes`; the body was cancelled. */
 export class ResponseTooLargeError extends HttpError {
-  static {
-    ResponseTooLargeError.prototype.name = 'ResponseTooLargeError';
-  }
+  override readonly name = 'ResponseTooLargeError' as const;
   readonly maxBytes: number;
 
   constructor(options: ResponseTooLargeErrorOptions) {
@@ -242,9 +235,44 @@ export class ResponseTooLargeError extends HttpError {
 
 /** `readJson` got a body that is not valid JSON (the parser error is the `cause`). */
 export class ResponseParseError extends HttpError {
-  static {
-    ResponseParseError.prototype.name = 'ResponseParseError';
+  override readonly name = 'ResponseParseError' as const;
+}
+
+/** Options of {@link RangeMismatchError}. */
+export interface RangeMismatchErrorOptions extends HttpErrorOptions {
+  /** The range that was asked for (`end` exclusive), or `null` when none was. */
+  readonly requested: ByteRange | null;
+  /** What the 206 carried, or `null` when its `Content-Range` is missing or unusable. */
+  readonly received: ContentRange | null;
+}
+
+/**
+ * A `206 Partial Content` that does not carry the range asked for: no usable single
+ * `Content-Range`, another start, or an end beyond the requested end. The body was discarded:
+ * appending it would corrupt the file (a resumed download would splice wrong bytes in). A 206
+ * that ends *earlier* than asked (the file is shorter) is valid and not an error.
+ */
+export class RangeMismatchError extends HttpError {
+  override readonly name = 'RangeMismatchError' as const;
+  readonly requested: ByteRange | null;
+  readonly received: ContentRange | null;
+
+  constructor(options: RangeMismatchErrorOptions) {
+    const asked = options.requested ? describeByteRange(options.requested) : 'no range';
+    const got = options.received
+      ? `bytes ${options.received.start}-${options.received.end - 1}/${options.received.total ?? '*'}`
+      : 'no usable single Content-Range';
+    super(
+      `206 response to ${describeRequest(options.request)} does not match the requested range: asked ${asked}, got ${got}`,
+      options,
+    );
+    this.requested = options.requested === null ? null : { ...options.requested };
+    this.received = options.received === null ? null : { ...options.received };
   }
+}
+
+function describeByteRange(range: ByteRange): string {
+  return `bytes=${range.start}-${range.end === undefined ? '' : range.end - 1}`;
 }
 
 const errorNames = new Set([
@@ -256,6 +284,7 @@ const errorNames = new Set([
   'ContentLengthMismatchError',
   'ResponseTooLargeError',
   'ResponseParseError',
+  'RangeMismatchError',
 ]);
 
 function hasName(error: unknown, name: string): boolean {
@@ -306,6 +335,11 @@ export function isResponseTooLargeError(error: unknown): error is ResponseTooLar
 /** `true` for {@link ResponseParseError}. */
 export function isResponseParseError(error: unknown): error is ResponseParseError {
   return error instanceof ResponseParseError || hasName(error, 'ResponseParseError');
+}
+
+/** `true` for {@link RangeMismatchError}. */
+export function isRangeMismatchError(error: unknown): error is RangeMismatchError {
+  return error instanceof RangeMismatchError || hasName(error, 'RangeMismatchError');
 }
 
 function describeRequest(request: ErrorRequestInfo | undefined): string {

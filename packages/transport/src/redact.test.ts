@@ -23,6 +23,43 @@ describe('redactUrl', () => {
     expect(redactUrl('not a url ?auth=secret1')).toBe('not a url ?auth=REDACTED');
   });
 
+  it('redacts path segments equal to a redacted query value (CDN upload URLs)', () => {
+    const token = 'AbCdEf-TokenValue_123';
+    expect(
+      redactUrl(`https://mmg.whatsapp.net/mms/image/${token}?auth=AUTH%2Bx&token=${token}`),
+    ).toBe('https://mmg.whatsapp.net/mms/image/REDACTED?auth=REDACTED&token=REDACTED');
+    // The resume-probe and file_offset forms, and a percent-encoded token in the path.
+    expect(
+      redactUrl(`https://h/mms/video/${token}?auth=a1b2c3&token=${token}&resume=1&file_offset=5`),
+    ).toBe('https://h/mms/video/REDACTED?auth=REDACTED&token=REDACTED&resume=1&file_offset=5');
+    expect(redactUrl('https://h/mms/image/a%2Bb%3D?token=a%2Bb%3D')).toBe(
+      'https://h/mms/image/REDACTED?token=REDACTED',
+    );
+    expect(redactUrl('https://h/mms/image/a+b=?token=a%2Bb%3D')).toBe(
+      'https://h/mms/image/REDACTED?token=REDACTED',
+    );
+    // A secret inside a longer segment, and the host is never touched.
+    expect(redactUrl(`https://h/x/${token}.enc?oh=${token}`)).toBe(
+      'https://h/x/REDACTED.enc?oh=REDACTED',
+    );
+    expect(redactUrl('https://h/p/q?oh=')).toBe('https://h/p/q?oh=REDACTED');
+  });
+
+  it('never lets a generated upload token through, in the path or the query (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.stringMatching(/^[A-Za-z0-9_-]{4,43}$/),
+        fc.constantFrom('image', 'video', 'document', 'audio'),
+        (token, kind) => {
+          const url = `https://mmg.whatsapp.net/mms/${kind}/${token}?auth=A&token=${token}`;
+          const out = redactUrl(url);
+          expect(out).not.toContain(token);
+          expect(out).toContain(`/mms/${kind}/`);
+        },
+      ),
+    );
+  });
+
   it('leaves URLs without secrets untouched', () => {
     const plain = 'https://h/p?a=1&b=%20x#y';
     expect(redactUrl(plain)).toBe(plain);

@@ -32,14 +32,19 @@ const authorizationInText =
 const userinfoInText = /(\b[a-z][a-z0-9+.-]*:\/\/[^/\s:@]*:)[^@/\s]*@/gi;
 
 /**
- * Returns `url` with credential query values (`auth`, `token`, `oh`, `hash`) and any userinfo
- * password replaced by `REDACTED`. Everything else, including the encoding of other parameters,
- * is kept byte for byte. Accepts strings that are not valid URLs (redacts what it recognises).
+ * Returns `url` with credential query values (`auth`, `token`, `oh`, `hash`), any path segment
+ * that carries one of those values, and any userinfo password replaced by `REDACTED`. CDN upload
+ * URLs put the token in the path as well (`/mms/image/{token}?auth=…&token={token}`), so
+ * redacting the query alone is not enough. Everything else, including the encoding of other
+ * parameters, is kept byte for byte. Accepts strings that are not valid URLs (redacts what it
+ * recognises).
  *
  * @example
  * ```ts
  * redactUrl('https://mmg.whatsapp.net/v/t62/x.enc?ccb=11-4&oh=01_abc&oe=65F0')
  * // 'https://mmg.whatsapp.net/v/t62/x.enc?ccb=11-4&oh=REDACTED&oe=65F0'
+ * redactUrl('https://mmg.whatsapp.net/mms/image/AbC?auth=x&token=AbC')
+ * // 'https://mmg.whatsapp.net/mms/image/REDACTED?auth=REDACTED&token=REDACTED'
  * ```
  */
 export function redactUrl(url: string | URL): string {
@@ -48,27 +53,62 @@ export function redactUrl(url: string | URL): string {
   const beforeFragment = hashIndex === -1 ? text : text.slice(0, hashIndex);
   const fragment = hashIndex === -1 ? '' : text.slice(hashIndex);
   const queryIndex = beforeFragment.indexOf('?');
-  let head = queryIndex === -1 ? beforeFragment : beforeFragment.slice(0, queryIndex);
-  head = head.replace(userinfoInText, `$1${REDACTED}@`);
+  const head = (queryIndex === -1 ? beforeFragment : beforeFragment.slice(0, queryIndex)).replace(
+    userinfoInText,
+    `$1${REDACTED}@`,
+  );
   if (queryIndex === -1) return head + redactText(fragment);
-  const query = beforeFragment
+  // Raw and decoded forms of every redacted value, to find them again in the path.
+  const secretValues = new Set<string>();
+  const pairs = beforeFragment
     .slice(queryIndex + 1)
     .split('&')
     .map((pair) => {
       const eq = pair.indexOf('=');
       const rawName = eq === -1 ? pair : pair.slice(0, eq);
-      let name = rawName;
-      try {
-        name = decodeURIComponent(rawName.replace(/\+/g, ' '));
-      } catch {
-        // Keep the raw name: a malformed escape is not a reason to leak or to throw.
-      }
-      return secretParamSet.has(name.toLowerCase()) && eq !== -1
-        ? `${rawName}=${REDACTED}`
-        : redactText(pair);
-    })
+      const name = decodeQueryComponent(rawName);
+      if (!secretParamSet.has(name.toLowerCase()) || eq === -1) return { pair, secret: false };
+      const rawValue = pair.slice(eq + 1);
+      if (rawValue) secretValues.add(rawValue).add(decodeQueryComponent(rawValue));
+      return { pair: `${rawName}=${REDACTED}`, secret: true };
+    });
+  const secrets = [...secretValues].filter((value) => value !== '');
+  const query = pairs
+    .map(({ pair, secret }) => (secret ? pair : redactText(pair, secrets)))
     .join('&');
-  return `${head}?${query}${redactText(fragment)}`;
+  return `${redactPath(head, secrets)}?${query}${redactText(fragment, secrets)}`;
+}
+
+/**
+ * Redacts, in the path of `head` (never in the scheme or host), each segment equal to a secret
+ * (compared raw and percent-decoded, whatever its length) and each occurrence of a secret
+ * inside a longer segment (only for secrets of 4+ characters, like {@link redactText}).
+ */
+function redactPath(head: string, secrets: readonly string[]): string {
+  if (secrets.length === 0) return head;
+  const authority = /^[a-z][a-z0-9+.-]*:\/\/[^/]*/i.exec(head);
+  const prefix = authority ? authority[0] : '';
+  const path = head.slice(prefix.length);
+  const exact = new Set(secrets);
+  const redactedPath = path
+    .split('/')
+    .map((segment) => {
+      if (segment === '') return segment;
+      if (exact.has(segment) || exact.has(decodeSafe(segment))) return REDACTED;
+      return redactText(segment, secrets);
+    })
+    .join('/');
+  return prefix + redactedPath;
+}
+
+/** Decodes a query name or value (`+` is a space there); keeps malformed escapes raw. */
+function decodeQueryComponent(raw: string): string {
+  try {
+    return decodeURIComponent(raw.replace(/\+/g, ' '));
+  } catch {
+    // Keep the raw text: a malformed escape is not a reason to leak or to throw.
+    return raw;
+  }
 }
 
 /**

@@ -135,7 +135,9 @@ export interface HttpResponse {
   /**
    * The range the body covers when the server answered `206 Partial Content`, else `null`.
    * A `200` to a request with `range` gives `null` here: the body starts at byte 0 and the caller
-   * should restart rather than append.
+   * should restart rather than append. When `request.range` was set, a 206's `start` equals the
+   * requested start and its `end` is at most the requested end (anything else is a
+   * `RangeMismatchError`); it may end earlier when the file is shorter.
    */
   readonly range: ContentRange | null;
   /**
@@ -248,6 +250,8 @@ export interface HttpClient<TConfig extends HttpClientConfig = HttpClientConfig>
    * @throws {TimeoutError} headers or idle timeout (`error.phase`).
    * @throws {AbortError} `request.signal` aborted.
    * @throws {ContentLengthMismatchError} the request body's length differs from `contentLength`.
+   * @throws {RangeMismatchError} a 206 that is not the requested range (or has no usable
+   *   `Content-Range`); its body was discarded.
    * @throws {TypeError} invalid request (bad URL, negative range…), before anything is sent.
    */
   request(request: HttpRequest): Promise<HttpResponse>;

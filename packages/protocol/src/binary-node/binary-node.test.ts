@@ -119,3 +119,71 @@ describe('content bytes', () => {
     });
   });
 });
+
+describe('malformed nodes (typed errors, never a raw TypeError)', () => {
+  const bad = (value: unknown): BinaryNode => value as BinaryNode;
+  const cases: [string, BinaryNode][] = [
+    ['null', bad(null)],
+    ['a number', bad(5)],
+    ['a string', bad('iq')],
+    ['no tag', bad({ attrs: {} })],
+    ['a numeric tag', bad({ tag: 7, attrs: {} })],
+    ['no attrs', bad({ tag: 'iq' })],
+    ['null attrs', bad({ tag: 'iq', attrs: null })],
+    ['array attrs', bad({ tag: 'iq', attrs: ['x'] })],
+    ['numeric attrs', bad({ tag: 'iq', attrs: 3 })],
+  ];
+
+  it.each(cases)('%s → BinaryNodeError invalid-node from every helper', (_, value) => {
+    const helpers: (() => unknown)[] = [
+      () => getChild(value, 'x'),
+      () => getChildren(value),
+      () => requireChild(value, 'x'),
+      () => getAttr(value, 'x'),
+      () => requireAttr(value, 'x'),
+      () => getIntAttr(value, 'x'),
+      () => requireIntAttr(value, 'x'),
+      () => getContentBytes(value),
+      () => requireContentBytes(value),
+    ];
+    for (const helper of helpers) {
+      const error = catchError(helper);
+      expect(error).toBeInstanceOf(BinaryNodeError);
+      expect(error).toMatchObject({ code: 'invalid-node' });
+    }
+  });
+
+  it('rejects children that are not nodes, and content of the wrong type', () => {
+    for (const child of [null, 5, 'text', undefined, { attrs: {} }, { tag: 'x' }, [[]]]) {
+      const parent = bad({ tag: 'iq', attrs: {}, content: [{ tag: 'ok', attrs: {} }, child] });
+      for (const run of [() => getChild(parent, 'x'), () => getChildren(parent)]) {
+        const error = catchError(run);
+        expect(isBinaryNodeError(error)).toBe(true);
+        expect(error).toMatchObject({ code: 'invalid-content', tag: 'iq' });
+      }
+    }
+    for (const content of [5, {}, null, true]) {
+      const odd = bad({ tag: 'iq', attrs: {}, content });
+      expect(catchError(() => getChildren(odd))).toMatchObject({ code: 'invalid-content' });
+      expect(catchError(() => getContentBytes(odd))).toMatchObject({ code: 'invalid-content' });
+    }
+  });
+
+  it('rejects non-string attribute values without printing them (undefined means absent)', () => {
+    const odd = bad({ tag: 'iq', attrs: { n: 5, o: { secret: 'S3CRET' }, u: undefined } });
+    expect(getAttr(odd, 'u')).toBeUndefined();
+    for (const name of ['n', 'o']) {
+      const error = catchError(() => getAttr(odd, name)) as BinaryNodeError;
+      expect(error).toBeInstanceOf(BinaryNodeError);
+      expect(error).toMatchObject({ code: 'invalid-attribute', tag: 'iq', field: name });
+      expect(error.message).not.toContain('S3CRET');
+    }
+  });
+
+  it('terminates on a cyclic tree', () => {
+    const cyclic: BinaryNode = { tag: 'iq', attrs: {}, content: [] };
+    (cyclic.content as BinaryNode[]).push(cyclic);
+    expect(getChildren(cyclic)).toEqual([cyclic]);
+    expect(getChild(cyclic, 'iq')).toBe(cyclic);
+  });
+});

@@ -12,17 +12,91 @@ export interface BinaryNode {
 
 const utf8 = new TextEncoder();
 
-/** The child nodes of `node` (none when its content is bytes, text or absent). */
-function childNodes(node: BinaryNode): BinaryNode[] {
-  return Array.isArray(node.content) ? node.content : [];
+/**
+ * Checks the shape every helper relies on (an object with a string `tag` and an `attrs`
+ * record). Nodes come from sockets and untyped callers, so a bad shape must become a typed
+ * error rather than a TypeError deep inside a parser. Shallow on purpose: children are checked
+ * when they are listed, which also keeps cyclic trees harmless.
+ */
+function assertNode(node: unknown): asserts node is BinaryNode {
+  if (typeof node !== 'object' || node === null || Array.isArray(node)) {
+    throw new BinaryNodeError(
+      'invalid-node',
+      '?',
+      undefined,
+      `expected a BinaryNode object, got ${node === null ? 'null' : Array.isArray(node) ? 'an array' : typeof node}`,
+    );
+  }
+  const { tag, attrs } = node as { tag?: unknown; attrs?: unknown };
+  if (typeof tag !== 'string' || tag === '') {
+    throw new BinaryNodeError('invalid-node', '?', 'tag', 'BinaryNode has no string "tag"');
+  }
+  if (typeof attrs !== 'object' || attrs === null || Array.isArray(attrs)) {
+    throw new BinaryNodeError(
+      'invalid-node',
+      tag,
+      'attrs',
+      `<${tag}> has no "attrs" object (got ${attrs === null ? 'null' : Array.isArray(attrs) ? 'an array' : typeof attrs})`,
+    );
+  }
 }
 
-/** The first child of `node` with tag `tag`, if any. */
+function isNodeLike(value: unknown): value is BinaryNode {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const { tag, attrs } = value as { tag?: unknown; attrs?: unknown };
+  return (
+    typeof tag === 'string' &&
+    tag !== '' &&
+    typeof attrs === 'object' &&
+    attrs !== null &&
+    !Array.isArray(attrs)
+  );
+}
+
+/**
+ * The child nodes of `node` (none when its content is bytes, text or absent).
+ * @throws {BinaryNodeError} `'invalid-node'` for a bad `node`; `'invalid-content'` when the
+ * content is of another type or a child is not a node.
+ */
+function childNodes(node: BinaryNode): BinaryNode[] {
+  assertNode(node);
+  const { content } = node as { content?: unknown };
+  if (content === undefined || typeof content === 'string' || content instanceof Uint8Array) {
+    return [];
+  }
+  if (!Array.isArray(content)) {
+    throw new BinaryNodeError(
+      'invalid-content',
+      node.tag,
+      undefined,
+      `<${node.tag}> content is neither children, bytes nor text`,
+    );
+  }
+  for (const child of content) {
+    if (!isNodeLike(child)) {
+      throw new BinaryNodeError(
+        'invalid-content',
+        node.tag,
+        undefined,
+        `<${node.tag}> has a child that is not a BinaryNode (needs a string "tag" and an "attrs" object)`,
+      );
+    }
+  }
+  return content as BinaryNode[];
+}
+
+/**
+ * The first child of `node` with tag `tag`, if any.
+ * @throws {BinaryNodeError} `'invalid-node'` / `'invalid-content'` for a malformed node.
+ */
 export function getChild(node: BinaryNode, tag: string): BinaryNode | undefined {
   return childNodes(node).find((child) => child.tag === tag);
 }
 
-/** All children of `node`, or only those with tag `tag`, in document order. */
+/**
+ * All children of `node`, or only those with tag `tag`, in document order.
+ * @throws {BinaryNodeError} `'invalid-node'` / `'invalid-content'` for a malformed node.
+ */
 export function getChildren(node: BinaryNode, tag?: string): BinaryNode[] {
   const children = childNodes(node);
   return tag === undefined ? [...children] : children.filter((child) => child.tag === tag);
@@ -45,9 +119,22 @@ export function requireChild(node: BinaryNode, tag: string): BinaryNode {
   return child;
 }
 
-/** The attribute `name` of `node`, if present. */
+/**
+ * The attribute `name` of `node`, if present (an `undefined` value counts as absent).
+ * @throws {BinaryNodeError} `'invalid-node'` for a malformed node; `'invalid-attribute'` when
+ * the value is not a string (the value is not printed).
+ */
 export function getAttr(node: BinaryNode, name: string): string | undefined {
-  return Object.hasOwn(node.attrs, name) ? node.attrs[name] : undefined;
+  assertNode(node);
+  if (!Object.hasOwn(node.attrs, name)) return undefined;
+  const value: unknown = node.attrs[name];
+  if (value === undefined || typeof value === 'string') return value;
+  throw new BinaryNodeError(
+    'invalid-attribute',
+    node.tag,
+    name,
+    `<${node.tag}> attribute "${name}" is not a string`,
+  );
 }
 
 /**
@@ -120,9 +207,10 @@ export function requireIntAttr(
 /**
  * The content of `node` as bytes: `Uint8Array` content as is, text content UTF-8 encoded (as
  * Baileys' encoder writes it); `undefined` when it has children or no content.
+ * @throws {BinaryNodeError} `'invalid-node'` / `'invalid-content'` for a malformed node.
  */
 export function getContentBytes(node: BinaryNode): Uint8Array | undefined {
-  const { content } = node;
+  const content = childNodes(node).length === 0 ? node.content : undefined;
   if (content instanceof Uint8Array) return content;
   if (typeof content === 'string') return utf8.encode(content);
   return undefined;

@@ -276,6 +276,31 @@ describe('parseResumeProbe', () => {
     expect(parseResumeProbe(status, body, total)).toEqual({ kind: 'not-found' });
   });
 
+  it('without total (DESIGN form): any positive safe-integer offset resumes', () => {
+    expect(parseResumeProbe(200, { resume: '1048576' })).toEqual({
+      kind: 'resume',
+      offset: 1048576,
+    });
+    expect(parseResumeProbe(200, '{"resume":"1"}')).toEqual({ kind: 'resume', offset: 1 });
+    expect(parseResumeProbe(200, { resume: String(Number.MAX_SAFE_INTEGER) })).toEqual({
+      kind: 'resume',
+      offset: Number.MAX_SAFE_INTEGER,
+    });
+    for (const resume of ['0', '-5', '1.5', '1e3', '', 'abc', '99999999999999999']) {
+      expect(parseResumeProbe(200, { resume })).toEqual({ kind: 'not-found' });
+    }
+    expect(parseResumeProbe(404, { resume: '10' })).toEqual({ kind: 'not-found' });
+    expect(
+      parseResumeProbe(200, { resume: 'complete', url: 'https://h/p', direct_path: '/p' }),
+    ).toEqual({ kind: 'complete', url: 'https://h/p', directPath: '/p' });
+  });
+
+  it('with total: rejects totals that bound nothing (not-found, never a throw)', () => {
+    for (const bad of [0, -1, Number.NaN, 1.5]) {
+      expect(parseResumeProbe(200, { resume: '1' }, bad)).toEqual({ kind: 'not-found' });
+    }
+  });
+
   it('never throws on arbitrary input', () => {
     fc.assert(
       fc.property(fc.integer(), fc.jsonValue(), fc.integer(), (status, body, size) => {
@@ -285,6 +310,9 @@ describe('parseResumeProbe', () => {
           expect(result.offset).toBeGreaterThan(0);
           expect(result.offset).toBeLessThan(size);
         }
+        const unbounded = parseResumeProbe(status, body);
+        expect(['complete', 'resume', 'not-found']).toContain(unbounded.kind);
+        if (unbounded.kind === 'resume') expect(Number.isSafeInteger(unbounded.offset)).toBe(true);
       }),
     );
   });

@@ -100,9 +100,15 @@ export function parseUploadReply(json: unknown): UploadReply {
  * Never throws: the probe is never fatal.
  * @param status HTTP status of the probe.
  * @param json the reply body (parsed JSON, text or bytes).
- * @param total length of the whole blob in bytes.
+ * @param total length of the whole blob in bytes. When given, an offset must be below it (and a
+ *   `total` that is not a positive safe integer makes every offset not-found); when omitted (the
+ *   DESIGN.md form), any positive safe-integer offset resumes and the caller must still check it
+ *   against the blob length before slicing.
+ * @example
+ * parseResumeProbe(200, '{"resume":"1048576"}', blob.byteLength); // { kind: 'resume', offset: 1048576 }
+ * parseResumeProbe(404, '');                                        // { kind: 'not-found' }
  */
-export function parseResumeProbe(status: number, json: unknown, total: number): ResumeProbeResult {
+export function parseResumeProbe(status: number, json: unknown, total?: number): ResumeProbeResult {
   if (!Number.isInteger(status) || status < 200 || status > 299) return { kind: 'not-found' };
   const object = toObject(json);
   const resume = object?.resume;
@@ -120,7 +126,9 @@ export function parseResumeProbe(status: number, json: unknown, total: number): 
       : typeof resume === 'number'
         ? resume
         : Number.NaN;
-  if (Number.isSafeInteger(offset) && offset > 0 && offset < total) {
+  const belowTotal =
+    total === undefined || (Number.isSafeInteger(total) && total > 0 && offset < total);
+  if (Number.isSafeInteger(offset) && offset > 0 && belowTotal) {
     return { kind: 'resume', offset };
   }
   return { kind: 'not-found' };

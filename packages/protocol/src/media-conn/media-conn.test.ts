@@ -166,6 +166,29 @@ describe('parseMediaConn', () => {
       reply({ auth: AUTH, ttl: '1' }, [{ tag: 'host', attrs: {} }]),
       '"hostname"',
     ],
+    [
+      'a media_conn without attrs',
+      { tag: 'iq', attrs: {}, content: [{ tag: 'media_conn' } as BinaryNode] },
+      'attrs',
+    ],
+    [
+      'a host without attrs',
+      reply({ auth: AUTH, ttl: '1' }, [{ tag: 'host' } as BinaryNode]),
+      'attrs',
+    ],
+    ['a null child', { tag: 'iq', attrs: {}, content: [null as unknown as BinaryNode] }, 'child'],
+    [
+      'a numeric child of media_conn',
+      reply({ auth: AUTH, ttl: '1' }, [host, 7 as unknown as BinaryNode]),
+      'child',
+    ],
+    ['an iq without attrs', { tag: 'iq' } as BinaryNode, 'attrs'],
+    [
+      'a numeric ttl attribute',
+      reply({ auth: AUTH, ttl: 300 as unknown as string }, [host]),
+      '"ttl"',
+    ],
+    ['not a node at all', null as unknown as BinaryNode, 'BinaryNode'],
   ])('%s → malformed-media-conn, without the auth token', (_, node, fragment) => {
     const error = catchError(() => parseMediaConn(node));
     expect(isMediaConnError(error)).toBe(true);

@@ -127,30 +127,18 @@ function rethrowMalformed(error: unknown): never {
  * @param now the fetch time recorded as `fetchedAt`, in ms. @default Date.now()
  * @throws {MediaConnError} `code: 'iq-error'` for an error IQ (`errorCode`/`errorText` set);
  * `code: 'malformed-media-conn'` when there is no `<media_conn>`, no `auth`, a missing or
- * non-integer `ttl` / `auth_ttl` / `max_buckets`, no `<host>` or a host without `hostname`.
+ * non-integer `ttl` / `auth_ttl` / `max_buckets`, no `<host>` or a host without `hostname`,
+ * or when any node on the way is not a well-formed BinaryNode (`cause`: the BinaryNodeError).
  * The message never contains the auth token.
  */
 export function parseMediaConn(node: BinaryNode, now: number = Date.now()): MediaConn {
-  if (node.tag === 'iq' && getAttr(node, 'type') === 'error') {
-    const error = getChild(node, 'error');
-    const codeText = error && getAttr(error, 'code');
-    const errorCode =
-      codeText !== undefined && /^\d+$/.test(codeText) ? Number(codeText) : undefined;
-    const errorText = error && getAttr(error, 'text');
-    throw new MediaConnError(
-      'iq-error',
-      `media_conn query failed with an error IQ${errorCode === undefined ? '' : ` (code ${errorCode}${errorText ? ` ${errorText}` : ''})`}`,
-      {
-        ...(errorCode === undefined ? {} : { errorCode }),
-        ...(errorText === undefined ? {} : { errorText }),
-      },
-    );
-  }
-  const conn = node.tag === 'media_conn' ? node : getChild(node, 'media_conn');
-  if (conn === undefined) {
-    throw new MediaConnError('malformed-media-conn', `<${node.tag}> has no <media_conn> child`);
-  }
   try {
+    // getAttr first: it validates the node's shape before `node.tag` is read.
+    if (getAttr(node, 'type') === 'error' && node.tag === 'iq') throw iqError(node);
+    const conn = node.tag === 'media_conn' ? node : getChild(node, 'media_conn');
+    if (conn === undefined) {
+      throw new MediaConnError('malformed-media-conn', `<${node.tag}> has no <media_conn> child`);
+    }
     const result: MediaConn = {
       auth: requireAttr(conn, 'auth'),
       ttl: requireIntAttr(conn, 'ttl', { min: 0 }),
@@ -174,6 +162,21 @@ export function parseMediaConn(node: BinaryNode, now: number = Date.now()): Medi
   } catch (error) {
     return rethrowMalformed(error);
   }
+}
+
+function iqError(node: BinaryNode): MediaConnError {
+  const error = getChild(node, 'error');
+  const codeText = error && getAttr(error, 'code');
+  const errorCode = codeText !== undefined && /^\d+$/.test(codeText) ? Number(codeText) : undefined;
+  const errorText = error && getAttr(error, 'text');
+  return new MediaConnError(
+    'iq-error',
+    `media_conn query failed with an error IQ${errorCode === undefined ? '' : ` (code ${errorCode}${errorText ? ` ${errorText}` : ''})`}`,
+    {
+      ...(errorCode === undefined ? {} : { errorCode }),
+      ...(errorText === undefined ? {} : { errorText }),
+    },
+  );
 }
 
 /**

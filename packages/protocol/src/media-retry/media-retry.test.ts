@@ -244,6 +244,15 @@ describe('buildServerErrorReceipt', () => {
 });
 
 describe('parseMediaRetryNotification', () => {
+  it('rejects a non-node argument with a MediaRetryError; the matcher says false', () => {
+    for (const value of [null, undefined, 5, 'notification', { tag: 'notification' }]) {
+      expect(catchError(() => parseMediaRetryNotification(value as BinaryNode))).toBeInstanceOf(
+        MediaRetryError,
+      );
+      expect(isMediaRetryNotificationFor('X')(value as BinaryNode)).toBe(false);
+    }
+  });
+
   const rmr = {
     tag: 'rmr',
     attrs: {
@@ -367,6 +376,116 @@ describe('parseMediaRetryNotification', () => {
       },
     ],
     [
+      'enc_iv of 5 bytes',
+      {
+        tag: 'notification',
+        attrs: { id: 'X', type: 'mediaretry' },
+        content: [
+          {
+            tag: 'encrypt',
+            attrs: {},
+            content: [
+              { tag: 'enc_p', attrs: {}, content: new Uint8Array(20) },
+              { tag: 'enc_iv', attrs: {}, content: new Uint8Array(5) },
+            ],
+          },
+        ],
+      },
+    ],
+    [
+      'enc_iv of 16 bytes',
+      {
+        tag: 'notification',
+        attrs: { id: 'X', type: 'mediaretry' },
+        content: [
+          {
+            tag: 'encrypt',
+            attrs: {},
+            content: [
+              { tag: 'enc_p', attrs: {}, content: new Uint8Array(20) },
+              { tag: 'enc_iv', attrs: {}, content: new Uint8Array(16) },
+            ],
+          },
+        ],
+      },
+    ],
+    [
+      'empty enc_iv',
+      {
+        tag: 'notification',
+        attrs: { id: 'X', type: 'mediaretry' },
+        content: [
+          {
+            tag: 'encrypt',
+            attrs: {},
+            content: [
+              { tag: 'enc_p', attrs: {}, content: new Uint8Array(20) },
+              { tag: 'enc_iv', attrs: {}, content: new Uint8Array(0) },
+            ],
+          },
+        ],
+      },
+    ],
+    [
+      'enc_p shorter than the 16-byte GCM tag',
+      {
+        tag: 'notification',
+        attrs: { id: 'X', type: 'mediaretry' },
+        content: [
+          {
+            tag: 'encrypt',
+            attrs: {},
+            content: [
+              { tag: 'enc_p', attrs: {}, content: new Uint8Array(15) },
+              { tag: 'enc_iv', attrs: {}, content: new Uint8Array(12) },
+            ],
+          },
+        ],
+      },
+    ],
+    [
+      'enc_p that is only a tag (no ciphertext)',
+      {
+        tag: 'notification',
+        attrs: { id: 'X', type: 'mediaretry' },
+        content: [
+          {
+            tag: 'encrypt',
+            attrs: {},
+            content: [
+              { tag: 'enc_p', attrs: {}, content: new Uint8Array(16) },
+              { tag: 'enc_iv', attrs: {}, content: new Uint8Array(12) },
+            ],
+          },
+        ],
+      },
+    ],
+    ['no attrs', { tag: 'notification' } as BinaryNode],
+    [
+      'a null child',
+      {
+        tag: 'notification',
+        attrs: { id: 'X', type: 'mediaretry' },
+        content: [null as unknown as BinaryNode],
+      },
+    ],
+    [
+      'an encrypt child without attrs',
+      {
+        tag: 'notification',
+        attrs: { id: 'X', type: 'mediaretry' },
+        content: [{ tag: 'encrypt', content: [] } as unknown as BinaryNode],
+      },
+    ],
+    [
+      'a numeric id',
+      {
+        tag: 'notification',
+        attrs: { id: 5 as unknown as string, type: 'mediaretry' },
+        content: [{ tag: 'error', attrs: { code: '2' } }],
+      },
+    ],
+    [
       'error without code',
       {
         tag: 'notification',
@@ -386,8 +505,8 @@ describe('parseMediaRetryNotification', () => {
     const error = catchError(() => parseMediaRetryNotification(node));
     expect(error).toBeInstanceOf(MediaRetryError);
     expect(error).toMatchObject({ code: 'malformed-media-retry' });
-    expect(isMediaRetryNotificationFor('X')({ ...node, attrs: { ...node.attrs } })).toBe(
-      node.tag === 'notification' && node.attrs.type === 'mediaretry' && node.attrs.id === 'X',
+    expect(isMediaRetryNotificationFor('X')(node)).toBe(
+      node.tag === 'notification' && node.attrs?.type === 'mediaretry' && node.attrs.id === 'X',
     );
   });
 });

@@ -35,23 +35,40 @@ export interface MediaRetryNotificationStanza {
 
 /** Matcher for `MediaSignaling.waitFor`: the mediaretry notification answering `msgId`. */
 export function isMediaRetryNotificationFor(msgId: string): BinaryNodeMatcher {
-  return (node) =>
-    node.tag === 'notification' && node.attrs.type === 'mediaretry' && node.attrs.id === msgId;
+  // Runs on every incoming node: a malformed one is simply not a match, never a throw.
+  return (node) => {
+    const attrs = (node as Partial<BinaryNode> | null | undefined)?.attrs;
+    return (
+      node?.tag === 'notification' &&
+      typeof attrs === 'object' &&
+      attrs !== null &&
+      attrs.type === 'mediaretry' &&
+      attrs.id === msgId
+    );
+  };
 }
+
+/** Length of the AES-GCM IV in `<enc_iv>`. */
+const RETRY_IV_BYTES = 12;
+/** Length of the AES-GCM tag that ends `<enc_p>`; at least one ciphertext byte precedes it. */
+const RETRY_TAG_BYTES = 16;
 
 /**
  * Parse the phone's answer to a server-error receipt (PROTOCOL.md §5). The encrypted payload
  * is returned as is: open it with crypto's media-retry functions, then
  * {@link decodeMediaRetryNotification}.
  * @throws {MediaRetryError} when the node is not a mediaretry notification, has no `id`, has
- * neither `<encrypt>` nor `<error>`, lacks `<enc_p>` / `<enc_iv>` bytes, or has a
- * non-integer error code.
+ * neither `<encrypt>` nor `<error>`, lacks `<enc_p>` / `<enc_iv>` bytes, has an `<enc_iv>`
+ * that is not 12 bytes or an `<enc_p>` of 16 bytes or less (no room for ciphertext and the
+ * GCM tag), has a non-integer error code, or is not a well-formed BinaryNode (`cause`: the
+ * BinaryNodeError).
  */
 export function parseMediaRetryNotification(node: BinaryNode): MediaRetryNotificationStanza {
-  if (node.tag !== 'notification' || getAttr(node, 'type') !== 'mediaretry') {
-    throw new MediaRetryError(`expected <notification type="mediaretry">, got <${node.tag}>`);
-  }
   try {
+    // getAttr first: it validates the node's shape before `node.tag` is read.
+    if (getAttr(node, 'type') !== 'mediaretry' || node.tag !== 'notification') {
+      throw new MediaRetryError(`expected <notification type="mediaretry">, got <${node.tag}>`);
+    }
     const parsed: MediaRetryNotificationStanza = {
       msgId: requireAttr(node, 'id'),
       result: { kind: 'error', code: 0 },
@@ -72,11 +89,19 @@ export function parseMediaRetryNotification(node: BinaryNode): MediaRetryNotific
     const error = getChild(node, 'error');
     const encrypt = getChild(node, 'encrypt');
     if (encrypt !== undefined) {
-      parsed.result = {
-        kind: 'encrypted',
-        ciphertext: requireContentBytes(requireChild(encrypt, 'enc_p')),
-        iv: requireContentBytes(requireChild(encrypt, 'enc_iv')),
-      };
+      const ciphertext = requireContentBytes(requireChild(encrypt, 'enc_p'));
+      const iv = requireContentBytes(requireChild(encrypt, 'enc_iv'));
+      if (iv.byteLength !== RETRY_IV_BYTES) {
+        throw new MediaRetryError(
+          `<enc_iv> must be ${RETRY_IV_BYTES} bytes (AES-GCM IV), got ${iv.byteLength}`,
+        );
+      }
+      if (ciphertext.byteLength <= RETRY_TAG_BYTES) {
+        throw new MediaRetryError(
+          `<enc_p> must hold ciphertext and a ${RETRY_TAG_BYTES}-byte tag (more than ${RETRY_TAG_BYTES} bytes), got ${ciphertext.byteLength}`,
+        );
+      }
+      parsed.result = { kind: 'encrypted', ciphertext, iv };
     } else if (error !== undefined) {
       parsed.result = { kind: 'error', code: requireIntAttrOf(error) };
     } else {

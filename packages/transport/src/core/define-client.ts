@@ -10,11 +10,13 @@ import {
   HttpError,
   isHttpError,
   NetworkError,
+  RangeMismatchError,
   TimeoutError,
   type TransferPhase,
 } from '../errors.js';
 import { redactUrl } from '../redact.js';
 import type {
+  ByteRange,
   HttpClient,
   HttpClientConfig,
   HttpClientOptions,
@@ -275,6 +277,7 @@ async function runRequest(
       finalizeError,
       onUploadProgress: request.onUploadProgress,
       onDownloadProgress: request.onDownloadProgress,
+      range: request.range,
     });
 
     const location = hop.response.headers.location;
@@ -345,6 +348,8 @@ interface HopInput {
   readonly finalizeError: (error: HttpError) => Promise<HttpError>;
   readonly onUploadProgress: ((progress: TransferProgress) => void) | undefined;
   readonly onDownloadProgress: ((progress: TransferProgress) => void) | undefined;
+  /** The range asked for, to check a 206 against. */
+  readonly range: ByteRange | undefined;
 }
 
 function progressOf(transferred: number, total: number | null): TransferProgress {
@@ -493,14 +498,19 @@ async function sendHop(
   let range = null;
   if (raw.status === 206) {
     range = parseContentRange(headers['content-range']);
-    if (!range) {
+    // Partial bytes for another range than asked must never reach the caller: a resumed
+    // download would append them at the wrong offset. Ending earlier is fine (shorter file).
+    const requested = input.range;
+    const mismatched =
+      range === null ||
+      (requested !== undefined &&
+        (range.start !== requested.start ||
+          (requested.end !== undefined && range.end > requested.end)));
+    if (mismatched) {
       cleanup();
       await cancelBody(raw.body);
       throw await input.finalizeError(
-        new HttpError(
-          `206 response without a valid single Content-Range (${JSON.stringify(headers['content-range'] ?? null)}) from ${input.method} ${redactUrl(input.url)}`,
-          { request: info() },
-        ),
+        new RangeMismatchError({ request: info(), requested: requested ?? null, received: range }),
       );
     }
   }

@@ -47,10 +47,37 @@ export function patternSha256(size: number): string {
   return hash.digest('hex');
 }
 
-/** True when `bytes` equals the pattern starting at `offset`. */
+/**
+ * True when `bytes` equals the pattern starting at `offset`. Compares every byte, at memcmp
+ * speed (slices of the precomputed pattern), so even 512 MiB can be checked in full.
+ */
 export function isPattern(bytes: Uint8Array, offset: number): boolean {
-  for (let i = 0; i < bytes.length; i++) if (bytes[i] !== (offset + i) % PERIOD) return false;
+  const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (let i = 0; i < view.length; i += PATTERN_CHUNK) {
+    const length = Math.min(PATTERN_CHUNK, view.length - i);
+    if (!view.subarray(i, i + length).equals(patternSlice(offset + i, length))) return false;
+  }
   return true;
+}
+
+/**
+ * Samples the process RSS every `intervalMs` while a transfer runs, so that a short-lived
+ * buffering spike is seen (one reading after the transfer would miss it).
+ */
+export function startRssSampler(intervalMs = 5): { stop(): { growthBytes: number } } {
+  const before = process.memoryUsage.rss();
+  let peak = before;
+  const sample = (): void => {
+    peak = Math.max(peak, process.memoryUsage.rss());
+  };
+  const timer = setInterval(sample, intervalMs);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      sample();
+      return { growthBytes: peak - before };
+    },
+  };
 }
 
 /** What the server saw of one request. */
@@ -114,6 +141,10 @@ function writeChunked(
  * - `/redirect?n=K&to=/path`: K hops of 302 then `to`. `/redirect?loop=1`: forever.
  * - `/status?code=C[&retryAfter=v]`: that status with a small text body.
  * - `/echo`: JSON of the request headers.
+ * - `/wrong-range?range=S-E&total=T`: a 206 with `Content-Range: bytes S-E/T` (and those bytes),
+ *   whatever was asked (a broken CDN or proxy); `range=none` sends no Content-Range.
+ * - `/mms/<type>/<token>?as=<route>`: the CDN upload URL shape (token in the path); served as
+ *   `/<route>` (default `/status`), so every route can be reached with a token in the path.
  */
 export async function startTestServer(): Promise<TestServer> {
   const seen = new Map<string, SeenRequest>();
@@ -147,7 +178,8 @@ export async function startTestServer(): Promise<TestServer> {
     });
 
     const size = Number(q.get('size') ?? '0');
-    switch (url.pathname) {
+    const route = url.pathname.startsWith('/mms/') ? `/${q.get('as') ?? 'status'}` : url.pathname;
+    switch (route) {
       case '/bytes': {
         const range = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '');
         if (range && !q.has('ignoreRange')) {
@@ -181,7 +213,7 @@ export async function startTestServer(): Promise<TestServer> {
         const after = Number(q.get('after') ?? '0');
         res.writeHead(200, { 'content-length': String(size) });
         writeChunked(res, 0, after, () => {
-          if (url.pathname === '/reset') {
+          if (route === '/reset') {
             // Let the bytes leave before the RST.
             setTimeout(() => req.socket.resetAndDestroy(), 20);
           }
@@ -254,6 +286,17 @@ export async function startTestServer(): Promise<TestServer> {
             }),
           );
         });
+        return;
+      }
+      case '/wrong-range': {
+        const spec = q.get('range') ?? 'none';
+        const match = /^(\d+)-(\d+)$/.exec(spec);
+        const start = match ? Number(match[1]) : 0;
+        const end = match ? Number(match[2]) + 1 : 10;
+        const headers: Record<string, string> = { 'content-length': String(end - start) };
+        if (match) headers['content-range'] = `bytes ${spec}/${q.get('total') ?? '*'}`;
+        res.writeHead(206, headers);
+        writeChunked(res, start, end, () => res.end());
         return;
       }
       default:
