@@ -1,6 +1,6 @@
 // encrypt / decrypt / help / usage, run as the real command in a child process.
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -119,6 +119,41 @@ describe('wa-media decrypt', () => {
     expect(run.code).toBe(EXIT_CODES.integrity);
     expect(run.stdout + run.stderr).not.toContain(wrongKey);
     expect(run.stdout + run.stderr).not.toContain(wrongKey.slice(0, 20));
+  });
+
+  it('refuses an OUT that is an existing directory before decrypting (exit 2, clear message)', async () => {
+    const folder = await mkdtemp(join(dir, 'outdir-'));
+    const target = join(folder, 'existing');
+    await mkdir(target);
+    for (const command of [
+      ['decrypt', '--type', 'image', '--media-key', imageKey],
+      ['encrypt', '--type', 'image'],
+    ]) {
+      const input = join(vectors, command[0] === 'decrypt' ? 'IMAGE.encrypted' : 'IMAGE.original');
+      const run = await runCli([...command, '--json', input, target]);
+      expect(run.code).toBe(EXIT_CODES.usage);
+      expect(JSON.parse(run.stdout)).toMatchObject({
+        ok: false,
+        error: { kind: 'usage', exitCode: 2 },
+      });
+      expect(run.stderr).toContain(`cannot write OUT ${target}: it is a directory`);
+      expect(run.stderr).not.toMatch(/EISDIR/);
+      // Refused before any work: no temp file beside it, nothing inside it.
+      expect(await readdir(folder)).toEqual(['existing']);
+      expect(await readdir(target)).toEqual([]);
+    }
+    const download = await runCli([
+      'download',
+      '--type',
+      'image',
+      '--direct-path',
+      '/v/t62.7118-24/1_2_n.enc?ccb=11-4&oh=x&oe=y',
+      '--media-key',
+      imageKey,
+      target,
+    ]);
+    expect(download.code).toBe(EXIT_CODES.usage);
+    expect(download.stderr).toContain(`cannot write OUT ${target}: it is a directory`);
   });
 
   it('reads stdin and writes stdout with -, only once verified', async () => {

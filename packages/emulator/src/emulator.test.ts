@@ -66,6 +66,34 @@ describe('startEmulator', () => {
     }
   });
 
+  it('leaves nothing listening when startup fails, whatever option or port is at fault', async () => {
+    const probe = await startEmulator({ hosts: 2, control: false });
+    const [a, b] = probe.hosts.map((host) => host.port) as [number, number];
+    await probe.close();
+    const taken = await startEmulator({ hosts: [{ port: b }], control: false });
+    const failures: [unknown, RegExp | string][] = [
+      // Invalid control options are found before any host listens…
+      [{ hosts: [{ port: a }], control: { token: 'short' } }, /control\.token/],
+      [{ hosts: [{ port: a }], control: { port: -1 } }, /control\.port/],
+      [{ hosts: [{ port: a }, { type: 'secondary' }] }, /hosts\[1\]\.type/],
+      // …and a port that turns out to be taken closes the hosts already listening.
+      [{ hosts: [{ port: a }, { port: b }], control: false }, 'EADDRINUSE'],
+      [{ hosts: [{ port: a }], control: { port: b } }, 'EADDRINUSE'],
+    ];
+    try {
+      for (const [options, expected] of failures) {
+        const error = await startEmulator(options as never).catch((e: unknown) => e);
+        if (typeof expected === 'string') expect((error as { code?: string }).code).toBe(expected);
+        else expect(isEmulatorError(error) && error.message).toMatch(expected);
+        // Port `a` is free again: nothing of the failed start is still listening on it.
+        const again = await startEmulator({ hosts: [{ port: a }], control: false });
+        await again.close();
+      }
+    } finally {
+      await taken.close();
+    }
+  });
+
   it('reset() forgets media, auth tokens, faults, log and clock offset', async () => {
     const emulator = await startEmulator({ control: false });
     try {

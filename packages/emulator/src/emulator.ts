@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AuthTokens } from './cdn/auth-tokens.js';
-import { type CdnContext, handleCdnRequest } from './cdn/cdn-handler.js';
+import { type CdnContext, handleCdnClientError, handleCdnRequest } from './cdn/cdn-handler.js';
 import { MediaStore, PUBLIC_MEDIA_ORIGIN, type StoredMedia } from './cdn/media-store.js';
 import type { RequestLogEntry } from './cdn/request-log.js';
 import { routeForMmsType } from './cdn/upload-routes.js';
@@ -19,6 +19,7 @@ import {
   InProcessSignaling,
 } from './signaling/in-process.js';
 import {
+  authLifetimeMs,
   type HostDescription,
   type MediaConnOptions,
   type SignalingBehavior,
@@ -58,6 +59,12 @@ export interface EmulatorOptions {
     expiredStatus?: 404 | 410;
     /** Largest accepted upload in bytes (bigger → 413). @default 268435456 (256 MiB) */
     maxUploadBytes?: number;
+    /**
+     * How long an upload body may wait for its next byte. A client that declares more bytes
+     * than it sends and waits gets a 408 after this (the real CDN also drops idle uploads).
+     * @default 10000
+     */
+    uploadIdleTimeoutMs?: number;
   };
   /**
    * The JSON control endpoint (remote signalling, faults, clock, log) on its own port, or
@@ -121,7 +128,7 @@ export interface Emulator {
    * memory, signalling behaviour and the clock.
    */
   reset(): void;
-  /** An upload auth token, as a media_conn reply would hand out (valid `auth_ttl`). */
+  /** An upload auth token, as a media_conn reply would hand out (valid min(ttl, auth_ttl)). */
   issueAuth(): string;
   /**
    * An in-process signalling connection (protocol's `MediaSignaling`).
@@ -167,6 +174,20 @@ function positive(value: unknown, name: string, fallback: number): number {
     throw bad(`${name} must be a positive number`);
   }
   return value;
+}
+
+function checkControl(
+  control: EmulatorOptions['control'],
+): { port: number; token: string } | undefined {
+  if (control === false) return undefined;
+  if (control !== undefined && (typeof control !== 'object' || control === null)) {
+    throw bad('control must be an object or false');
+  }
+  const port = checkPort(control?.port, 'control.port');
+  const token = control?.token ?? randomBytes(24).toString('base64url');
+  if (typeof token !== 'string' || token.length < 8)
+    throw bad('control.token must be at least 8 characters');
+  return { port, token };
 }
 
 function describe(media: StoredMedia): EmulatorMedia {
@@ -233,6 +254,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     throw bad('media.expiredStatus must be 404 or 410');
   const ttlMs = positive(media.ttlDays, 'media.ttlDays', 14) * DAY_MS;
   const maxUploadBytes = positive(media.maxUploadBytes, 'media.maxUploadBytes', 256 * 1024 * 1024);
+  const uploadIdleTimeoutMs = positive(
+    media.uploadIdleTimeoutMs,
+    'media.uploadIdleTimeoutMs',
+    10_000,
+  );
   const mediaConn = {
     ttlSec: positive(options.mediaConn?.ttlSec, 'mediaConn.ttlSec', 300),
     authTtlSec: positive(options.mediaConn?.authTtlSec, 'mediaConn.authTtlSec', 21_600),
@@ -243,6 +269,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   }
   const secret =
     options.secret === undefined ? randomBytes(32) : Buffer.from(String(options.secret), 'utf8');
+  // Every option is checked before the first server listens, so a bad one leaves nothing open.
+  const hostPlan = hostSpecs.map((spec, index) => {
+    const port = checkPort(spec.port, `hosts[${index}].port`);
+    const type = spec.type ?? (index === 0 ? 'primary' : 'fallback');
+    if (type !== 'primary' && type !== 'fallback')
+      throw bad(`hosts[${index}].type must be primary or fallback`);
+    return { index, port, type };
+  });
+  const controlPlan = checkControl(options.control);
 
   const clock = createClock(options.startTimeMs);
   const store = new MediaStore(secret, clock, ttlMs);
@@ -265,7 +300,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     clock,
     faults,
     secret,
-    settings: { expiredStatus, maxUploadBytes },
+    settings: { expiredStatus, maxUploadBytes, uploadIdleTimeoutMs },
     globalPacer() {
       const limit = faults.bandwidth;
       if (limit === null) return undefined;
@@ -290,15 +325,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     await Promise.all(servers.map(closeServer));
   };
   try {
-    for (const [index, spec] of hostSpecs.entries()) {
-      const port = checkPort(spec.port, `hosts[${index}].port`);
-      const type = spec.type ?? (index === 0 ? 'primary' : 'fallback');
-      if (type !== 'primary' && type !== 'fallback')
-        throw bad(`hosts[${index}].type must be primary or fallback`);
+    for (const { index, port, type } of hostPlan) {
       const ref = { index, hostname: '' };
       const server = createServer((req, res) => {
         void handleCdnRequest(cdn, ref, req, res);
       });
+      server.on('clientError', handleCdnClientError);
       servers.push(server);
       const bound = await listen(server, port);
       ref.hostname = `127.0.0.1:${bound}`;
@@ -349,7 +381,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       });
     },
     issueAuth() {
-      return auth.issue(mediaConn.authTtlSec * 1000).auth;
+      return auth.issue(authLifetimeMs(mediaConn)).auth;
     },
     signaling(signalingOptions = {}) {
       if (closed) throw new EmulatorError('closed', 'the emulator is closed');
@@ -396,18 +428,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     },
   };
 
-  if (options.control !== false) {
-    const controlOptions = options.control ?? {};
-    const port = checkPort(controlOptions.port, 'control.port');
-    const token = controlOptions.token ?? randomBytes(24).toString('base64url');
-    if (typeof token !== 'string' || token.length < 8)
-      throw bad('control.token must be at least 8 characters');
+  if (controlPlan !== undefined) {
+    const { port, token } = controlPlan;
     try {
       const control = await startControlServer({ emulator, peer, port, token });
       servers.push(control.server);
       (emulator as { control: Emulator['control'] }).control = { url: control.url, token };
     } catch (error) {
-      await closeAll();
+      await emulator.close();
       throw error;
     }
   }

@@ -1,12 +1,13 @@
 import { createReadStream } from 'node:fs';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { AutoReuploadOptions, Downloadable } from '@wa-media/client';
 import { booleanFlag, type CommandContext, type CommandSpec, stringFlag } from '../command.js';
 import { UsageError } from '../errors.js';
 import { formatBytes, formatRate, toBase64 } from '../io/bytes.js';
+import { checkOutputPath } from '../io/files.js';
 import { CONNECTION_FLAGS, connect } from './connection.js';
 import { loadDownloadable, paramsFromFlags } from './download-input.js';
 import {
@@ -104,15 +105,7 @@ export const downloadCommand: CommandSpec = {
     const downloadable = await chooseInput(context);
     registerSecrets(context, downloadable);
     const reupload = reuploadTarget(context);
-    if (output !== '-') {
-      const folderExists = await stat(dirname(output)).then(
-        (info) => info.isDirectory(),
-        () => false,
-      );
-      if (!folderExists) {
-        throw new UsageError(`cannot write OUT ${output}: its folder does not exist`);
-      }
-    }
+    if (output !== '-') await checkOutputPath('OUT', output);
     const connection = await connect(context, {
       needSignaling: reupload !== undefined,
       what: 'automatic reupload',

@@ -1,4 +1,4 @@
-// The demo's report: one line per check (✓ / ✗ / skipped), grouped in sections, and the same
+// The demo's report: one line per check (✓ / ✗), grouped in sections, and the same
 // as JSON with --json.
 import type { Output } from '../io/output.js';
 
@@ -6,7 +6,7 @@ import type { Output } from '../io/output.js';
 export interface CheckResult {
   readonly section: string;
   readonly name: string;
-  readonly status: 'passed' | 'failed' | 'skipped';
+  readonly status: 'passed' | 'failed';
   readonly detail: string;
 }
 
@@ -39,10 +39,6 @@ export class DemoReport {
     this.#add(name, 'failed', detail);
   }
 
-  skip(name: string, detail = 'not available yet'): void {
-    this.#add(name, 'skipped', detail);
-  }
-
   /** ✓ when `ok`, else ✗. */
   check(name: string, ok: boolean, detail = ''): boolean {
     this.#add(name, ok ? 'passed' : 'failed', detail);
@@ -55,9 +51,7 @@ export class DemoReport {
 
   #add(name: string, status: CheckResult['status'], detail: string): void {
     this.checks.push({ section: this.#section, name, status, detail });
-    const mark = status === 'passed' ? '✓' : status === 'failed' ? '✗' : '-';
-    const suffix =
-      status === 'skipped' ? ` — skipped (${detail})` : detail === '' ? '' : ` — ${detail}`;
-    this.#out.print(`  ${mark} ${name}${suffix}`);
+    const mark = status === 'passed' ? '✓' : '✗';
+    this.#out.print(`  ${mark} ${name}${detail === '' ? '' : ` — ${detail}`}`);
   }
 }

@@ -64,8 +64,29 @@ export interface AtomicOutput {
 }
 
 /**
+ * Checks, before any work, that an output path can be renamed into place: its folder exists
+ * and it is not itself a directory (an existing file is replaced).
+ * @throws {UsageError} naming the argument otherwise.
+ */
+export async function checkOutputPath(label: string, path: string): Promise<void> {
+  try {
+    if (!(await stat(dirname(path))).isDirectory()) throw new Error('not a directory');
+  } catch (error) {
+    throw new UsageError(`cannot write ${label} ${path}: its folder does not exist`, {
+      cause: error,
+    });
+  }
+  const existing = await stat(path).catch(() => undefined);
+  if (existing?.isDirectory() === true) {
+    throw new UsageError(`cannot write ${label} ${path}: it is a directory`, {
+      code: 'output-is-directory',
+    });
+  }
+}
+
+/**
  * Starts writing `path` atomically: bytes go to a temp file, renamed into place by `commit()`.
- * @throws {UsageError} when the target's folder does not exist.
+ * @throws {UsageError} when the target's folder does not exist or the target is a directory.
  */
 export async function createAtomicOutput(
   label: string,
@@ -78,15 +99,8 @@ export async function createAtomicOutput(
     tempDir = await mkdtemp(join(tmpdir(), 'wa-media-'));
     tempPath = join(tempDir, 'stdout.part');
   } else {
-    const dir = dirname(path);
-    try {
-      if (!(await stat(dir)).isDirectory()) throw new Error('not a directory');
-    } catch (error) {
-      throw new UsageError(`cannot write ${label} ${path}: its folder does not exist`, {
-        cause: error,
-      });
-    }
-    tempPath = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.part`);
+    await checkOutputPath(label, path);
+    tempPath = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.part`);
   }
   const file = createWriteStream(tempPath, { flags: 'wx' });
   await new Promise<void>((resolve, reject) => {

@@ -129,14 +129,49 @@ export async function sendBody(
 export interface ReceivedBody {
   readonly chunks: Buffer[];
   readonly length: number;
-  /** False when the client's connection ended (or was reset) before the whole body arrived. */
-  readonly complete: boolean;
+  /**
+   * `complete`: the whole declared body arrived. `cut`: the client's connection ended (or was
+   * reset) first. `idle`: the connection stayed open but no byte came for the idle timeout (a
+   * body shorter than its Content-Length).
+   */
+  readonly outcome: 'complete' | 'cut' | 'idle';
+}
+
+/**
+ * Reads an iterator with an idle limit: `next()` resolves `idle` when no item arrives within
+ * `idleMs` of the call. One timer, re-armed per call (a timer per chunk costs on the hot path).
+ */
+class IdleReader<T> {
+  readonly #iterator: AsyncIterator<T>;
+  readonly #timer: NodeJS.Timeout;
+  #wake: (() => void) | undefined;
+
+  constructor(iterator: AsyncIterator<T>, idleMs: number) {
+    this.#iterator = iterator;
+    this.#timer = setTimeout(() => this.#wake?.(), idleMs);
+  }
+
+  next(): Promise<IteratorResult<T> | 'idle'> {
+    this.#timer.refresh();
+    const idle = new Promise<'idle'>((resolve) => {
+      this.#wake = () => resolve('idle');
+    });
+    return Promise.race([this.#iterator.next(), idle]).finally(() => {
+      // Time the emulator spends on its own (stalls, throttling) must not count as idle.
+      this.#wake = undefined;
+    });
+  }
+
+  close(): void {
+    clearTimeout(this.#timer);
+  }
 }
 
 /**
  * Reads a request body with the body faults applied. A `reset` keeps exactly `afterBytes` bytes
  * and aborts the connection; a `flip` corrupts a byte "in transit". Offsets are clamped into the
- * declared body so an injected fault always lands.
+ * declared body so an injected fault always lands. Only time spent waiting for the client
+ * counts towards `idleMs` (not the emulator's own stalls and throttling).
  */
 export async function receiveBody(
   req: IncomingMessage,
@@ -145,6 +180,7 @@ export async function receiveBody(
   throttle: Throttle,
   draft: LogDraft,
   declaredLength: number,
+  idleMs: number,
   /** Sees each kept chunk while it is hot in cache (the upload hashes as it reads). */
   onChunk: (chunk: Buffer) => void,
 ): Promise<ReceivedBody> {
@@ -157,16 +193,20 @@ export async function receiveBody(
       : undefined;
   const flipAt = fault?.kind === 'flip' ? Math.min(fault.offset ?? 0, last) : -1;
   let stallAt = fault?.kind === 'stall' && fault.afterBytes !== undefined ? fault.afterBytes : -1;
+  const reader = new IdleReader(req[Symbol.asyncIterator](), idleMs);
   try {
-    for await (const raw of req) {
-      let chunk = raw as Buffer;
+    for (;;) {
+      const next = await reader.next();
+      if (next === 'idle') return { chunks, length, outcome: 'idle' };
+      if (next.done === true) break;
+      let chunk = next.value as Buffer;
       if (resetAt !== undefined && length + chunk.length >= resetAt) {
         chunk = chunk.subarray(0, resetAt - length);
         if (chunk.length > 0) chunks.push(chunk);
         length += chunk.length;
         draft.bytesIn += chunk.length;
         req.socket.resetAndDestroy();
-        return { chunks, length, complete: false };
+        return { chunks, length, outcome: 'cut' };
       }
       if (flipAt >= length && flipAt < length + chunk.length) {
         chunk = Buffer.from(chunk);
@@ -184,7 +224,9 @@ export async function receiveBody(
       await sleepUnlessClosed(throttle.delayFor(chunk.length), res);
     }
   } catch {
-    return { chunks, length, complete: false };
+    return { chunks, length, outcome: 'cut' };
+  } finally {
+    reader.close();
   }
-  return { chunks, length, complete: req.complete };
+  return { chunks, length, outcome: req.complete ? 'complete' : 'cut' };
 }

@@ -1,5 +1,6 @@
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { EmulatorClock } from '../clock.js';
 import type { Faults } from '../faults/fault-controller.js';
 import type { Pacer } from '../faults/pacer.js';
@@ -9,7 +10,7 @@ import { receiveBody, sendBody, sleepUnlessClosed, Throttle } from './body-trans
 import { type MediaStore, PUBLIC_MEDIA_ORIGIN, type StoredMedia } from './media-store.js';
 import type { LogDraft, RequestLogEntry } from './request-log.js';
 import { redactPath, verifySignedQuery } from './signed-url.js';
-import { matchUploadPath } from './upload-routes.js';
+import { matchUploadPath, type UploadRoute } from './upload-routes.js';
 
 /** The only Origin the CDN accepts on uploads (PROTOCOL.md §4). */
 export const WHATSAPP_WEB_ORIGIN = 'https://web.whatsapp.com';
@@ -19,6 +20,8 @@ export interface CdnSettings {
   readonly expiredStatus: 404 | 410;
   /** Largest accepted upload. */
   readonly maxUploadBytes: number;
+  /** How long an upload body may wait for its next byte before a 408. */
+  readonly uploadIdleTimeoutMs: number;
 }
 
 /** What every host shares: the one store, clock, auth tokens, faults and log. */
@@ -45,6 +48,45 @@ interface Exchange {
 }
 
 const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+
+/** The response in flight on each connection, to answer parse errors like Node would. */
+const responses = new WeakMap<Duplex, ServerResponse>();
+/**
+ * Uploads being received. HTTP/1.1 clients send nothing after a body until the response, so
+ * bytes that arrive once the declared length is complete (Node's parser reports them as a
+ * malformed next request, often in the same read as the body's end) mean the body overran.
+ */
+const overrunWatch = new WeakMap<Duplex, { readonly req: IncomingMessage; overrun: boolean }>();
+
+/**
+ * The hosts' `clientError` listener. A parse error right after an upload body is that upload's
+ * overrun: the upload handler answers it. Anything else is answered as Node's default would
+ * (a bare 400, 408 or 431 when no response has started), then the connection is closed.
+ */
+export function handleCdnClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  const watch = overrunWatch.get(socket);
+  if (watch?.req.complete === true) {
+    watch.overrun = true;
+    return;
+  }
+  const res = responses.get(socket);
+  if (socket.writable && error.code !== 'ECONNRESET' && res?.headersSent !== true) {
+    const status =
+      error.code === 'HPE_HEADER_OVERFLOW'
+        ? '431 Request Header Fields Too Large'
+        : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? '408 Request Timeout'
+          : '400 Bad Request';
+    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
+  }
+  socket.destroy();
+}
+
+/** Lets pending socket reads run: two event-loop turns always include one I/O poll. */
+async function afterPendingReads(): Promise<void> {
+  await new Promise((resolve) => setImmediate(resolve));
+  await new Promise((resolve) => setImmediate(resolve));
+}
 
 function classify(method: string, url: URL): RequestKind | 'other' {
   if (method === 'POST') {
@@ -118,12 +160,14 @@ export async function handleCdnRequest(
   // Logged (and counted as idle) only once both the handler and the connection are done, so a
   // test that awaits `whenIdle()` after a cut upload sees the kept bytes and the final entry.
   ctx.inFlight(1);
+  responses.set(req.socket, res);
   let open = 2;
   const settle = (): void => {
     open -= 1;
     if (open > 0) return;
     draft.status = res.headersSent ? res.statusCode : 0;
     draft.aborted = !res.writableFinished;
+    if (responses.get(req.socket) === res) responses.delete(req.socket);
     ctx.record({ ...draft });
     ctx.inFlight(-1);
   };
@@ -259,15 +303,72 @@ async function upload(ctx: CdnContext, ex: Exchange, kind: 'upload' | 'probe'): 
 
   const hash = createHash('sha256');
   for (const chunk of kept) hash.update(chunk);
-  const body = await receiveBody(req, ex.res, ex.fault, ex.throttle, ex.draft, length, (chunk) =>
-    hash.update(chunk),
+  const watch = { req, overrun: false };
+  overrunWatch.set(req.socket, watch);
+  try {
+    return await receiveUpload(ctx, ex, {
+      route,
+      pathToken,
+      length,
+      kept,
+      keptLength,
+      hash,
+      watch,
+    });
+  } finally {
+    if (overrunWatch.get(req.socket) === watch) overrunWatch.delete(req.socket);
+  }
+}
+
+async function receiveUpload(
+  ctx: CdnContext,
+  ex: Exchange,
+  upload: {
+    route: UploadRoute;
+    pathToken: string;
+    length: number;
+    kept: Buffer[];
+    keptLength: number;
+    hash: Hash;
+    watch: { overrun: boolean };
+  },
+): Promise<void> {
+  const { req } = ex;
+  const { route, pathToken, length, kept, keptLength, hash, watch } = upload;
+  const body = await receiveBody(
+    req,
+    ex.res,
+    ex.fault,
+    ex.throttle,
+    ex.draft,
+    length,
+    ctx.settings.uploadIdleTimeoutMs,
+    (chunk) => hash.update(chunk),
   );
   const chunks = [...kept, ...body.chunks];
   const total = keptLength + body.length;
-  if (!body.complete) {
+  if (body.outcome === 'cut') {
     // The client's connection died mid-body: keep what arrived so the upload can resume.
     ctx.store.setPartial(pathToken, { route, chunks, length: total });
     return;
+  }
+  if (body.outcome === 'idle') {
+    // The client is alive but sent less than it declared: a client bug, not a network cut, so
+    // nothing is kept (a later file_offset must not build on bytes of a refused request).
+    ctx.store.deletePartial(pathToken);
+    return reply(
+      ex,
+      408,
+      {
+        error: `body shorter than Content-Length: ${body.length} of ${length} bytes arrived, then nothing for ${ctx.settings.uploadIdleTimeoutMs} ms`,
+      },
+      { Connection: 'close' },
+    );
+  }
+  await afterPendingReads();
+  if (watch.overrun) {
+    ctx.store.deletePartial(pathToken);
+    return reply(ex, 400, { error: 'body longer than Content-Length' }, { Connection: 'close' });
   }
   ctx.store.deletePartial(pathToken);
   const sha256 = hash.digest();

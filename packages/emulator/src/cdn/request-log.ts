@@ -1,6 +1,6 @@
 import type { FaultKind, RequestKind } from '../faults/types.js';
 
-/** One CDN request as the emulator saw it. Secret query values are replaced by `***`. */
+/** One CDN request as the emulator saw it. Secret values in the path are replaced by `***`. */
 export interface RequestLogEntry {
   /** Order of arrival (1-based, across hosts). */
   readonly seq: number;
@@ -11,7 +11,10 @@ export interface RequestLogEntry {
   readonly method: string;
   /** `other` for requests that are none of upload, probe, download (e.g. unknown paths). */
   readonly kind: RequestKind | 'other';
-  /** Path and query, with the values of `auth` and `oh` redacted. */
+  /**
+   * Path and query, with the values of `auth`, `token`, `oh` and `hash` and an upload path's
+   * token segment replaced by `***`.
+   */
   readonly path: string;
   /** Status sent, or 0 when the connection ended before a response. */
   readonly status: number;

@@ -57,17 +57,37 @@ export function verifySignedQuery(
   return { ok: true, expiresAtMs: Number.parseInt(oe, 16) * 1000 };
 }
 
-/** The query of a path for logs: values of secrets (`auth`, `oh`) replaced by `***`. */
+/** Query parameters whose values are secrets or identify the media: never logged. */
+const REDACTED_PARAMS: ReadonlySet<string> = new Set(['auth', 'token', 'oh', 'hash']);
+
+/** `/mms/image/<token>`: an upload path ends in the upload token. */
+const UPLOAD_TOKEN_SEGMENT = /^(\/(?:mms|product|newsletter)\/[^/?]+)\/[^/?]+$/;
+
+/**
+ * A path for logs: the values of `auth`, `token`, `oh` and `hash` and an upload path's token
+ * segment replaced by `***`. Parameter names are compared after percent-decoding, so an encoded
+ * name cannot smuggle a value past.
+ */
 export function redactPath(pathAndQuery: string): string {
   const q = pathAndQuery.indexOf('?');
-  if (q < 0) return pathAndQuery;
+  const pathname = q < 0 ? pathAndQuery : pathAndQuery.slice(0, q);
+  const redactedPath = pathname.replace(UPLOAD_TOKEN_SEGMENT, '$1/***');
+  if (q < 0) return redactedPath;
   const parts = pathAndQuery
     .slice(q + 1)
     .split('&')
     .map((part) => {
       const eq = part.indexOf('=');
       const name = eq < 0 ? part : part.slice(0, eq);
-      return name === 'auth' || name === 'oh' ? `${name}=***` : part;
+      return REDACTED_PARAMS.has(decodeName(name)) ? `${name}=***` : part;
     });
-  return `${pathAndQuery.slice(0, q)}?${parts.join('&')}`;
+  return `${redactedPath}?${parts.join('&')}`;
+}
+
+function decodeName(name: string): string {
+  try {
+    return decodeURIComponent(name.replace(/\+/g, ' '));
+  } catch {
+    return name;
+  }
 }

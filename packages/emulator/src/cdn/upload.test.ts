@@ -105,6 +105,35 @@ describe('upload → download round trip', () => {
   });
 });
 
+describe('request log redaction', () => {
+  it('logs no auth, token, oh or hash value, and no upload token path segment', async () => {
+    const { blob, fileEncSha256 } = encryptForTest(randomBytes(1000));
+    const token = sha256Token(blob);
+    const probe = await rawRequest({
+      url: uploadUrl(host, token, auth, { extra: '&resume=1' }),
+      method: 'POST',
+      headers: ORIGIN_HEADERS,
+    });
+    expect(probe.status).toBe(404);
+    const res = await rawRequest(uploadRequest(host, blob, auth));
+    const directPath = json(res).direct_path as string;
+    const oh = new URL(directPath, 'http://x').searchParams.get('oh')!;
+    const web = `&hash=${fileEncSha256.toString('base64url')}&mms-type=image&__wa-mms=`;
+    expect((await rawRequest({ url: `http://${host}${directPath}${web}` })).status).toBe(200);
+    await emulator.whenIdle();
+    const paths = emulator.log.map((entry) => entry.path);
+    expect(paths).toEqual([
+      '/mms/image/***?auth=***&token=***&resume=1',
+      '/mms/image/***?auth=***&token=***',
+      `${directPath.split('?')[0]}?ccb=11-4&oh=***&oe=${new URL(directPath, 'http://x').searchParams.get('oe')}&_nc_sid=5e03e0&hash=***&mms-type=image&__wa-mms=`,
+    ]);
+    const serialized = JSON.stringify(emulator.log);
+    for (const secret of [token, encodeURIComponent(auth), auth, oh]) {
+      expect(serialized).not.toContain(secret);
+    }
+  });
+});
+
 describe('upload strictness', () => {
   const blob = encryptForTest(Buffer.from('strict')).blob;
 

@@ -17,12 +17,23 @@ export interface SignalingBehavior {
 
 /** media_conn settings. JSON-friendly. */
 export interface MediaConnOptions {
-  /** `ttl` in seconds: how long the host list stays valid. @default 300 */
+  /**
+   * `ttl` in seconds: how long the connection (hosts and auth) stays valid. The auth token is
+   * refused (401 `auth expired`) after min(ttl, auth_ttl). @default 300
+   */
   ttlSec?: number;
-  /** `auth_ttl` in seconds: how long the auth token is accepted. @default 21600 */
+  /** `auth_ttl` in seconds: the auth token's own lifetime (see `ttlSec`). @default 21600 */
   authTtlSec?: number;
   /** `max_buckets`. @default 12 */
   maxBuckets?: number;
+}
+
+/**
+ * How long an auth token is accepted: min(ttl, auth_ttl) (PROTOCOL.md §3), so a client that
+ * keeps a media_conn past its `ttl` fails with 401 like it would against WhatsApp.
+ */
+export function authLifetimeMs(mediaConn: Required<MediaConnOptions>): number {
+  return Math.min(mediaConn.ttlSec, mediaConn.authTtlSec) * 1000;
 }
 
 export interface HostDescription {
@@ -103,7 +114,7 @@ export class SignalingPeer {
   /** The `<media_conn>` reply for the current hosts, with a fresh auth token. */
   mediaConnReply(id: string | undefined): BinaryNode {
     const { ttlSec, authTtlSec, maxBuckets } = this.#mediaConn;
-    const { auth } = this.#auth.issue(authTtlSec * 1000);
+    const { auth } = this.#auth.issue(authLifetimeMs(this.#mediaConn));
     const attrs: Record<string, string> = { type: 'result', from: 's.whatsapp.net' };
     if (id !== undefined) attrs.id = id;
     return {

@@ -20,7 +20,13 @@ import {
 } from '@wa-media/protocol';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Emulator, isEmulatorError, startEmulator } from '../index.js';
-import { json, rawRequest, uploadRequest } from '../test-support/http.js';
+import {
+  encryptForTest,
+  json,
+  type RawResponse,
+  rawRequest,
+  uploadRequest,
+} from '../test-support/http.js';
 
 const OWN_JID = '15550001111:3@s.whatsapp.net';
 const CHAT_JID = '15550002222@s.whatsapp.net';
@@ -106,6 +112,31 @@ describe('media_conn', () => {
       const conn = parseMediaConn(await other.signaling().query(buildMediaConnIq()));
       expect(conn).toMatchObject({ ttl: 60, authTtl: 120 });
       expect(conn.hosts).toHaveLength(3);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('refuses an auth token after min(ttl, auth_ttl), so a client must honour ttl', async () => {
+    const other = await startEmulator({
+      control: false,
+      mediaConn: { ttlSec: 60, authTtlSec: 21_600 },
+    });
+    try {
+      const conn = parseMediaConn(await other.signaling().query(buildMediaConnIq()));
+      const issued = other.issueAuth();
+      const upload = async (token: string): Promise<RawResponse> => {
+        const { blob } = encryptForTest(randomBytes(100));
+        return rawRequest(uploadRequest(other.hostnames[0]!, blob, token));
+      };
+      other.clock.advance(50_000);
+      expect((await upload(conn.auth)).status).toBe(200);
+      other.clock.advance(11_000); // 61 s: past ttl, well within auth_ttl
+      for (const token of [conn.auth, issued]) {
+        const res = await upload(token);
+        expect(res.status).toBe(401);
+        expect(json(res).error).toBe('auth expired');
+      }
     } finally {
       await other.close();
     }

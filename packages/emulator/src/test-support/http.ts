@@ -2,6 +2,7 @@
 // body mid-way (fetch would not allow either).
 import { createCipheriv, createHash, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 
 export interface RawResponse {
   status: number;
@@ -133,4 +134,64 @@ export function uploadRequest(
 
 export function json(res: RawResponse): Record<string, unknown> {
   return JSON.parse(res.body.toString('utf8')) as Record<string, unknown>;
+}
+
+/**
+ * Writes `head` + `body` on a raw TCP socket in one write (so a body that overruns its
+ * Content-Length arrives with it) and collects everything the server sends until it closes.
+ * `end: true` half-closes after writing (the server sees EOF).
+ */
+export function rawExchange(
+  hostname: string,
+  head: string,
+  body: Uint8Array,
+  options: { end?: boolean } = {},
+): Promise<{ text: string; status: number; json: Record<string, unknown> | undefined }> {
+  const [host = '127.0.0.1', port = '0'] = hostname.split(':');
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    const socket = connect({ host, port: Number(port) });
+    const finish = (): void => {
+      const text = Buffer.concat(chunks).toString('latin1');
+      const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0);
+      const bodyText = text.slice(text.indexOf('\r\n\r\n') + 4);
+      let parsed: Record<string, unknown> | undefined;
+      try {
+        parsed = JSON.parse(bodyText) as Record<string, unknown>;
+      } catch {
+        parsed = undefined;
+      }
+      resolve({ text, status, json: parsed });
+    };
+    socket.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+      // Done once a whole response is in (the server may keep the connection alive).
+      const text = Buffer.concat(chunks).toString('latin1');
+      const headEnd = text.indexOf('\r\n\r\n');
+      const length = /\r\ncontent-length: *(\d+)/i.exec(text.slice(0, headEnd))?.[1];
+      if (headEnd >= 0 && length !== undefined && text.length >= headEnd + 4 + Number(length)) {
+        socket.destroy();
+      }
+    });
+    socket.on('error', () => {});
+    socket.on('close', finish);
+    socket.write(Buffer.concat([Buffer.from(head, 'latin1'), body]), () => {
+      if (options.end === true) socket.end();
+    });
+  });
+}
+
+/** The request head of a well-formed upload of `blob`, with `Content-Length: declared`. */
+export function uploadHead(
+  hostname: string,
+  blob: Uint8Array,
+  auth: string,
+  declared: number,
+): string {
+  const url = new URL(uploadUrl(hostname, sha256Token(blob), auth));
+  return (
+    `POST ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${hostname}\r\n` +
+    `Origin: ${ORIGIN_HEADERS.Origin}\r\nContent-Type: application/octet-stream\r\n` +
+    `Content-Length: ${declared}\r\n\r\n`
+  );
 }
