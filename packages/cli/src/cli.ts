@@ -1,5 +1,7 @@
 // The dispatcher: finds the subcommand, parses its flags, runs it, and turns whatever it throws
 // into one clear line on stderr (plus `{ ok: false, error }` with --json) and an exit code.
+
+import { readFileSync } from 'node:fs';
 import { type CommandContext, type CommandSpec, commandHelp, parseCommandArgs } from './command.js';
 import { COMMANDS } from './commands/index.js';
 import { CliError, describeError, EXIT_CODES, errorCode, errorKind, UsageError } from './errors.js';
@@ -15,8 +17,15 @@ export interface RunCliOptions {
   signal?: AbortSignal;
 }
 
-/** The version printed by `wa-media --version`. */
-export const CLI_VERSION = '0.0.0';
+/**
+ * The version printed by `wa-media --version`: read from this package's manifest (one level
+ * above both `src/` and `dist/`), so a changesets bump never leaves it stale.
+ */
+export const CLI_VERSION: string = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  }
+).version;
 
 function mainHelp(): string {
   const width = Math.max(...COMMANDS.map((command) => command.name.length));
