@@ -1,7 +1,7 @@
 import defaultBackend from '#crypto-backend';
 import type { CbcStream, CryptoBackend, Sha256State } from './backend/types.js';
 import { assertBytes, assertLength, EMPTY, join, timingSafeEqual } from './bytes.js';
-import { resolveEncrypted } from './encrypt.js';
+import { resolveEncrypted, sha256State } from './encrypt.js';
 import { MediaIntegrityError } from './errors.js';
 import { HmacKey, type HmacSha256 } from './hmac.js';
 import { type BackendOption, deriveMediaKeys } from './keys.js';
@@ -24,6 +24,18 @@ export interface MediaDecryptorOptions extends BackendOption {
    * @default the type's `encrypted` flag
    */
   encrypted?: boolean;
+  /**
+   * Compute the plaintext's SHA-256 (`fileSha256`) on a worker thread while this one runs the
+   * cipher, the MAC and the blob's hash. Pays off for large files when a core is free (see the
+   * package README for figures); the bytes are copied once into a bounded shared ring (the
+   * caller blocks when the worker falls behind) and `finalize()` waits for the worker. Only
+   * the node backend has a worker; other backends ignore this. The first use starts one
+   * worker thread for the process (unref'd: it never keeps the process alive); `update` and
+   * `finalize` throw an `Error` if it fails. (Moving both hashes measured slower on a busy
+   * 2-core machine: the worker became the bottleneck.)
+   * @default false
+   */
+  hashInWorker?: boolean;
 }
 
 /** The hashes and length of a verified blob. */
@@ -45,8 +57,6 @@ export interface MediaDecryptorResult {
 
 /** Smallest blob: one block and the MAC. */
 const MIN_BLOB = 26;
-/** Blob bytes withheld until finalize: the last block (for the padding) and the MAC. */
-const WITHHELD = 26;
 
 interface DecryptState {
   readonly cipherKey: Uint8Array;
@@ -54,9 +64,19 @@ interface DecryptState {
   /** Last ciphertext block fed to `cbc`: the chaining value, so a clone can continue. */
   readonly chain: Uint8Array;
   mac: HmacSha256;
-  /** Blob bytes not yet decrypted: between 0 and 41 (26 to 41 once 42 bytes came in). */
+  /**
+   * Blob bytes after the last whole block: 0 to 15 (in a valid blob the final 10 are the MAC,
+   * which never fills a whole block — so every whole block is ciphertext and is decrypted on
+   * arrival, in one call per chunk).
+   */
   readonly carry: Uint8Array;
   carryLength: number;
+  /**
+   * Plaintext of the last whole block decrypted, withheld because it may be the final block
+   * (its padding is checked by finalize); released when another block arrives.
+   */
+  readonly held: Uint8Array;
+  hasHeld: boolean;
 }
 
 function hashOption(value: Uint8Array | undefined, name: string): Uint8Array | undefined {
@@ -67,7 +87,8 @@ function hashOption(value: Uint8Array | undefined, name: string): Uint8Array | u
 
 /**
  * Streaming, verifying decryptor. Feed the blob (ciphertext ‖ mac) in chunks of any size;
- * `update` returns plaintext as soon as it can, withholding only the last block and the MAC.
+ * `update` returns plaintext as soon as it can, withholding only the plaintext of the last whole
+ * block (it may be the padded final one) and the bytes after it (the MAC, in the end).
  *
  * **Bytes returned by `update` are unverified until `finalize()` returns.** Write them to a
  * temporary place and present the result only after `finalize` succeeds (rename the temp
@@ -128,7 +149,7 @@ export class MediaDecryptor {
     this.#fileSha256 = hashOption(options.fileSha256, 'fileSha256');
     this.#fileEncSha256 = hashOption(options.fileEncSha256, 'fileEncSha256');
     this.#blobHash = backend.sha256();
-    this.#plainHash = backend.sha256();
+    this.#plainHash = sha256State(backend, options.hashInWorker);
     if (!this.encrypted) {
       if (this.#fileSha256 === undefined && this.#fileEncSha256 === undefined) {
         throw new TypeError(
@@ -149,8 +170,10 @@ export class MediaDecryptor {
       cbc: backend.cbcDecrypt(keys.cipherKey, keys.iv),
       chain: keys.iv.slice(),
       mac,
-      carry: new Uint8Array(48),
+      carry: new Uint8Array(16),
       carryLength: 0,
+      held: new Uint8Array(16),
+      hasHeld: false,
     };
   }
 
@@ -180,7 +203,9 @@ export class MediaDecryptor {
 
   /**
    * Like {@link MediaDecryptor.update}, but returns the plaintext as up to two arrays, in
-   * order, instead of joining them: saves copying each chunk once (the stream forms use it).
+   * order, instead of joining them: the block withheld from before (≤ 32 bytes), then the
+   * chunk's own plaintext as the cipher produced it. Saves copying each chunk once (the stream
+   * forms use it).
    *
    * @throws {TypeError} when `chunk` is not a Uint8Array.
    * @throws {Error} after finalize or after a failed finalize.
@@ -196,33 +221,51 @@ export class MediaDecryptor {
       this.#bytesOut += chunk.length;
       return chunk.length === 0 ? [] : [chunk];
     }
-    const { carry } = state;
-    const available = state.carryLength + chunk.length;
-    // Decrypt whole blocks while keeping at least WITHHELD bytes back.
-    const ready = available < WITHHELD + 16 ? 0 : Math.floor((available - WITHHELD) / 16) * 16;
-    if (ready === 0) {
-      carry.set(chunk, state.carryLength);
-      state.carryLength = available;
-      return [];
+    const { carry, held } = state;
+    // Output, in order: `small` (the block held from before, and the block completed from the
+    // carry: ≤ 32 bytes), then the plaintext of the chunk's whole blocks but the last, whose
+    // plaintext is held (it may be the final, padded block). In a valid blob every whole block
+    // is ciphertext (the 10-byte MAC never fills one), so nothing else needs holding back.
+    let small: Uint8Array | undefined;
+    let offset = 0;
+    if (state.carryLength > 0) {
+      offset = 16 - state.carryLength;
+      if (chunk.length < offset) {
+        carry.set(chunk, state.carryLength);
+        state.carryLength += chunk.length;
+        return [];
+      }
+      carry.set(chunk.subarray(0, offset), state.carryLength);
+      state.carryLength = 0;
+      state.mac.update(carry);
+      const plain = state.cbc.update(carry);
+      state.chain.set(carry);
+      if (state.hasHeld) small = held.slice();
+      held.set(plain);
+      state.hasHeld = true;
+    }
+    const blocksEnd = offset + ((chunk.length - offset) & ~15);
+    let body: Uint8Array | undefined;
+    if (blocksEnd > offset) {
+      // The chunk's whole blocks: one MAC update, then two cipher calls — all but the last
+      // block, whose plaintext is returned as the cipher produced it (its own memory, no
+      // copy), and the last block, whose plaintext is held.
+      const lastStart = blocksEnd - 16;
+      state.mac.update(chunk.subarray(offset, blocksEnd));
+      if (lastStart > offset) body = state.cbc.update(chunk.subarray(offset, lastStart));
+      const last = state.cbc.update(chunk.subarray(lastStart, blocksEnd));
+      state.chain.set(chunk.subarray(lastStart, blocksEnd));
+      if (state.hasHeld) small = small === undefined ? held.slice() : join(small, held);
+      held.set(last);
+      state.hasHeld = true;
+    }
+    if (blocksEnd < chunk.length) {
+      carry.set(chunk.subarray(blocksEnd), 0);
+      state.carryLength = chunk.length - blocksEnd;
     }
     const parts: Uint8Array[] = [];
-    if (state.carryLength >= ready) {
-      parts.push(this.#decrypt(state, carry.subarray(0, ready)));
-      carry.copyWithin(0, ready, state.carryLength);
-      carry.set(chunk, state.carryLength - ready);
-    } else {
-      // Complete the carried bytes to whole blocks, then decrypt straight from the chunk.
-      const headLength = Math.min(ready, Math.ceil(state.carryLength / 16) * 16);
-      const taken = headLength - state.carryLength;
-      if (headLength > 0) {
-        carry.set(chunk.subarray(0, taken), state.carryLength);
-        parts.push(this.#decrypt(state, carry.subarray(0, headLength)));
-      }
-      const bodyEnd = taken + (ready - headLength);
-      if (bodyEnd > taken) parts.push(this.#decrypt(state, chunk.subarray(taken, bodyEnd)));
-      carry.set(chunk.subarray(bodyEnd), 0);
-    }
-    state.carryLength = available - ready;
+    if (small !== undefined) this.#release(small, parts);
+    if (body !== undefined) this.#release(body, parts);
     return parts;
   }
 
@@ -264,15 +307,13 @@ export class MediaDecryptor {
     if (this.#fileEncSha256 && !timingSafeEqual(fileEncSha256, this.#fileEncSha256)) {
       throw new MediaIntegrityError('enc-sha256-mismatch');
     }
-    // With a sane length, exactly the last block and the MAC are carried.
-    const lastBlock = state.carry.subarray(0, 16);
-    state.mac.update(lastBlock);
+    // With a sane length every whole block went through the MAC, the carry is exactly the MAC,
+    // and the last block's plaintext is held.
     const expectedMac = state.mac.digest().subarray(0, 10);
-    if (!timingSafeEqual(expectedMac, state.carry.subarray(16, 26))) {
+    if (!timingSafeEqual(expectedMac, state.carry.subarray(0, 10))) {
       throw new MediaIntegrityError('mac-mismatch');
     }
-    const last = state.cbc.update(lastBlock);
-    const tail = unpad(last);
+    const tail = unpad(state.held).slice();
     this.#plainHash.update(tail);
     const fileSha256 = this.#plainHash.digest();
     if (this.#fileSha256 && !timingSafeEqual(fileSha256, this.#fileSha256)) {
@@ -280,6 +321,7 @@ export class MediaDecryptor {
     }
     this.#bytesOut += tail.length;
     state.carry.fill(0);
+    state.held.fill(0);
     this.#status = 'finalized';
     return { tail, info: { fileSha256, fileEncSha256, fileLength: this.#bytesOut } };
   }
@@ -299,26 +341,24 @@ export class MediaDecryptor {
     const state = this.#state;
     if (state !== undefined) {
       const backend = this.#backend;
-      const carry = state.carry.slice();
       copy.#state = {
         cipherKey: state.cipherKey,
         cbc: backend.cbcDecrypt(state.cipherKey, state.chain),
         chain: state.chain.slice(),
         mac: state.mac.clone(),
-        carry,
+        carry: state.carry.slice(),
         carryLength: state.carryLength,
+        held: state.held.slice(),
+        hasHeld: state.hasHeld,
       };
     }
     return copy;
   }
 
-  #decrypt(state: DecryptState, blocks: Uint8Array): Uint8Array {
-    state.mac.update(blocks);
-    const out = state.cbc.update(blocks);
-    state.chain.set(blocks.subarray(blocks.length - 16));
-    this.#plainHash.update(out);
-    this.#bytesOut += out.length;
-    return out;
+  #release(plain: Uint8Array, parts: Uint8Array[]): void {
+    this.#plainHash.update(plain);
+    this.#bytesOut += plain.length;
+    parts.push(plain);
   }
 
   #assertOpen(method: string): void {

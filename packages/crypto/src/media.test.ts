@@ -233,6 +233,56 @@ describe.each(backends)('media format with the %s backend', (_name, backend) => 
     );
   });
 
+  it('withholds at most the last whole block and a partial block, in arrays of their own', () => {
+    // Every whole block of a valid blob is ciphertext (the 10-byte MAC never fills one), so the
+    // decryptor holds back only the last block's plaintext (16) and the bytes after it (≤ 15).
+    const owns = (bytes: Uint8Array) =>
+      bytes.byteOffset === 0 && bytes.buffer.byteLength === bytes.length;
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 0, maxLength: 3000 }),
+        fc.array(fc.nat({ max: 3100 }), { maxLength: 8 }),
+        (plaintext, cuts) => {
+          const { data, mediaKey } = encryptMedia(plaintext, 'video', { backend });
+          const decryptor = new MediaDecryptor({ type: 'video', mediaKey, backend });
+          const out: Uint8Array[] = [];
+          for (const piece of splitAt(data, cuts)) {
+            const parts = decryptor.updateParts(piece);
+            expect(parts.length).toBeLessThanOrEqual(2);
+            if (parts.length === 2) expect(parts[0]!.length).toBeLessThanOrEqual(32);
+            expect(parts.every(owns)).toBe(true);
+            out.push(...parts);
+            const whole = decryptor.bytesIn & ~15;
+            const expectedOut = whole === 0 ? 0 : whole - 16;
+            expect(decryptor.bytesOut).toBe(expectedOut);
+          }
+          out.push(decryptor.finalize().tail);
+          expect(concat(out)).toEqual(plaintext);
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
+  it('refuses bytes appended to a blob (bad-length, or mac-mismatch when the length fits)', () => {
+    const { data, mediaKey } = encryptMedia(pseudoRandomBytes(1000, 21), 'image', { backend });
+    // +6 bytes: the MAC and the extra bytes fill a whole block, which is decrypted on arrival.
+    for (const [extra, code] of [
+      [6, 'bad-length'],
+      [16, 'mac-mismatch'],
+      [32, 'mac-mismatch'],
+    ] as const) {
+      const longer = concat([data, pseudoRandomBytes(extra, 22)]);
+      expect(integrityCode(() => decryptMedia(longer, { type: 'image', mediaKey, backend }))).toBe(
+        code,
+      );
+      const decryptor = new MediaDecryptor({ type: 'image', mediaKey, backend });
+      expect(integrityCode(() => decryptChunked(decryptor, splitAt(longer, [1000, 1020])))).toBe(
+        code,
+      );
+    }
+  });
+
   it('refuses a wrong key and a wrong type with mac-mismatch', () => {
     const { data, mediaKey } = encryptMedia(pseudoRandomBytes(1000), 'image', { backend });
     const otherKey = mediaKey.slice();

@@ -5,7 +5,7 @@ import { HmacKey } from './hmac.js';
 import { type BackendOption, deriveMediaKeys, type MediaKeys } from './keys.js';
 import type { MediaType } from './media-types.js';
 import { SIDECAR_ENTRY, SIDECAR_STEP, SidecarBuilder, sidecarEntryCount } from './sidecar.js';
-import { type ByteSource, iterateBytes } from './streams.js';
+import { type ByteSource, byteChunks } from './streams.js';
 
 /** A half-open byte range `[start, end)`. For HTTP: `Range: bytes=${start}-${end - 1}`. */
 export interface ByteRange {
@@ -100,7 +100,7 @@ export async function computeSidecar(
   const keys = deriveMediaKeys(options.mediaKey, options.type, { backend });
   const builder = new SidecarBuilder(new HmacKey(backend, keys.macKey));
   builder.update(keys.iv);
-  for await (const chunk of iterateBytes(source)) builder.update(chunk);
+  for await (const chunk of byteChunks(source)) builder.update(chunk);
   return builder.finish();
 }
 

@@ -139,4 +139,52 @@ describe.each(backends)('stream forms with the %s backend', (_name, backend) => 
     expect(concat(received)).toEqual(plaintext);
     expect((await second.info).fileLength).toBe(plaintext.length);
   });
+
+  it('iterables read every source kind, and stopping early cancels a stream source', async () => {
+    const plaintext = pseudoRandomBytes(140_000, 12);
+    const { data, mediaKey, fileSha256 } = encryptMedia(plaintext, 'document', { backend });
+    const options = { type: 'document', mediaKey, fileSha256, backend } as const;
+    // Whole array, sync iterable, ReadableStream: the same plaintext.
+    for (const source of [data, splitAt(data, [1000, 70_000]), streamOf(splitAt(data, [65_536]))]) {
+      expect(await collect(decryptIterable(source, options))).toEqual(plaintext);
+    }
+    let cancelled: unknown;
+    const source = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(data.subarray(0, 70_000));
+      },
+      cancel(reason) {
+        cancelled = reason ?? 'cancelled';
+      },
+    });
+    const decrypted = decryptIterable(source, options);
+    for await (const part of decrypted) {
+      expect(part.length).toBeGreaterThan(0);
+      break;
+    }
+    expect(cancelled).toBeDefined();
+    await expect(decrypted.info).rejects.toThrow('iteration stopped before the end');
+  });
+
+  it('the stream forms enqueue the decryptor’s parts as they are, in order', async () => {
+    // 64 KiB chunks: each is decrypted whole; its last block's plaintext is held back and goes
+    // out first with the next chunk. The last chunk (one block + MAC) releases the block held
+    // before it; the final block is all padding, so the tail is empty.
+    const plaintext = pseudoRandomBytes(3 * 65_536, 13);
+    const { data, mediaKey } = encryptMedia(plaintext, 'document', { backend });
+    const decrypt = createDecryptStream({ type: 'document', mediaKey, backend });
+    const reader = streamOf(splitAt(data, [65_536, 131_072, 196_608]))
+      .pipeThrough(decrypt)
+      .getReader();
+    const lengths: number[] = [];
+    const parts: Uint8Array[] = [];
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      lengths.push(value.length);
+      parts.push(value);
+    }
+    expect(concat(parts)).toEqual(plaintext);
+    expect(lengths).toEqual([65_520, 16, 65_520, 16, 65_520, 16]);
+  });
 });

@@ -51,6 +51,15 @@ interface Deferred<T> {
   reject(reason: unknown): void;
 }
 
+/** One input chunk may wait while the previous one is being transformed (the default). */
+const WRITABLE_STRATEGY: QueuingStrategy<Uint8Array> = { highWaterMark: 1 };
+/**
+ * Room for the (up to two) parts of one input chunk, so enqueueing the second part does not
+ * flip backpressure on and off again. Counted in chunks, not bytes: a byte-size strategy costs
+ * a call per chunk and buys nothing here, since at most one input chunk's output is queued.
+ */
+const READABLE_STRATEGY: QueuingStrategy<Uint8Array> = { highWaterMark: 2 };
+
 function deferred<T>(): Deferred<T> {
   let resolve!: (value: T) => void;
   let reject!: (reason: unknown) => void;
@@ -81,29 +90,36 @@ export function createEncryptStream(
 ): MediaEncryptStream {
   const encryptor = new MediaEncryptor(type, options);
   const info = deferred<MediaInfo>();
-  const stream = new TransformStream<Uint8Array, Uint8Array>(<CancellableTransformer>{
-    transform(chunk, controller) {
-      try {
-        for (const part of encryptor.updateParts(chunk)) controller.enqueue(part);
-      } catch (error) {
-        info.reject(error);
-        throw error;
-      }
+  const stream = new TransformStream<Uint8Array, Uint8Array>(
+    <CancellableTransformer>{
+      transform(chunk, controller) {
+        let parts: Uint8Array[];
+        try {
+          parts = encryptor.updateParts(chunk);
+        } catch (error) {
+          info.reject(error);
+          throw error;
+        }
+        // Enqueue the parts as they are: joining them would copy every chunk once more.
+        for (let i = 0; i < parts.length; i++) controller.enqueue(parts[i]!);
+      },
+      flush(controller) {
+        try {
+          const result = encryptor.finalize();
+          controller.enqueue(result.tail);
+          info.resolve(result.info);
+        } catch (error) {
+          info.reject(error);
+          throw error;
+        }
+      },
+      cancel(reason: unknown) {
+        info.reject(reason);
+      },
     },
-    flush(controller) {
-      try {
-        const result = encryptor.finalize();
-        controller.enqueue(result.tail);
-        info.resolve(result.info);
-      } catch (error) {
-        info.reject(error);
-        throw error;
-      }
-    },
-    cancel(reason: unknown) {
-      info.reject(reason);
-    },
-  });
+    WRITABLE_STRATEGY,
+    READABLE_STRATEGY,
+  );
   return Object.assign(stream, { info: info.promise, encryptor });
 }
 
@@ -127,58 +143,70 @@ export function createDecryptStream(
 ): MediaDecryptStream {
   const decryptor = options instanceof MediaDecryptor ? options : new MediaDecryptor(options);
   const info = deferred<DecryptedMediaInfo>();
-  const stream = new TransformStream<Uint8Array, Uint8Array>(<CancellableTransformer>{
-    transform(chunk, controller) {
-      try {
-        for (const part of decryptor.updateParts(chunk)) controller.enqueue(part);
-      } catch (error) {
-        info.reject(error);
-        throw error;
-      }
+  const stream = new TransformStream<Uint8Array, Uint8Array>(
+    <CancellableTransformer>{
+      transform(chunk, controller) {
+        let parts: Uint8Array[];
+        try {
+          parts = decryptor.updateParts(chunk);
+        } catch (error) {
+          info.reject(error);
+          throw error;
+        }
+        // Usually two parts (the withheld block, then the rest of the chunk); enqueued as
+        // they are instead of joined, which would copy the whole chunk.
+        for (let i = 0; i < parts.length; i++) controller.enqueue(parts[i]!);
+      },
+      flush(controller) {
+        try {
+          const result = decryptor.finalize();
+          if (result.tail.length > 0) controller.enqueue(result.tail);
+          info.resolve(result.info);
+        } catch (error) {
+          info.reject(error);
+          throw error;
+        }
+      },
+      cancel(reason: unknown) {
+        info.reject(reason);
+      },
     },
-    flush(controller) {
-      try {
-        const result = decryptor.finalize();
-        if (result.tail.length > 0) controller.enqueue(result.tail);
-        info.resolve(result.info);
-      } catch (error) {
-        info.reject(error);
-        throw error;
-      }
-    },
-    cancel(reason: unknown) {
-      info.reject(reason);
-    },
-  });
+    WRITABLE_STRATEGY,
+    READABLE_STRATEGY,
+  );
   return Object.assign(stream, { info: info.promise, decryptor });
 }
 
-/** Iterate any {@link ByteSource} chunk by chunk. */
-export async function* iterateBytes(source: ByteSource): AsyncGenerator<Uint8Array, void> {
-  if (source instanceof Uint8Array) {
-    yield source;
-    return;
-  }
+/**
+ * `source` as something `for await` can read chunk by chunk, wrapped only when it has to be:
+ * every wrapping async generator costs a promise per chunk.
+ */
+export function byteChunks(source: ByteSource): AsyncIterable<Uint8Array> | Iterable<Uint8Array> {
+  if (source instanceof Uint8Array) return [source];
   if (typeof ReadableStream !== 'undefined' && source instanceof ReadableStream) {
-    // Not every browser makes ReadableStream async-iterable yet; read it by hand.
-    const reader = source.getReader();
-    let finished = false;
-    try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) {
-          finished = true;
-          return;
-        }
-        yield value;
-      }
-    } finally {
-      // Stopped early (consumer broke off or failed): tell the source we are done with it.
-      if (!finished) await reader.cancel().catch(() => {});
-      reader.releaseLock();
-    }
+    return readChunks(source);
   }
-  yield* source as AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
+  return source as AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
+}
+
+// Not every browser makes ReadableStream async-iterable yet; read it by hand.
+async function* readChunks(stream: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array, void> {
+  const reader = stream.getReader();
+  let finished = false;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) {
+        finished = true;
+        return;
+      }
+      yield value;
+    }
+  } finally {
+    // Stopped early (consumer broke off or failed): tell the source we are done with it.
+    if (!finished) await reader.cancel().catch(() => {});
+    reader.releaseLock();
+  }
 }
 
 /**
@@ -201,8 +229,10 @@ export function encryptIterable(
   const info = deferred<MediaInfo>();
   async function* run(): AsyncGenerator<Uint8Array, void> {
     try {
-      for await (const chunk of iterateBytes(source)) {
-        yield* encryptor.updateParts(chunk);
+      for await (const chunk of byteChunks(source)) {
+        // An indexed loop, not `yield*`: no iterator object per chunk on the hot path.
+        const parts = encryptor.updateParts(chunk);
+        for (let i = 0; i < parts.length; i++) yield parts[i]!;
       }
       const result = encryptor.finalize();
       info.resolve(result.info);
@@ -232,8 +262,9 @@ export function decryptIterable(
   const info = deferred<DecryptedMediaInfo>();
   async function* run(): AsyncGenerator<Uint8Array, void> {
     try {
-      for await (const chunk of iterateBytes(source)) {
-        yield* decryptor.updateParts(chunk);
+      for await (const chunk of byteChunks(source)) {
+        const parts = decryptor.updateParts(chunk);
+        for (let i = 0; i < parts.length; i++) yield parts[i]!;
       }
       const result = decryptor.finalize();
       info.resolve(result.info);

@@ -27,6 +27,11 @@ export interface CryptoBackend {
   /** `a ‖ b` in a new array (node skips zero-filling it: this is on the hot path). */
   join(a: Uint8Array, b: Uint8Array): Uint8Array;
   sha256(): Sha256State;
+  /**
+   * A SHA-256 state that hashes on another thread (node: one shared worker, fed through a
+   * bounded shared-memory ring). Optional: backends without it hash in line.
+   */
+  sha256InWorker?(): Sha256State;
   hkdfSha256(ikm: Uint8Array, info: Uint8Array, length: number): Uint8Array;
   cbcEncrypt(key: Uint8Array, iv: Uint8Array): CbcStream;
   cbcDecrypt(key: Uint8Array, iv: Uint8Array): CbcStream;

@@ -1,0 +1,175 @@
+import { createHash } from 'node:crypto';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { MediaDecryptor } from '../decrypt.js';
+import { encryptMedia, MediaEncryptor } from '../encrypt.js';
+import { createDecryptStream, createEncryptStream, decryptIterable } from '../streams.js';
+import {
+  backends,
+  concat,
+  pseudoRandomBytes,
+  referenceEncrypt,
+  splitAt,
+} from '../test-support/index.js';
+import { nobleBackend } from './noble.js';
+import { nodeBackend } from './node.js';
+import { workerSha256 } from './node-worker-hash.js';
+
+const nodeSha256 = (data: Uint8Array): Uint8Array =>
+  new Uint8Array(createHash('sha256').update(data).digest());
+
+const MiB = 1024 * 1024;
+
+describe('SHA-256 on the worker thread (node backend)', () => {
+  it('equals node:crypto over random data and random chunkings', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 0, maxLength: 5000 }),
+        fc.array(fc.nat({ max: 5100 }), { maxLength: 10 }),
+        (data, cuts) => {
+          const hash = workerSha256();
+          for (const piece of splitAt(data, cuts)) hash.update(piece);
+          expect(hash.digest()).toEqual(nodeSha256(data));
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('keeps up across several trips around its 4 MiB ring (backpressure, big updates)', () => {
+    // 13 MiB: whole ring laps, updates bigger than a ring record (split), odd sizes.
+    const data = pseudoRandomBytes(13 * MiB + 7, 11);
+    const hash = workerSha256();
+    for (const piece of splitAt(data, [1, 3 * MiB + 5, 3 * MiB + 65541, 9 * MiB])) {
+      hash.update(piece);
+    }
+    expect(hash.digest()).toEqual(nodeSha256(data));
+  });
+
+  it('keeps interleaved states apart, and a clone continues independently', () => {
+    const a = pseudoRandomBytes(200_000, 1);
+    const b = pseudoRandomBytes(150_000, 2);
+    const first = workerSha256();
+    const second = workerSha256();
+    first.update(a.subarray(0, 70_000));
+    second.update(b);
+    const fork = first.clone();
+    first.update(a.subarray(70_000));
+    fork.update(b);
+    expect(second.digest()).toEqual(nodeSha256(b));
+    expect(first.digest()).toEqual(nodeSha256(a));
+    expect(fork.digest()).toEqual(nodeSha256(concat([a.subarray(0, 70_000), b])));
+  });
+
+  it('is what the node backend offers; the noble backend has none (the option is ignored)', () => {
+    expect(nodeBackend.sha256InWorker).toBe(workerSha256);
+    expect(nobleBackend.sha256InWorker).toBeUndefined();
+  });
+
+  it('refuses to be used after digest', () => {
+    const hash = workerSha256();
+    hash.update(new Uint8Array([1, 2, 3]));
+    hash.digest();
+    expect(() => hash.update(new Uint8Array(1))).toThrow('used after digest');
+    expect(() => hash.digest()).toThrow('used after digest');
+  });
+
+  it('does not hold on to the caller’s bytes: changing them after update is harmless', () => {
+    const data = pseudoRandomBytes(100_000, 3);
+    const expected = nodeSha256(data);
+    const hash = workerSha256();
+    const buffer = data.slice();
+    hash.update(buffer);
+    buffer.fill(0);
+    expect(hash.digest()).toEqual(expected);
+  });
+});
+
+describe.each(backends)('hashInWorker with the %s backend', (_name, backend) => {
+  it('encrypts and decrypts to the same bytes and hashes as without it', () => {
+    const plaintext = pseudoRandomBytes(300_000, 5);
+    const mediaKey = pseudoRandomBytes(32, 6);
+    const reference = referenceEncrypt(plaintext, mediaKey, 'video');
+    const encryptor = new MediaEncryptor('video', { mediaKey, backend, hashInWorker: true });
+    const body = splitAt(plaintext, [1, 65_536, 100_001]).flatMap((piece) =>
+      encryptor.updateParts(piece),
+    );
+    const { tail, info } = encryptor.finalize();
+    expect(concat([...body, tail])).toEqual(reference.data);
+    expect(info.fileSha256).toEqual(reference.fileSha256);
+    expect(info.fileEncSha256).toEqual(reference.fileEncSha256);
+
+    const decryptor = new MediaDecryptor({
+      type: 'video',
+      mediaKey,
+      fileSha256: reference.fileSha256,
+      backend,
+      hashInWorker: true,
+    });
+    const plain = splitAt(reference.data, [17, 65_536, 200_000]).flatMap((piece) =>
+      decryptor.updateParts(piece),
+    );
+    const result = decryptor.finalize();
+    expect(concat([...plain, result.tail])).toEqual(plaintext);
+    expect(result.info.fileSha256).toEqual(reference.fileSha256);
+  });
+
+  it('still refuses a plaintext whose SHA-256 does not match', () => {
+    const { data, mediaKey } = encryptMedia(pseudoRandomBytes(70_000, 7), 'image', { backend });
+    const decryptor = new MediaDecryptor({
+      type: 'image',
+      mediaKey,
+      fileSha256: nodeSha256(new Uint8Array([1])),
+      backend,
+      hashInWorker: true,
+    });
+    decryptor.update(data);
+    expect(() => decryptor.finalize()).toThrow(
+      expect.objectContaining({ code: 'sha256-mismatch' }),
+    );
+  });
+
+  it('a cloned decryptor finishes on its own', () => {
+    const plaintext = pseudoRandomBytes(120_000, 8);
+    const { data, mediaKey, fileSha256 } = encryptMedia(plaintext, 'document', { backend });
+    const decryptor = new MediaDecryptor({
+      type: 'document',
+      mediaKey,
+      fileSha256,
+      backend,
+      hashInWorker: true,
+    });
+    const head = decryptor.update(data.subarray(0, 50_000));
+    const fork = decryptor.clone();
+    const rest = concat([decryptor.update(data.subarray(50_000)), decryptor.finalize().tail]);
+    const forkRest = concat([fork.update(data.subarray(50_000)), fork.finalize().tail]);
+    expect(concat([head, rest])).toEqual(plaintext);
+    expect(forkRest).toEqual(rest);
+  });
+
+  it('works through the stream and iterable forms', async () => {
+    const plaintext = pseudoRandomBytes(200_000, 9);
+    const mediaKey = pseudoRandomBytes(32, 10);
+    const encrypt = createEncryptStream('audio', { mediaKey, backend, hashInWorker: true });
+    const parts: Uint8Array[] = [];
+    const writer = encrypt.writable.getWriter();
+    const reading = (async () => {
+      for await (const part of encrypt.readable as unknown as AsyncIterable<Uint8Array>) {
+        parts.push(part);
+      }
+    })();
+    for (const piece of splitAt(plaintext, [65_536, 131_072])) await writer.write(piece);
+    await writer.close();
+    await reading;
+    const info = await encrypt.info;
+    const blob = concat(parts);
+    expect(blob).toEqual(referenceEncrypt(plaintext, mediaKey, 'audio').data);
+    const options = { type: 'audio', mediaKey, fileSha256: info.fileSha256, backend } as const;
+    const decrypted = decryptIterable(splitAt(blob, [100_000]), { ...options, hashInWorker: true });
+    const out: Uint8Array[] = [];
+    for await (const part of decrypted) out.push(part);
+    expect(concat(out)).toEqual(plaintext);
+    expect((await decrypted.info).fileSha256).toEqual(info.fileSha256);
+    expect(createDecryptStream({ ...options, hashInWorker: true }).decryptor.encrypted).toBe(true);
+  });
+});
