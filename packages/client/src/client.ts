@@ -2,16 +2,11 @@
 // transfer registry, media reupload and the upload / download engines together.
 
 import { encryptedLength, type MediaType, mediaTypeInfo } from '@wa-media/crypto';
-import {
-  buildDownloadUrls,
-  type CdnScheme,
-  DEFAULT_CDN_HOSTS,
-  type ExternalBlobReference,
-  type Message,
-} from '@wa-media/protocol';
+import type { CdnScheme, ExternalBlobReference, Message } from '@wa-media/protocol';
 import { createKyClient, type HttpClient } from '@wa-media/transport';
 import {
   type DownloadEngineContext,
+  runCdnLoop,
   runDownload,
   type VerifiedDownload,
 } from './download/download-engine.js';
@@ -23,7 +18,12 @@ import {
 } from './download/downloadable.js';
 import { downloadRange, type RangeDownloadOptions } from './download/range-download.js';
 import { BytesSink, type MediaWriter, StreamSink, WriterSink } from './download/sinks.js';
-import { InvalidArgumentError, MediaDownloadError, MediaUploadError } from './errors.js';
+import {
+  InvalidArgumentError,
+  isTransferCancelledError,
+  MediaDownloadError,
+  MediaUploadError,
+} from './errors.js';
 import {
   type ResolvedRetryPolicy,
   type RetryPolicy,
@@ -119,6 +119,10 @@ export interface MediaClient {
    * Blobs of 5 MiB or more are resumable.
    * @throws {MediaUploadError} (through the transfer) `no-signaling`, `auth-failed`,
    *   `all-hosts-failed`, `source-failed`, `bad-reply`.
+   * @throws {MediaConnError} (through the transfer) when media_conn cannot be obtained (uploads
+   *   need its auth token; there is no default-host fallback as for downloads).
+   * @throws {InvalidArgumentError} (through the transfer) for `encrypted: false` on a type
+   *   without a newsletter path, or a `mediaKey` for unencrypted media.
    * @throws {TransferCancelledError} (through the transfer) when cancelled.
    * @throws {TransferStateError} `duplicate-transfer` at once when `id` is in use.
    * @example
@@ -130,7 +134,8 @@ export interface MediaClient {
   upload(source: UploadSource, type: MediaType, options?: UploadOptions): Transfer<UploadResult>;
   /**
    * Uploads a sticker-pack zip and then its thumbnail with the same media key (as required).
-   * @throws {MediaUploadError} as {@link MediaClient.upload}.
+   * @throws {MediaUploadError} / {MediaConnError} / {TransferCancelledError} as
+   *   {@link MediaClient.upload}.
    */
   uploadStickerPack(
     zip: UploadSource,
@@ -140,30 +145,48 @@ export interface MediaClient {
   /**
    * Uploads a sticker-pack thumbnail with its pack's key.
    * @throws {MediaUploadError} `key-mismatch` when `options.mediaKey` differs from the pack's.
+   * @throws {InvalidArgumentError} when `options.packUpload` is not a sticker-pack upload.
    */
   uploadStickerPackThumbnail(
     thumbnail: UploadSource,
     options: Omit<UploadOptions, 'encrypted'> & { packUpload: UploadResult },
   ): Transfer<UploadResult>;
   /**
-   * Download and verify the media of a message; resolves with the plaintext.
+   * Download and verify the media of a message; resolves with the plaintext. Without a media
+   * connection (no signalling, or media_conn failing) the default hosts are used.
    * @throws {NoMediaError} / {UnsupportedMessageError} at once for a message without media.
-   * @throws {MediaDownloadError} (through the transfer) `auth-failed`, `media-not-found`,
+   * @throws {MediaDownloadError} `missing-media-fields` at once (e.g. an encrypted type without
+   *   `mediaKey`); through the transfer `auth-failed`, `media-not-found`, `reupload-not-found` /
+   *   `reupload-decryption-error` / `reupload-general-error` (with `reupload`),
    *   `all-hosts-failed` (with `attempts`; integrity failures as causes).
+   * @throws {InvalidArgumentError} at once for malformed `DownloadParams`.
+   * @throws {TransferStateError} `duplicate-transfer` at once when `id` is in use.
    * @throws {TransferCancelledError} (through the transfer) when cancelled.
    */
   download(message: Downloadable, options?: DownloadOptions): Transfer<Uint8Array>;
-  /** {@link MediaClient.download} from explicit parameters. */
+  /**
+   * {@link MediaClient.download} from explicit parameters. `encrypted` defaults to the type's
+   * (only `encrypted: false` or an unencrypted type skips the media key).
+   * @throws {MediaDownloadError} / {InvalidArgumentError} / {TransferStateError} /
+   *   {TransferCancelledError} as {@link MediaClient.download}.
+   */
   downloadFromParams(params: DownloadParams, options?: DownloadOptions): Transfer<Uint8Array>;
-  /** Download an app-state `ExternalBlobReference`. */
+  /**
+   * Download an app-state `ExternalBlobReference`.
+   * @throws {UnsupportedMessageError} at once when it has no direct path.
+   * @throws {MediaDownloadError} / {TransferCancelledError} as {@link MediaClient.download}.
+   */
   downloadExternalBlob(
     reference: ExternalBlobReference,
     options?: DownloadOptions,
   ): Transfer<Uint8Array>;
   /**
    * Stream verified plaintext into `writer` in constant memory. The writer is rewound and
-   * truncated before a restart and after a failure (see {@link MediaWriter}).
-   * @throws {MediaDownloadError} as `download`, plus `not-rewindable`.
+   * truncated before a restart and after a failure (see {@link MediaWriter}). A writer error
+   * (write, seek, truncate, close) fails the download at once with `writer-failed`: it is never
+   * taken for a CDN failure, and no other host is tried.
+   * @throws {MediaDownloadError} as `download`, plus `not-rewindable` and `writer-failed`.
+   * @throws {TransferCancelledError} (through the transfer) when cancelled.
    */
   downloadToWriter(
     message: Downloadable,
@@ -174,13 +197,20 @@ export interface MediaClient {
    * A WHATWG stream of plaintext. **Bytes are unverified until the stream closes**: a failed
    * check errors the stream (it never closes cleanly). Prefer `downloadToFile` (Node) or
    * `downloadToWriter` when the result must be all-or-nothing.
+   * @throws {NoMediaError} / {UnsupportedMessageError} / {MediaDownloadError}
+   *   (`missing-media-fields`) at once; the stream errors with the `download` errors, plus
+   *   `not-rewindable` when a restart from 0 would be needed after bytes were streamed.
    */
   downloadStream(message: Downloadable, options?: DownloadOptions): DownloadStream;
   /**
    * Plaintext bytes `[start, end)`. With a `streamingSidecar` only the needed windows are fetched
    * (HTTP Range) and authenticated; without one the whole blob is streamed and verified, and
-   * only the range kept.
-   * @throws {MediaDownloadError} / {MediaIntegrityError} (`sidecar-mismatch`).
+   * only the range kept. Both follow the status rules of `download` (one refresh, retries,
+   * failover, automatic reupload with `options.reupload`).
+   * @throws {InvalidArgumentError} for a malformed range.
+   * @throws {MediaDownloadError} as `download` (a window failing its sidecar MAC on every host
+   *   gives `all-hosts-failed` with the `MediaIntegrityError`s in `attempts`).
+   * @throws {TransferCancelledError} when `options.signal` aborts.
    */
   downloadRange(
     message: Downloadable,
@@ -188,12 +218,14 @@ export interface MediaClient {
     end: number,
     options?: RangeDownloadOptions,
   ): Promise<Uint8Array>;
-  /** Unsubscribes from the signalling's disconnect events. */
+  /**
+   * Unsubscribes from the signalling's disconnect events. Never throws.
+   */
   close(): void;
 }
 
 /**
- * Creates a media client.
+ * Creates a media client. Never throws (nothing is contacted until the first operation).
  *
  * @example
  * ```ts
@@ -339,7 +371,19 @@ class MediaClientImpl implements MediaClient {
         sink,
         control,
       );
-      await writer.close?.();
+      try {
+        // The irreversible step (rename into place): a cancel during it waits, then is refused.
+        await control.commit(async () => writer.close?.());
+      } catch (error) {
+        // Cancelled just before, or close() failed: the writer is left empty, as after any failure.
+        await Promise.resolve()
+          .then(() => sink.reset())
+          .catch(() => {});
+        if (isTransferCancelledError(error)) throw error;
+        throw new MediaDownloadError('writer-failed', 'The writer failed to close', {
+          cause: error,
+        });
+      }
       return result;
     });
   }
@@ -352,9 +396,10 @@ class MediaClientImpl implements MediaClient {
       {
         start: (controller) => {
           sink.attach(controller);
-          transfer = this.#start('download', options, (control) =>
-            runDownload(this.#downloadContext(params, options), params, sink, control),
-          );
+          transfer = this.#start('download', options, (control) => {
+            sink.signal = () => control.signal;
+            return runDownload(this.#downloadContext(params, options), params, sink, control);
+          });
           transfer.then(
             () => controller.close(),
             (error: unknown) => controller.error(error),
@@ -383,12 +428,12 @@ class MediaClientImpl implements MediaClient {
     options: RangeDownloadOptions = {},
   ): Promise<Uint8Array> {
     const params = this.#params(message, {});
+    const context = this.#downloadContext(params, options);
     return downloadRange(
       {
+        download: (sink, control) => runDownload(context, params, sink, control),
+        fetchLoop: (fetcher, control) => runCdnLoop(context, params, control, fetcher),
         http: this.#http,
-        download: (sink, control) =>
-          runDownload(this.#downloadContext(params, options), params, sink, control),
-        urls: () => this.#rangeUrls(params),
         blobLength: params.fileLength
           ? params.encrypted === false
             ? params.fileLength
@@ -404,25 +449,6 @@ class MediaClientImpl implements MediaClient {
 
   close(): void {
     this.#unsubscribe();
-  }
-
-  async #rangeUrls(params: DownloadParams): Promise<string[]> {
-    let hosts: readonly string[] = this.#options.cdn?.defaultHosts ?? DEFAULT_CDN_HOSTS;
-    if (this.#options.signaling !== undefined) {
-      try {
-        hosts = this.mediaConn.hostOrder(await this.mediaConn.get());
-      } catch {
-        // fall back to the default hosts
-      }
-    }
-    return buildDownloadUrls({
-      hosts,
-      directPath: params.directPath,
-      fileEncSha256: params.fileEncSha256,
-      mmsType: mediaTypeInfo(params.type).mmsType,
-      staticUrl: params.staticUrl,
-      scheme: this.#options.cdn?.scheme ?? 'https',
-    });
   }
 
   #params(message: Downloadable, options: DownloadableOptions): DownloadParams {
@@ -459,10 +485,7 @@ class MediaClientImpl implements MediaClient {
       reupload:
         auto === undefined || signaling === undefined || mediaKey === undefined
           ? undefined
-          : async (signal) => {
-              const result = await this.mediaReupload.request({ ...auto, mediaKey, signal });
-              return result.status === 'success' ? result.directPath : undefined;
-            },
+          : (signal) => this.mediaReupload.request({ ...auto, mediaKey, signal }),
     };
   }
 
@@ -487,7 +510,9 @@ function normalizeParams(params: DownloadParams): DownloadParams {
   if (typeof params.directPath !== 'string' || !params.directPath.startsWith('/')) {
     throw new InvalidArgumentError('params.directPath', 'must be a path starting with "/"');
   }
-  return { ...params, encrypted: params.encrypted ?? params.mediaKey !== undefined };
+  // Unencrypted only when said so (or the type has no encryption): a missing mediaKey on an
+  // encrypted type is an incomplete message, not a plaintext blob.
+  return { ...params, encrypted: params.encrypted ?? mediaTypeInfo(params.type).encrypted };
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

@@ -1,12 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import {
+  InvalidArgumentError,
+  isInvalidArgumentError,
   isMediaClientError,
+  isMediaConnError,
   isMediaDownloadError,
+  isSignalingTimeoutError,
   isTransferStateError,
+  isUnsupportedMessageError,
+  MediaClientError,
+  MediaConnError,
   MediaDownloadError,
   MediaReuploadError,
+  SignalingTimeoutError,
   safeUrl,
   TransferStateError,
+  UnsupportedMessageError,
 } from './errors.js';
 
 describe('errors', () => {
@@ -47,5 +56,26 @@ describe('errors', () => {
     );
     expect(url).not.toContain('SECRETOH');
     expect(url).not.toContain('SECRETAUTH');
+  });
+
+  it('every guard recognises its class, a lookalike by name, and nothing else', () => {
+    const cause = new Error('socket closed');
+    const cases = [
+      [isMediaConnError, new MediaConnError('query-failed', 'q', { cause }), 'MediaConnError'],
+      [isUnsupportedMessageError, new UnsupportedMessageError('u'), 'UnsupportedMessageError'],
+      [isInvalidArgumentError, new InvalidArgumentError('start', 'bad'), 'InvalidArgumentError'],
+      [isSignalingTimeoutError, new SignalingTimeoutError('t', { cause }), 'SignalingTimeoutError'],
+    ] as const;
+    for (const [guard, error, name] of cases) {
+      expect(guard(error)).toBe(true);
+      expect(error).toBeInstanceOf(MediaClientError);
+      expect(isMediaClientError(error)).toBe(true);
+      expect(guard({ name, code: error.code, message: 'x' })).toBe(true);
+      expect(guard(new Error('x'))).toBe(false);
+      expect(guard(new MediaDownloadError('all-hosts-failed', 'x'))).toBe(false);
+    }
+    const timeout = new SignalingTimeoutError('No reply within 5 ms', { cause });
+    expect(timeout.code).toBe('signaling-timeout');
+    expect(timeout.cause).toBe(cause);
   });
 });

@@ -3,6 +3,7 @@
 // stack or a serialized error. Integrity failures keep crypto's MediaIntegrityError as cause.
 
 import { redactUrl } from '@wa-media/transport';
+import type { MediaReuploadResult } from './reupload/media-reupload.js';
 
 /** Every `code` a {@link MediaClientError} can carry. */
 export type MediaClientErrorCode =
@@ -14,6 +15,7 @@ export type MediaClientErrorCode =
   | 'no-media'
   | 'unsupported-message'
   | 'invalid-argument'
+  | 'signaling-timeout'
   | 'cancelled';
 
 /** Options shared by every error constructor. */
@@ -87,7 +89,15 @@ export type MediaDownloadErrorCode =
   /** The writer or stream cannot be rewound, but a restart from byte 0 was needed. */
   | 'not-rewindable'
   /** The message's media fields are incomplete (no direct path, key or hash). */
-  | 'missing-media-fields';
+  | 'missing-media-fields'
+  /** The writer / sink threw (write, seek, truncate or close): see `cause`. Never a CDN failure. */
+  | 'writer-failed'
+  /** 404/410 and automatic reupload: the sender's phone no longer has the media (`reupload`). */
+  | 'reupload-not-found'
+  /** 404/410 and automatic reupload: the phone could not open the request (wrong media key). */
+  | 'reupload-decryption-error'
+  /** 404/410 and automatic reupload: the phone answered with a general error. */
+  | 'reupload-general-error';
 
 /** A download failed. `attempts` lists every URL tried and why it failed. */
 export class MediaDownloadError extends MediaClientError {
@@ -97,15 +107,21 @@ export class MediaDownloadError extends MediaClientError {
   readonly attempts: readonly TransferAttempt[];
   /** The last HTTP status seen, if any. */
   readonly status: number | undefined;
+  /** What the sender's phone answered, for the `reupload-*` codes. */
+  readonly reupload: MediaReuploadResult | undefined;
 
   constructor(
     code: MediaDownloadErrorCode,
     message: string,
-    options: MediaClientErrorOptions & { attempts?: readonly TransferAttempt[] } = {},
+    options: MediaClientErrorOptions & {
+      attempts?: readonly TransferAttempt[];
+      reupload?: MediaReuploadResult;
+    } = {},
   ) {
     super(code, message, options);
     this.attempts = options.attempts ?? [];
     this.status = [...this.attempts].reverse().find((a) => a.status !== undefined)?.status;
+    this.reupload = options.reupload;
   }
 }
 
@@ -252,6 +268,24 @@ export class TransferCancelledError extends MediaClientError {
   }
 }
 
+/**
+ * A signalling query or wait got no answer in time (thrown by `fromBaileysSocket`'s adapter;
+ * the client turns it into `MediaConnError` / `MediaReuploadError` `timeout` with it as cause).
+ */
+export class SignalingTimeoutError extends MediaClientError {
+  override name: string = 'SignalingTimeoutError';
+  declare readonly code: 'signaling-timeout';
+
+  constructor(message: string, options: MediaClientErrorOptions = {}) {
+    super('signaling-timeout', message, options);
+  }
+}
+
+/** `true` for {@link SignalingTimeoutError}. */
+export function isSignalingTimeoutError(error: unknown): error is SignalingTimeoutError {
+  return error instanceof SignalingTimeoutError || hasName(error, ['SignalingTimeoutError']);
+}
+
 /** A caller passed a malformed argument; the message names the parameter. */
 export class InvalidArgumentError extends MediaClientError {
   override name: string = 'InvalidArgumentError';
@@ -275,6 +309,7 @@ const allNames = [
   'TransferStateError',
   'TransferCancelledError',
   'InvalidArgumentError',
+  'SignalingTimeoutError',
 ];
 
 /** `true` for any error of this package (also across realms / duplicate copies, by `name`). */
@@ -300,6 +335,18 @@ export function isTransferStateError(error: unknown): error is TransferStateErro
 /** `true` for {@link TransferCancelledError}. */
 export function isTransferCancelledError(error: unknown): error is TransferCancelledError {
   return error instanceof TransferCancelledError || hasName(error, ['TransferCancelledError']);
+}
+/** `true` for {@link MediaConnError}. */
+export function isMediaConnError(error: unknown): error is MediaConnError {
+  return error instanceof MediaConnError || hasName(error, ['MediaConnError']);
+}
+/** `true` for {@link UnsupportedMessageError}. */
+export function isUnsupportedMessageError(error: unknown): error is UnsupportedMessageError {
+  return error instanceof UnsupportedMessageError || hasName(error, ['UnsupportedMessageError']);
+}
+/** `true` for {@link InvalidArgumentError}. */
+export function isInvalidArgumentError(error: unknown): error is InvalidArgumentError {
+  return error instanceof InvalidArgumentError || hasName(error, ['InvalidArgumentError']);
 }
 /** `true` for {@link NoMediaError}. */
 export function isNoMediaError(error: unknown): error is NoMediaError {

@@ -30,13 +30,17 @@ export type { RangeDownloadOptions } from './download/range-download.js';
 export type { MediaWriter } from './download/sinks.js';
 export {
   InvalidArgumentError,
+  isInvalidArgumentError,
   isMediaClientError,
+  isMediaConnError,
   isMediaDownloadError,
   isMediaReuploadError,
   isMediaUploadError,
   isNoMediaError,
+  isSignalingTimeoutError,
   isTransferCancelledError,
   isTransferStateError,
+  isUnsupportedMessageError,
   MediaClientError,
   type MediaClientErrorCode,
   type MediaClientErrorOptions,
@@ -49,6 +53,7 @@ export {
   MediaUploadError,
   type MediaUploadErrorCode,
   NoMediaError,
+  SignalingTimeoutError,
   type TransferAttempt,
   TransferCancelledError,
   TransferStateError,
@@ -68,6 +73,7 @@ export {
   type DocumentMessageFields,
   forwardMediaMessage,
   type ImageMessageFields,
+  newsletterMediaAttrs,
   type StickerMessageFields,
   type VideoMessageFields,
   wrapAsAlbumChild,
@@ -84,10 +90,9 @@ export {
   type BaileysSignalingOptions,
   type BaileysSocketLike,
   fromBaileysSocket,
-  SignalingTimeoutError,
 } from './signaling/baileys.js';
 export type { DisconnectAwareSignaling } from './signaling/signaling.js';
-export type { TransferRegistry } from './transfers/registry.js';
+export type { EndedTransfer, TransferRegistry } from './transfers/registry.js';
 export type {
   Transfer,
   TransferEventMap,

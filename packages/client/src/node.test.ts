@@ -81,21 +81,65 @@ describe('downloadToFile', () => {
     expect((await readdir(dir)).filter((name) => name.includes('bad.bin'))).toEqual([]);
   });
 
-  it('a cancelled download leaves no file and no temp file', async () => {
-    const { params } = seed(2_000_000);
-    h.emulator.faults.setBandwidth(400_000);
-    const target = join(dir, 'cancel.bin');
-    const transfer = client.downloadToFile(params, target, { id: 'cancel-file' });
-    await new Promise<void>((resolve) =>
-      transfer.on('progress', ({ bytesDone }) => bytesDone > 100_000 && resolve()),
-    );
-    await transfer.cancel();
-    const error = await transfer.then(
+  /** The directory entries of `name`, once the transfer fully settled and a little later. */
+  async function leftovers(transfer: PromiseLike<unknown>, name: string): Promise<string[]> {
+    const error = await Promise.resolve(transfer).then(
       () => undefined,
       (e: unknown) => e,
     );
     expect(isTransferCancelledError(error)).toBe(true);
-    expect((await readdir(dir)).filter((name) => name.includes('cancel.bin'))).toEqual([]);
+    await h.emulator.whenIdle();
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    return (await readdir(dir)).filter((entry) => entry.includes(name));
+  }
+
+  it('cancelled before the first byte: no file and no temp file', async () => {
+    const { params } = seed(200_000);
+    h.emulator.faults.add({ on: 'download', times: 'always', fault: { kind: 'stall', ms: 400 } });
+    const transfer = client.downloadToFile(params, join(dir, 'early.bin'));
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    expect(transfer.progress.bytesDone).toBe(0);
+    await transfer.cancel();
+    expect(await leftovers(transfer, 'early.bin')).toEqual([]);
+  });
+
+  it('cancelled mid-body: no file and no temp file', async () => {
+    const { params } = seed(2_000_000);
+    h.emulator.faults.setBandwidth(400_000);
+    const transfer = client.downloadToFile(params, join(dir, 'mid.bin'), { id: 'cancel-file' });
+    await new Promise<void>((resolve) =>
+      transfer.on('progress', ({ bytesDone }) => bytesDone > 100_000 && resolve()),
+    );
+    // The temp file exists while the download runs…
+    expect((await readdir(dir)).some((entry) => entry.startsWith('.mid.bin.'))).toBe(true);
+    await transfer.cancel();
+    // …and is gone once cancel() returned: it stops the operation before cleaning up.
+    expect((await readdir(dir)).filter((entry) => entry.includes('mid.bin'))).toEqual([]);
+    expect(await leftovers(transfer, 'mid.bin')).toEqual([]);
+  });
+
+  it('cancelled while paused: no file and no temp file', async () => {
+    const { params } = seed(2_000_000);
+    h.emulator.faults.setBandwidth(400_000);
+    const transfer = client.downloadToFile(params, join(dir, 'paused.bin'));
+    await new Promise<void>((resolve) =>
+      transfer.on('progress', ({ bytesDone }) => bytesDone > 100_000 && resolve()),
+    );
+    await transfer.pause();
+    await transfer.cancel();
+    expect(await leftovers(transfer, 'paused.bin')).toEqual([]);
+  });
+
+  it('a file-system error is writer-failed, never a corrupt file or another host', async () => {
+    const { params } = seed(50_000);
+    const target = join(dir, 'no-such-dir', 'x.bin');
+    const error = await downloadToFile(client, params, target).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(isMediaDownloadError(error) && error.code).toBe('writer-failed');
+    expect((error as { cause?: { code?: string } }).cause?.code).toBe('ENOENT');
+    expect(h.emulator.log.filter((e) => e.kind === 'download')).toHaveLength(1);
   });
 
   it('does not replace an existing file when the download fails', async () => {
@@ -122,13 +166,19 @@ describe('Node upload sources', () => {
     await writeFile(path, plain);
     const mediaKey = new Uint8Array(32).fill(3);
     const fromFile = await client.upload(await fileSource(path), 'document', { mediaKey });
-    const fromStream = await client.upload(
-      Readable.from([plain.subarray(0, 500_000), plain.subarray(500_000)]),
-      'document',
-      {
-        mediaKey,
-      },
-    );
+    // The one-shot stream looks into the spool directory between its chunks: the client's
+    // tempFileSpool must be writing a spool file there (a memory spool would leave none).
+    let spoolFilesWhileHashing: string[] = [];
+    async function* oneShot(): AsyncGenerator<Uint8Array> {
+      yield plain.subarray(0, 500_000);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      spoolFilesWhileHashing = (await readdir(dir)).filter((name) =>
+        name.startsWith('wa-media-spool-'),
+      );
+      yield plain.subarray(500_000);
+    }
+    const fromStream = await client.upload(Readable.from(oneShot()), 'document', { mediaKey });
+    expect(spoolFilesWhileHashing).toHaveLength(1);
     expect(fromStream.fileEncSha256).toEqual(fromFile.fileEncSha256);
     expect((await readdir(dir)).filter((name) => name.startsWith('wa-media-spool-'))).toEqual([]);
     const back = await client.download({ ...fromFile, type: 'document' });

@@ -28,6 +28,8 @@ import type { ReopenableSource, SpoolWriter, UploadSpool } from './upload/upload
 /**
  * A file as a re-readable upload source: read twice (hash pass, then upload pass), never
  * loaded whole.
+ * @throws {Error} the `fs.stat` error (e.g. `ENOENT`) when the file cannot be read; later read
+ *   errors fail the upload with `MediaUploadError` `source-failed`.
  * @example
  * ```ts
  * await client.upload(await fileSource('video.mp4'), 'video');
@@ -47,7 +49,11 @@ export interface TempFileSpoolOptions {
   directory?: string;
 }
 
-/** Spools one-shot upload streams to a temp file (deleted when the upload ends). */
+/**
+ * Spools one-shot upload streams to a temp file (mode 0600, deleted when the upload ends).
+ * Never throws itself; a spool file that cannot be created or written fails the upload with
+ * `MediaUploadError` `source-failed`.
+ */
 export function tempFileSpool(options: TempFileSpoolOptions = {}): UploadSpool {
   return {
     async create(): Promise<SpoolWriter> {
@@ -104,6 +110,7 @@ async function writeAll(handle: FileHandle, chunk: Uint8Array, position: number)
  * A {@link MediaWriter} that writes `<dir>/.<name>.<random>.part` beside `path` and renames it
  * to `path` only after every check passed; on failure or cancel the temp file is deleted, so a
  * failed download leaves nothing.
+ * @throws {Error} the `fs.open` error (e.g. `ENOENT` for a missing directory, `EACCES`).
  */
 export async function atomicFileWriter(
   path: string,
@@ -147,7 +154,8 @@ export interface NodeMediaClient extends MediaClient {
   /**
    * Download, verify and write to `path` atomically (temp file beside it, renamed only after
    * every check passed; a failed or cancelled download leaves no file and no temp file).
-   * @throws {MediaDownloadError} / {TransferCancelledError} through the transfer.
+   * @throws {MediaDownloadError} / {TransferCancelledError} through the transfer; file-system
+   *   errors (temp file, rename) as `MediaDownloadError` `writer-failed` with the cause.
    */
   downloadToFile(
     message: Downloadable,
@@ -157,8 +165,11 @@ export interface NodeMediaClient extends MediaClient {
 }
 
 /**
- * {@link downloadToFile} for any client.
- * @throws {MediaDownloadError} / {TransferCancelledError} through the transfer.
+ * {@link NodeMediaClient.downloadToFile} for any client.
+ * @throws {MediaDownloadError} / {TransferCancelledError} through the transfer; file-system
+ *   errors (temp file, rename) as `MediaDownloadError` `writer-failed` with the cause.
+ * @throws {NoMediaError} / {UnsupportedMessageError} / {TransferStateError} at once, as
+ *   `client.download`.
  */
 export function downloadToFile(
   client: MediaClient,
@@ -186,7 +197,7 @@ export function downloadToFile(
 
 /**
  * `createMediaClient` with Node defaults: `createNodeHttpClient()` transport, temp-file spool,
- * and `downloadToFile`.
+ * and `downloadToFile`. Never throws.
  * @example
  * ```ts
  * const client = createNodeMediaClient({ signaling: fromBaileysSocket(sock) });

@@ -2,13 +2,25 @@
 // stream, file) runs this with a different sink. Bytes reach the sink as they are decrypted,
 // but the result only counts once `MediaDecryptor.finalize()` passed every check; a failure
 // resets the sink (rewind + truncate) so nothing unverified is left as a result.
+//
+// Two layers: `CdnLoop` is the host / status loop of PROTOCOL.md §4 (which URL next, the one
+// media_conn refresh, retries, automatic reupload) around a `BlobFetcher` that does one try of
+// one URL: `StreamingFetcher` here (the whole blob, resumable with Range) or the sidecar range
+// fetcher of range-download.ts. A sink error is never a CDN failure: it ends the download.
 
 import { type DecryptedMediaInfo, MediaDecryptor, mediaTypeInfo } from '@wa-media/crypto';
+import type { MediaConn } from '@wa-media/protocol';
 import { buildDownloadUrls, CDN_HEADERS, DEFAULT_CDN_HOSTS } from '@wa-media/protocol';
-import { assertOk, type HttpClient, type HttpResponse } from '@wa-media/transport';
+import {
+  assertOk,
+  type HttpClient,
+  type HttpResponse,
+  isHttpStatusError,
+} from '@wa-media/transport';
 import {
   isMediaDownloadError,
   MediaDownloadError,
+  type MediaDownloadErrorCode,
   safeUrl,
   type TransferAttempt,
 } from '../errors.js';
@@ -19,6 +31,7 @@ import {
   sleep,
 } from '../internal/cdn-policy.js';
 import type { MediaConnCache } from '../media-conn/media-conn-cache.js';
+import type { MediaReuploadResult } from '../reupload/media-reupload.js';
 import type { TransferControl } from '../transfers/transfer.js';
 import type { DownloadParams } from './downloadable.js';
 
@@ -41,16 +54,36 @@ export interface DownloadEngineContext {
   readonly scheme: 'https' | 'http';
   readonly defaultHosts: readonly string[] | undefined;
   readonly retry: ResolvedRetryPolicy;
-  /** Asks the sender's phone to re-upload; resolves with the new direct path, or undefined. */
-  readonly reupload: ((signal: AbortSignal) => Promise<string | undefined>) | undefined;
+  /** Asks the sender's phone to re-upload (automatic media reupload), when configured. */
+  readonly reupload: ((signal: AbortSignal) => Promise<MediaReuploadResult>) | undefined;
 }
 
 /** What a finished download proved. */
 export type VerifiedDownload = DecryptedMediaInfo;
 
 /**
+ * How one URL is fetched: the whole verified stream ({@link runDownload}) or only the sidecar
+ * windows of a range (range-download.ts). The host / status loop is the same for both.
+ */
+export interface BlobFetcher<R> {
+  /** One try of one URL; throws what the request or the verification threw. */
+  fetch(url: string, signal: AbortSignal): Promise<R>;
+  /** Forget every byte received: the next try starts from byte 0. */
+  restart(): Promise<void>;
+  /** True when the bytes received so far come from more than one URL (a resume elsewhere). */
+  readonly mixedSources: boolean;
+}
+
+/** A sink (writer, stream) error: never the CDN's fault, so never a reason to try another host. */
+class SinkFailure extends Error {
+  override name: string = 'SinkFailure';
+}
+
+/**
  * Runs one download to completion (or final failure), honouring pause/resume/cancel.
- * @throws {MediaDownloadError} when no host gave verified bytes.
+ * A sink error fails the download at once with `writer-failed` (the sink is reset): the bytes
+ * the writer lost cannot be asked for again, and another host would not help.
+ * @throws {MediaDownloadError} when no host gave verified bytes, or the sink failed.
  * @throws {TransferCancelledError} when cancelled.
  */
 export async function runDownload(
@@ -59,54 +92,79 @@ export async function runDownload(
   sink: DownloadSink,
   control: TransferControl,
 ): Promise<VerifiedDownload> {
-  return new DownloadRun(context, params, sink, control).run();
+  const fetcher = new StreamingFetcher(context, params, sink, control);
+  try {
+    return await runCdnLoop(context, params, control, fetcher);
+  } catch (error) {
+    // "After a failure": nothing unverified stays in a rewindable sink.
+    await Promise.resolve()
+      .then(() => sink.reset())
+      .catch(() => {});
+    throw error;
+  }
 }
 
-class DownloadRun {
+/**
+ * The host / status loop of PROTOCOL.md §4 around any {@link BlobFetcher}: failover, same-host
+ * retries, at most one media_conn refresh per operation (shared by 401/403 and 404/410), a
+ * stale `staticUrl` skipped for the direct path, and automatic media reupload.
+ * @throws {MediaDownloadError} `auth-failed`, `media-not-found`, `reupload-*`,
+ *   `all-hosts-failed`, `not-rewindable`, `writer-failed`.
+ * @throws {TransferCancelledError} when cancelled.
+ */
+export function runCdnLoop<R>(
+  context: DownloadEngineContext,
+  params: DownloadParams,
+  control: TransferControl,
+  fetcher: BlobFetcher<R>,
+): Promise<R> {
+  return new CdnLoop(context, params, control, fetcher).run();
+}
+
+class CdnLoop<R> {
   readonly #context: DownloadEngineContext;
   readonly #params: DownloadParams;
-  readonly #sink: DownloadSink;
   readonly #control: TransferControl;
+  readonly #fetcher: BlobFetcher<R>;
   readonly #attempts: TransferAttempt[] = [];
-  #decryptor: MediaDecryptor;
   #directPath: string;
-  #authRefreshed = false;
-  #notFoundRefreshed = false;
+  /** The one media_conn refresh of this operation (PROTOCOL.md §4; seed 001). */
+  #refreshUsed = false;
   #reuploaded = false;
-  /** URLs whose bytes are in the current decryptor state (more than one after a resume). */
-  #sources = new Set<string>();
-  #totalBytes: number | null = null;
+  #staticUrlFailed = false;
+  /** The connection the current hosts come from, and the hosts; undefined = ask the cache. */
+  #conn: MediaConn | undefined;
+  #hosts: readonly string[] | undefined;
 
   constructor(
     context: DownloadEngineContext,
     params: DownloadParams,
-    sink: DownloadSink,
     control: TransferControl,
+    fetcher: BlobFetcher<R>,
   ) {
     this.#context = context;
     this.#params = params;
-    this.#sink = sink;
     this.#control = control;
+    this.#fetcher = fetcher;
     this.#directPath = params.directPath;
-    this.#decryptor = this.#newDecryptor();
   }
 
-  async run(): Promise<VerifiedDownload> {
+  async run(): Promise<R> {
     try {
       return await this.#run();
     } catch (error) {
-      // "After a failure": nothing unverified stays in a rewindable sink.
-      await Promise.resolve()
-        .then(() => this.#sink.reset())
-        .catch(() => {});
+      // From a write, or a rewind (seek / truncate) before a restart: the writer's fault.
+      if (error instanceof SinkFailure) {
+        throw this.#fail('writer-failed', 'The writer failed; the download stopped', error.cause);
+      }
       throw error;
     }
   }
 
-  async #run(): Promise<VerifiedDownload> {
+  async #run(): Promise<R> {
     passes: for (;;) {
       await this.#control.checkpoint();
-      const urls = await this.#urls();
+      const { urls, staticUrl } = await this.#urls();
       for (let index = 0; index < urls.length; index++) {
         const url = urls[index] as string;
         let retries = 0;
@@ -114,9 +172,10 @@ class DownloadRun {
         for (;;) {
           await this.#control.checkpoint();
           try {
-            return await this.#fetchFrom(url);
+            return await this.#fetcher.fetch(url, this.#control.signal);
           } catch (error) {
             if (this.#control.interrupted) continue; // paused: checkpoint waits, then resume here
+            if (error instanceof SinkFailure) throw error;
             if (isMediaDownloadError(error) && error.code === 'not-rewindable') throw error;
             const verdict = classifyCdnFailure(error);
             this.#attempts.push({
@@ -126,29 +185,29 @@ class DownloadRun {
                 ? { status: verdict.status }
                 : {}),
             });
+            if (url === staticUrl) {
+              // A stale staticUrl says nothing about the direct path: go on to the hosts.
+              this.#staticUrlFailed = true;
+              if (verdict.action === 'integrity') await this.#fetcher.restart();
+              break;
+            }
             if (verdict.action === 'refresh-auth') {
-              if (this.#authRefreshed || !this.#context.hasSignaling) {
+              if (!this.#refresh()) {
                 throw this.#fail(
                   'auth-failed',
                   `CDN refused the credentials (HTTP ${verdict.status})`,
                   error,
                 );
               }
-              this.#authRefreshed = true;
-              this.#context.mediaConn.invalidate();
               continue passes;
             }
             if (verdict.action === 'not-found') {
-              this.#context.mediaConn.invalidate();
-              if (!this.#notFoundRefreshed && this.#context.hasSignaling) {
-                this.#notFoundRefreshed = true;
-                continue passes;
-              }
+              if (this.#refresh()) continue passes;
               if (!this.#reuploaded && this.#context.reupload !== undefined) {
                 this.#reuploaded = true;
-                let directPath: string | undefined;
+                let result: MediaReuploadResult;
                 try {
-                  directPath = await this.#context.reupload(this.#control.signal);
+                  result = await this.#context.reupload(this.#control.signal);
                 } catch (reuploadError) {
                   if (this.#control.interrupted) {
                     this.#reuploaded = false; // paused while waiting for the phone: ask again on resume
@@ -161,11 +220,17 @@ class DownloadRun {
                     reuploadError,
                   );
                 }
-                if (directPath !== undefined) {
-                  this.#directPath = directPath;
-                  await this.#restart();
-                  continue passes;
+                if (result.status !== 'success') {
+                  throw this.#fail(
+                    `reupload-${result.status}`,
+                    `The media is gone from the CDN (HTTP ${verdict.status}) and the sender's phone answered ${result.status}`,
+                    error,
+                    result,
+                  );
                 }
+                this.#directPath = result.directPath;
+                await this.#fetcher.restart();
+                continue passes;
               }
               throw this.#fail(
                 'media-not-found',
@@ -187,8 +252,8 @@ class DownloadRun {
               break; // next host, keeping the bytes received (verified at the end)
             }
             if (verdict.action === 'integrity') {
-              const mixed = this.#sources.size > 1;
-              await this.#restart();
+              const mixed = this.#fetcher.mixedSources;
+              await this.#fetcher.restart();
               if (mixed && !integrityRetried) {
                 // The bad bytes may come from another host we resumed from: this one once more, whole.
                 integrityRetried = true;
@@ -208,49 +273,127 @@ class DownloadRun {
     }
   }
 
-  async #urls(): Promise<string[]> {
-    const { context, params } = { context: this.#context, params: this.#params };
-    let hosts: readonly string[];
-    if (context.hasSignaling) {
-      for (;;) {
-        await this.#control.checkpoint();
-        try {
-          const conn = await context.mediaConn.get({ signal: this.#control.signal });
-          hosts = context.mediaConn.hostOrder(conn);
-          break;
-        } catch (error) {
-          if (this.#control.interrupted) continue;
-          if (context.defaultHosts === undefined) throw error;
-          hosts = context.defaultHosts; // download works without a media connection
-          break;
-        }
-      }
-    } else {
-      hosts = context.defaultHosts ?? DEFAULT_CDN_HOSTS;
-    }
-    return buildDownloadUrls({
-      hosts,
-      directPath: this.#directPath,
-      fileEncSha256: params.fileEncSha256,
-      mmsType: mediaTypeInfo(params.type).mmsType,
-      staticUrl: this.#directPath === params.directPath ? params.staticUrl : undefined,
-      scheme: context.scheme,
-    });
+  /**
+   * Spends the operation's one refresh: drops the connection that failed (only if it is still
+   * the cached one, so concurrent operations do not refresh each other's) and asks again.
+   * @returns false when the refresh was already used or there is no signalling.
+   */
+  #refresh(): boolean {
+    if (this.#refreshUsed || !this.#context.hasSignaling) return false;
+    this.#refreshUsed = true;
+    if (this.#conn !== undefined) this.#context.mediaConn.invalidate(this.#conn);
+    this.#conn = undefined;
+    this.#hosts = undefined;
+    return true;
   }
 
-  async #fetchFrom(url: string): Promise<VerifiedDownload> {
+  async #urls(): Promise<{ urls: string[]; staticUrl: string | undefined }> {
+    const context = this.#context;
+    let hosts = this.#hosts;
+    if (hosts === undefined) {
+      if (context.hasSignaling) {
+        for (;;) {
+          await this.#control.checkpoint();
+          try {
+            const conn = await context.mediaConn.get({ signal: this.#control.signal });
+            this.#conn = conn;
+            hosts = context.mediaConn.hostOrder(conn);
+            break;
+          } catch (error) {
+            if (this.#control.interrupted) continue;
+            // Downloads need no auth: without a media connection use the default hosts (§4);
+            // the failure stays visible in the final error's attempts.
+            this.#attempts.push({ url: 'media_conn', error });
+            hosts = context.defaultHosts ?? DEFAULT_CDN_HOSTS;
+            break;
+          }
+        }
+      } else {
+        hosts = context.defaultHosts ?? DEFAULT_CDN_HOSTS;
+      }
+      this.#hosts = hosts;
+    }
+    const staticUrl =
+      this.#directPath === this.#params.directPath && !this.#staticUrlFailed
+        ? this.#params.staticUrl
+        : undefined;
+    const urls = buildDownloadUrls({
+      hosts,
+      directPath: this.#directPath,
+      fileEncSha256: this.#params.fileEncSha256,
+      mmsType: mediaTypeInfo(this.#params.type).mmsType,
+      staticUrl,
+      scheme: context.scheme,
+    });
+    return { urls, staticUrl: staticUrl === '' ? undefined : staticUrl };
+  }
+
+  #fail(
+    code: MediaDownloadErrorCode,
+    message: string,
+    cause: unknown,
+    reupload?: MediaReuploadResult,
+  ): MediaDownloadError {
+    return new MediaDownloadError(code, message, {
+      attempts: this.#attempts,
+      cause,
+      ...(reupload === undefined ? {} : { reupload }),
+    });
+  }
+}
+
+/** The whole blob, streamed through the decryptor into the sink, resumable with Range. */
+class StreamingFetcher implements BlobFetcher<VerifiedDownload> {
+  readonly #context: DownloadEngineContext;
+  readonly #params: DownloadParams;
+  readonly #sink: DownloadSink;
+  readonly #control: TransferControl;
+  #decryptor: MediaDecryptor;
+  /** URLs whose bytes are in the current decryptor state (more than one after a resume). */
+  #sources = new Set<string>();
+  #totalBytes: number | null = null;
+
+  constructor(
+    context: DownloadEngineContext,
+    params: DownloadParams,
+    sink: DownloadSink,
+    control: TransferControl,
+  ) {
+    this.#context = context;
+    this.#params = params;
+    this.#sink = sink;
+    this.#control = control;
+    this.#decryptor = this.#newDecryptor();
+  }
+
+  get mixedSources(): boolean {
+    return this.#sources.size > 1;
+  }
+
+  async fetch(url: string, signal: AbortSignal): Promise<VerifiedDownload> {
     const offset = this.#decryptor.bytesIn;
+    if (offset > 0 && this.#totalBytes !== null && offset >= this.#totalBytes) {
+      // Paused (or cut) after the last byte arrived: nothing is missing, just verify.
+      return this.#finish();
+    }
     const response = await this.#context.http.request({
       url,
       headers: { ...CDN_HEADERS },
-      signal: this.#control.signal,
+      signal,
       ...(offset > 0 ? { range: { start: offset } } : {}),
     });
-    await assertOk(response);
+    try {
+      await assertOk(response);
+    } catch (error) {
+      // 416 for a Range from the end: we already hold every byte. finalize() decides; if the
+      // bytes are incomplete it throws an integrity error and the loop restarts from 0.
+      if (offset > 0 && isHttpStatusError(error) && error.status === 416) return this.#finish();
+      throw error;
+    }
     if (offset > 0 && (response.range === null || response.range.start !== offset)) {
       // The server ignored the Range (200) or sent another one: start again from byte 0.
       try {
-        await this.#restart();
+        await this.restart();
       } catch (error) {
         await response.cancel().catch(() => {});
         throw error;
@@ -277,7 +420,7 @@ class DownloadRun {
           const { done, value } = await reader.read();
           if (done) break;
           const plain = decryptor.update(value);
-          if (plain.length > 0) await this.#sink.write(plain);
+          if (plain.length > 0) await this.#write(plain);
           this.#control.reportProgress(decryptor.bytesIn, this.#totalBytes);
         }
       } finally {
@@ -285,15 +428,33 @@ class DownloadRun {
         await response.cancel().catch(() => {});
       }
     }
-    const { tail, info } = decryptor.finalize();
-    if (tail.length > 0) await this.#sink.write(tail);
+    return this.#finish();
+  }
+
+  async #finish(): Promise<VerifiedDownload> {
+    const { tail, info } = this.#decryptor.finalize();
+    if (tail.length > 0) await this.#write(tail);
     return info;
   }
 
-  async #restart(): Promise<void> {
+  async #write(plain: Uint8Array): Promise<void> {
+    try {
+      await this.#sink.write(plain);
+    } catch (error) {
+      throw new SinkFailure('The sink failed', { cause: error });
+    }
+  }
+
+  async restart(): Promise<void> {
     this.#decryptor = this.#newDecryptor();
     this.#sources = new Set();
-    await this.#sink.reset();
+    this.#totalBytes = null;
+    try {
+      await this.#sink.reset();
+    } catch (error) {
+      if (isMediaDownloadError(error)) throw error; // not-rewindable
+      throw new SinkFailure('The sink failed to rewind', { cause: error });
+    }
   }
 
   #newDecryptor(): MediaDecryptor {
@@ -305,13 +466,5 @@ class DownloadRun {
       ...(fileEncSha256 === undefined ? {} : { fileEncSha256 }),
       ...(encrypted === undefined ? {} : { encrypted }),
     });
-  }
-
-  #fail(
-    code: 'auth-failed' | 'media-not-found' | 'all-hosts-failed',
-    message: string,
-    cause: unknown,
-  ): MediaDownloadError {
-    return new MediaDownloadError(code, message, { attempts: this.#attempts, cause });
   }
 }

@@ -3,7 +3,12 @@ import type { Message } from '@wa-media/protocol';
 import { bufferedHttpClient } from '@wa-media/transport';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createMediaClient } from '../client.js';
-import { isMediaDownloadError, isNoMediaError, type MediaDownloadError } from '../errors.js';
+import {
+  isMediaDownloadError,
+  isNoMediaError,
+  isTransferCancelledError,
+  type MediaDownloadError,
+} from '../errors.js';
 import {
   equalBytes,
   type Harness,
@@ -11,6 +16,8 @@ import {
   startHarness,
   testBytes,
 } from '../test-support/harness.js';
+
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 let h: Harness;
 beforeAll(async () => {
@@ -193,10 +200,12 @@ describe('status rules', () => {
       times: 'always',
       fault: { kind: 'status', status: 404 },
     });
+    const queriesBefore = h.signaling.mediaConnQueries;
     const error = await failure(h.client.download(params));
     expect(error.code).toBe('media-not-found');
     expect(error.status).toBe(404);
     expect(downloadsPerHost()).toEqual([2, 0]);
+    expect(h.signaling.mediaConnQueries - queriesBefore).toBe(1); // the one refresh
   });
 
   it('429 honours Retry-After on the same host', async () => {
@@ -390,5 +399,26 @@ describe('downloadStream', () => {
       }
     })();
     await expect(reading).rejects.toSatisfy((error: unknown) => isMediaDownloadError(error));
+  });
+
+  it('a stream nobody reads can still be paused, resumed and cancelled (backpressure never blocks cancel)', async () => {
+    const { params } = seed(1_000_000);
+    const stream = h.client.downloadStream(params);
+    const { transfer } = stream;
+    // Nobody reads: the engine is parked in backpressure once the queue is full.
+    for (let i = 0; i < 100 && transfer.progress.bytesDone === 0; i++) await delay(5);
+    await delay(50);
+    await transfer.pause();
+    await transfer.resume();
+    const cancelled = transfer.cancel();
+    await Promise.race([
+      cancelled,
+      delay(3000).then(() => {
+        throw new Error('cancel() did not return: the operation is stuck in backpressure');
+      }),
+    ]);
+    expect(transfer.state).toBe('cancelled');
+    await expect(stream.getReader().read()).rejects.toSatisfy(isTransferCancelledError);
+    await h.emulator.whenIdle();
   });
 });

@@ -3,25 +3,20 @@
 // it is decrypted. Without a sidecar nothing could authenticate a part, so the whole blob is
 // streamed and verified and only the range is kept (constant memory besides the range).
 
-import { ciphertextRangeFor, decryptRange, isMediaIntegrityError } from '@wa-media/crypto';
+import { ciphertextRangeFor, decryptRange } from '@wa-media/crypto';
 import { CDN_HEADERS } from '@wa-media/protocol';
 import { assertOk, type HttpClient, readBytes } from '@wa-media/transport';
-import {
-  InvalidArgumentError,
-  MediaDownloadError,
-  safeUrl,
-  type TransferAttempt,
-} from '../errors.js';
+import { InvalidArgumentError } from '../errors.js';
 import type { AutoReuploadOptions } from '../reupload/media-reupload.js';
 import { type TransferControl, TransferImpl } from '../transfers/transfer.js';
-import type { DownloadSink, VerifiedDownload } from './download-engine.js';
+import type { BlobFetcher, DownloadSink, VerifiedDownload } from './download-engine.js';
 import type { DownloadParams } from './downloadable.js';
 
 /** Options of `client.downloadRange`. */
 export interface RangeDownloadOptions {
   /** Aborts the download. */
   signal?: AbortSignal;
-  /** Automatic media reupload for the full-download fallback (see `DownloadOptions.reupload`). */
+  /** Automatic media reupload on 404/410 (see `DownloadOptions.reupload`). */
   reupload?: AutoReuploadOptions;
 }
 
@@ -30,15 +25,17 @@ export interface RangeDownloadContext {
   readonly http: HttpClient;
   /** Runs the full verified download into `sink`. */
   download(sink: DownloadSink, control: TransferControl): Promise<VerifiedDownload>;
-  /** The URLs to try, in order. */
-  urls(): Promise<string[]>;
+  /** Runs the shared host / status loop (refresh, retries, reupload) around `fetcher`. */
+  fetchLoop<R>(fetcher: BlobFetcher<R>, control: TransferControl): Promise<R>;
   /** Blob length from the message's fileLength, when known. */
   readonly blobLength: number | undefined;
 }
 
 /**
  * @throws {InvalidArgumentError} for a malformed range.
- * @throws {MediaDownloadError} when no verified bytes could be obtained.
+ * @throws {MediaDownloadError} when no verified bytes could be obtained (codes of the main
+ *   download: `auth-failed`, `media-not-found`, `reupload-*`, `all-hosts-failed`).
+ * @throws {TransferCancelledError} when `options.signal` aborts.
  */
 export async function downloadRange(
   context: RangeDownloadContext,
@@ -54,63 +51,93 @@ export async function downloadRange(
   const { streamingSidecar, mediaKey, blobLength } =
     params.encrypted === false ? {} : { ...params, blobLength: context.blobLength };
   if (streamingSidecar !== undefined && mediaKey !== undefined && blobLength !== undefined) {
-    const ranged = await sidecarRange(context, params, start, end, blobLength, options.signal);
-    if (ranged !== undefined) return ranged;
+    const plainLength = blobLength - 10; // upper bound (padding); decryptRange clips to the file
+    if (start >= plainLength)
+      throw new InvalidArgumentError('start', 'is beyond the end of the media');
+    const fetcher = new SidecarRangeFetcher(context.http, {
+      type: params.type,
+      mediaKey,
+      sidecar: streamingSidecar,
+      blobLength,
+      start,
+      end: Math.min(end, plainLength),
+    });
+    const ranged = await runControlled(options.signal, (control) =>
+      context.fetchLoop(fetcher, control),
+    );
+    if (ranged !== RANGE_IGNORED) return ranged;
   }
   return fullRange(context, start, end, options.signal);
 }
 
-async function sidecarRange(
-  context: RangeDownloadContext,
-  params: DownloadParams,
-  start: number,
-  end: number,
-  blobLength: number,
-  signal: AbortSignal | undefined,
-): Promise<Uint8Array | undefined> {
-  const plainLength = blobLength - 10; // upper bound (padding); decryptRange clips to the file
-  if (start >= plainLength)
-    throw new InvalidArgumentError('start', 'is beyond the end of the media');
-  const wanted = ciphertextRangeFor(start, end, { blobLength, sidecar: true });
-  const attempts: TransferAttempt[] = [];
-  for (const url of await context.urls()) {
-    try {
-      const response = await context.http.request({
-        url,
-        headers: { ...CDN_HEADERS },
-        range: wanted,
-        ...(signal === undefined ? {} : { signal }),
-      });
-      await assertOk(response);
-      if (
-        response.range === null ||
-        response.range.start !== wanted.start ||
-        response.range.total !== blobLength
-      ) {
-        // Range ignored, or fileLength was wrong: the full verified download still works.
-        await response.cancel();
-        return undefined;
-      }
-      const data = await readBytes(response, { maxBytes: wanted.end - wanted.start });
-      return decryptRange(data, {
-        type: params.type,
-        mediaKey: params.mediaKey as Uint8Array,
-        blobLength,
-        start,
-        end: Math.min(end, plainLength),
-        offset: wanted.start,
-        sidecar: params.streamingSidecar as Uint8Array,
-      });
-    } catch (error) {
-      if (signal?.aborted) throw error;
-      attempts.push({ url: safeUrl(url), error });
-      if (!isMediaIntegrityError(error)) continue;
-    }
+/** The server ignored the Range (or fileLength was wrong): the full verified download still works. */
+const RANGE_IGNORED: unique symbol = Symbol('range-ignored');
+
+/** Fetches only the sidecar windows covering [start, end) and authenticates them. */
+class SidecarRangeFetcher implements BlobFetcher<Uint8Array | typeof RANGE_IGNORED> {
+  readonly #http: HttpClient;
+  readonly #wanted: { start: number; end: number };
+  readonly #range: {
+    type: DownloadParams['type'];
+    mediaKey: Uint8Array;
+    sidecar: Uint8Array;
+    blobLength: number;
+    start: number;
+    end: number;
+  };
+  readonly mixedSources = false; // each try is whole: nothing is carried between URLs
+
+  constructor(
+    http: HttpClient,
+    range: {
+      type: DownloadParams['type'];
+      mediaKey: Uint8Array;
+      sidecar: Uint8Array;
+      blobLength: number;
+      start: number;
+      end: number;
+    },
+  ) {
+    this.#http = http;
+    this.#range = range;
+    this.#wanted = ciphertextRangeFor(range.start, range.end, {
+      blobLength: range.blobLength,
+      sidecar: true,
+    });
   }
-  throw new MediaDownloadError('all-hosts-failed', 'No host gave an authenticated range', {
-    attempts,
-    cause: attempts.at(-1)?.error,
-  });
+
+  async fetch(url: string, signal: AbortSignal): Promise<Uint8Array | typeof RANGE_IGNORED> {
+    const wanted = this.#wanted;
+    const { blobLength } = this.#range;
+    const response = await this.#http.request({
+      url,
+      headers: { ...CDN_HEADERS },
+      range: wanted,
+      signal,
+    });
+    await assertOk(response);
+    if (
+      response.range === null ||
+      response.range.start !== wanted.start ||
+      response.range.total !== blobLength
+    ) {
+      await response.cancel().catch(() => {});
+      return RANGE_IGNORED;
+    }
+    const data = await readBytes(response, { maxBytes: wanted.end - wanted.start });
+    return decryptRange(data, { ...this.#range, offset: wanted.start });
+  }
+
+  async restart(): Promise<void> {}
+}
+
+/** Runs `operation` under an unregistered transfer so the shared loop gets its control. */
+async function runControlled<T>(
+  signal: AbortSignal | undefined,
+  operation: (control: TransferControl) => Promise<T>,
+): Promise<T> {
+  const transfer = new TransferImpl<T>(`range-${Date.now().toString(36)}`, 'download', signal);
+  return transfer.start(operation).promise;
 }
 
 async function fullRange(
@@ -136,12 +163,7 @@ async function fullRange(
       position = 0;
     },
   };
-  const transfer = new TransferImpl<VerifiedDownload>(
-    `range-${Date.now().toString(36)}`,
-    'download',
-    signal,
-  );
-  await transfer.start((control) => context.download(sink, control));
+  await runControlled(signal, (control) => context.download(sink, control));
   const length = parts.reduce((sum, part) => sum + part.length, 0);
   const out = new Uint8Array(length);
   let offset = 0;

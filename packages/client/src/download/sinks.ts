@@ -56,6 +56,8 @@ export class BytesSink implements DownloadSink {
 export class WriterSink implements DownloadSink {
   readonly #writer: MediaWriter;
   #written = 0;
+  /** Whether anything reached the writer since the last reset (a clean writer is left alone). */
+  #dirty = false;
 
   constructor(writer: MediaWriter) {
     this.#writer = writer;
@@ -66,11 +68,13 @@ export class WriterSink implements DownloadSink {
   }
 
   async write(chunk: Uint8Array): Promise<void> {
+    this.#dirty = true;
     await this.#writer.write(chunk);
     this.#written += chunk.length;
   }
 
   async reset(): Promise<void> {
+    if (!this.#dirty) return;
     const writer = this.#writer;
     if (writer.seek === undefined && writer.truncate === undefined) {
       if (this.#written === 0) return;
@@ -82,6 +86,7 @@ export class WriterSink implements DownloadSink {
     await writer.truncate?.(0);
     await writer.seek?.(0);
     this.#written = 0;
+    this.#dirty = false;
   }
 }
 
@@ -93,6 +98,8 @@ export class StreamSink implements DownloadSink {
   #controller: ReadableStreamDefaultController<Uint8Array> | undefined;
   #pull: (() => void) | undefined;
   #emitted = 0;
+  /** The transfer's current signal: a pause or cancel must not stay stuck waiting for a reader. */
+  signal: (() => AbortSignal) | undefined;
 
   attach(controller: ReadableStreamDefaultController<Uint8Array>): void {
     this.#controller = controller;
@@ -110,8 +117,15 @@ export class StreamSink implements DownloadSink {
     controller.enqueue(chunk.slice());
     this.#emitted += chunk.length;
     if ((controller.desiredSize ?? 1) <= 0) {
+      const signal = this.signal?.();
+      if (signal?.aborted) return;
       await new Promise<void>((resolve) => {
-        this.#pull = resolve;
+        const done = (): void => {
+          signal?.removeEventListener('abort', done);
+          resolve();
+        };
+        this.#pull = done;
+        signal?.addEventListener('abort', done, { once: true });
       });
     }
   }

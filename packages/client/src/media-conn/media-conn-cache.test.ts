@@ -90,6 +90,46 @@ describe('MediaConnCache', () => {
     expect(p.queries).toBe(3);
   });
 
+  it('a refresh started before invalidate() is not handed to callers after it', async () => {
+    const p = peer((n) => conn(n), 30);
+    const cache = new MediaConnCache({ signaling: p.signaling });
+    const before = cache.get();
+    cache.invalidate(); // e.g. the signalling disconnected while the query was in flight
+    const after = cache.get();
+    expect((await before).auth).toBe('SECRET-AUTH-1+/=');
+    expect((await after).auth).toBe('SECRET-AUTH-2+/=');
+    expect(p.queries).toBe(2);
+    expect(cache.peek()?.auth).toBe('SECRET-AUTH-2+/=');
+  });
+
+  it('invalidate(failed) only drops the connection if it is still the cached one', async () => {
+    const p = peer((n) => conn(n), 10);
+    const cache = new MediaConnCache({ signaling: p.signaling });
+    const old = await cache.get();
+    cache.invalidate(old);
+    const fresh = await cache.get();
+    cache.invalidate(old); // a late failure with the old connection: ignored
+    expect(cache.peek()).toBe(fresh);
+    expect(p.queries).toBe(2);
+  });
+
+  it('no refresh storm: 100 operations each failing once with their connection', async () => {
+    const p = peer((n) => conn(n), 15);
+    const cache = new MediaConnCache({ signaling: p.signaling });
+    await cache.get();
+    // Each operation got the connection, failed with it at a random moment (401), dropped it
+    // and asked again: they must share the refresh, not drop each other's new connection.
+    await Promise.all(
+      Array.from({ length: 100 }, async () => {
+        const used = await cache.get();
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 60));
+        cache.invalidate(used);
+        await cache.get();
+      }),
+    );
+    expect(p.queries).toBe(2);
+  });
+
   it('failures are typed and never name the auth token', async () => {
     const p = peer((n) =>
       n === 1

@@ -19,8 +19,13 @@ export interface MediaConnManager {
    * @throws {MediaConnError} `no-signaling` without signalling; `query-failed` when the IQ fails.
    */
   get(options?: { forceRefresh?: boolean; signal?: AbortSignal }): Promise<MediaConn>;
-  /** Drops the cached connection; the next `get` queries again. */
-  invalidate(): void;
+  /**
+   * Drops the cached connection; the next `get` queries again (a query already in flight is
+   * not handed to later callers). With `failed`, only when that connection is still the cached
+   * one: an operation whose request failed with an old connection does not drop the one another
+   * operation just fetched (no refresh storms).
+   */
+  invalidate(failed?: MediaConn): void;
   /** The cached connection if any (fresh or not), without querying. Contains the secret `auth`. */
   peek(): MediaConn | undefined;
   /** Hostnames in the order to try: each host then its fallback_hostname. */
@@ -43,7 +48,12 @@ export class MediaConnCache implements MediaConnManager {
   readonly #now: () => number;
   #conn: MediaConn | undefined;
   #inflight: Promise<MediaConn> | undefined;
-  /** Bumped by invalidate(), so a refresh started before it does not repopulate the cache. */
+  /** The generation the in-flight query started in. */
+  #inflightGeneration = -1;
+  /**
+   * Bumped by invalidate(): a refresh started before it neither repopulates the cache nor is
+   * handed to callers that arrive after it.
+   */
   #generation = 0;
 
   constructor(options: MediaConnCacheOptions) {
@@ -62,7 +72,10 @@ export class MediaConnCache implements MediaConnManager {
       return Promise.resolve(conn);
     }
     if (options.forceRefresh === true && this.#inflight === undefined) this.invalidate();
-    this.#inflight ??= this.#refresh();
+    if (this.#inflight === undefined || this.#inflightGeneration !== this.#generation) {
+      this.#inflightGeneration = this.#generation;
+      this.#inflight = this.#refresh();
+    }
     const inflight = this.#inflight;
     const signal = options.signal;
     if (signal === undefined) return inflight;
@@ -87,7 +100,8 @@ export class MediaConnCache implements MediaConnManager {
     });
   }
 
-  invalidate(): void {
+  invalidate(failed?: MediaConn): void {
+    if (failed !== undefined && failed !== this.#conn) return;
     this.#conn = undefined;
     this.#generation += 1;
   }
@@ -100,29 +114,32 @@ export class MediaConnCache implements MediaConnManager {
     return mediaConnHostOrder(conn);
   }
 
-  async #refresh(): Promise<MediaConn> {
+  #refresh(): Promise<MediaConn> {
     const generation = this.#generation;
-    try {
-      const signaling = this.#signaling;
-      if (signaling === undefined) {
-        throw new MediaConnError('no-signaling', 'No signalling: cannot query media_conn');
-      }
-      let conn: MediaConn;
-      try {
-        const reply = await signaling.query(buildMediaConnIq(), {
-          timeoutMs: this.#queryTimeoutMs,
-        });
-        conn = parseMediaConn(reply, this.#now());
-      } catch (error) {
-        throw new MediaConnError('query-failed', `media_conn query failed: ${describe(error)}`, {
-          cause: error,
-        });
-      }
-      if (generation === this.#generation) this.#conn = conn;
-      return conn;
-    } finally {
-      this.#inflight = undefined;
+    const query = this.#query(generation).finally(() => {
+      if (this.#inflight === query) this.#inflight = undefined;
+    });
+    return query;
+  }
+
+  async #query(generation: number): Promise<MediaConn> {
+    const signaling = this.#signaling;
+    if (signaling === undefined) {
+      throw new MediaConnError('no-signaling', 'No signalling: cannot query media_conn');
     }
+    let conn: MediaConn;
+    try {
+      const reply = await signaling.query(buildMediaConnIq(), {
+        timeoutMs: this.#queryTimeoutMs,
+      });
+      conn = parseMediaConn(reply, this.#now());
+    } catch (error) {
+      throw new MediaConnError('query-failed', `media_conn query failed: ${describe(error)}`, {
+        cause: error,
+      });
+    }
+    if (generation === this.#generation) this.#conn = conn;
+    return conn;
   }
 }
 

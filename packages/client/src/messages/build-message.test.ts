@@ -15,6 +15,7 @@ import {
   buildStickerMessage,
   buildVideoMessage,
   forwardMediaMessage,
+  newsletterMediaAttrs,
   wrapAsAlbumChild,
 } from './build-message.js';
 
@@ -98,6 +99,15 @@ describe('message builders', () => {
     });
     expect(child.messageContextInfo?.messageAssociation?.associationType).toBe(
       MessageAssociation_AssociationType.MEDIA_ALBUM,
+    );
+  });
+});
+
+describe('newsletterMediaAttrs', () => {
+  it('gives the handle as media_id, and refuses an upload without one', () => {
+    expect(newsletterMediaAttrs({ ...upload, handle: 'H123' })).toEqual({ media_id: 'H123' });
+    expect(() => newsletterMediaAttrs(upload)).toThrow(
+      expect.objectContaining({ name: 'InvalidArgumentError', parameter: 'upload.handle' }),
     );
   });
 });

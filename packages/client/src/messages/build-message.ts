@@ -91,7 +91,10 @@ export interface VideoMessageFields {
   ptv?: boolean;
 }
 
-/** A video (or round video note) message; carries the upload's streaming sidecar. */
+/**
+ * A video (or round video note) message; carries the upload's streaming sidecar.
+ * @throws {InvalidArgumentError} when `upload` is not an UploadResult.
+ */
 export function buildVideoMessage(upload: UploadResult, fields: VideoMessageFields = {}): Message {
   const { ptv, ...rest } = fields;
   const videoMessage: VideoMessage = defined({
@@ -114,7 +117,10 @@ export interface AudioMessageFields {
   waveform?: Uint8Array;
 }
 
-/** An audio message or voice note (`ptt: true`); carries the upload's streaming sidecar. */
+/**
+ * An audio message or voice note (`ptt: true`); carries the upload's streaming sidecar.
+ * @throws {InvalidArgumentError} when `upload` is not an UploadResult.
+ */
 export function buildAudioMessage(upload: UploadResult, fields: AudioMessageFields = {}): Message {
   const audioMessage: AudioMessage = defined({
     ...cdnFields(upload),
@@ -136,7 +142,10 @@ export interface DocumentMessageFields {
   jpegThumbnail?: Uint8Array;
 }
 
-/** A document message. */
+/**
+ * A document message.
+ * @throws {InvalidArgumentError} when `upload` is not an UploadResult.
+ */
 export function buildDocumentMessage(
   upload: UploadResult,
   fields: DocumentMessageFields = {},
@@ -160,7 +169,10 @@ export interface StickerMessageFields {
   pngThumbnail?: Uint8Array;
 }
 
-/** A sticker message. */
+/**
+ * A sticker message.
+ * @throws {InvalidArgumentError} when `upload` is not an UploadResult.
+ */
 export function buildStickerMessage(
   upload: UploadResult,
   fields: StickerMessageFields = {},
@@ -238,4 +250,26 @@ export function forwardMediaMessage(
   }
   if (overrides.caption !== undefined) copy.caption = overrides.caption;
   return { [media.field]: copy } as Message;
+}
+
+/**
+ * What a newsletter (channel) media message needs beside its proto: the upload's `handle`, sent
+ * as the message stanza's `media_id` attribute (PROTOCOL.md §4). The proto `Message` has no
+ * field for it, so the builders cannot carry it; pass these attributes to your send call.
+ * @throws {InvalidArgumentError} when `upload` has no handle (not a newsletter or product upload).
+ * @example
+ * ```ts
+ * const uploaded = await client.upload(jpeg, 'image', { encrypted: false });
+ * const message = buildImageMessage(uploaded);
+ * const attrs = newsletterMediaAttrs(uploaded); // { media_id: '…' } on the <message> node
+ * ```
+ */
+export function newsletterMediaAttrs(upload: UploadResult): { media_id: string } {
+  if (typeof upload?.handle !== 'string' || upload.handle === '') {
+    throw new InvalidArgumentError(
+      'upload.handle',
+      'is missing: only newsletter and product uploads have a handle',
+    );
+  }
+  return { media_id: upload.handle };
 }

@@ -163,11 +163,14 @@ describe('automatic media reupload on 404/410', () => {
     );
     expect(isMediaDownloadError(withoutReupload) && withoutReupload.code).toBe('media-not-found');
     h.emulator.clearLog();
+    const queriesBefore = h.signaling.mediaConnQueries;
     const bytes = await h.client.download(params, {
       reupload: { msgId: '3EB0AUTO', chatJid: CHAT, isFromMe: false },
     });
     expect(equalBytes(bytes, plain)).toBe(true);
     const statuses = h.emulator.log.filter((e) => e.kind === 'download').map((e) => e.status);
     expect(statuses).toEqual([410, 410, 200]);
+    // One media_conn refresh for the whole operation, the reupload pass included.
+    expect(h.signaling.mediaConnQueries - queriesBefore).toBe(1);
   });
 });

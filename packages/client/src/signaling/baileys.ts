@@ -3,6 +3,7 @@
 // 'frame' so any matcher works, and to `connection.update` / ws 'close' for disconnects.
 
 import type { BinaryNode, BinaryNodeMatcher, SignalingWaitOptions } from '@wa-media/protocol';
+import { SignalingTimeoutError } from '../errors.js';
 import type { DisconnectAwareSignaling } from './signaling.js';
 
 /** The parts of a Baileys socket (`makeWASocket(...)`) this adapter uses. */
@@ -37,15 +38,14 @@ export interface BaileysSignaling extends DisconnectAwareSignaling {
   close(): void;
 }
 
-/** Thrown by the adapter's waits. */
-export class SignalingTimeoutError extends Error {
-  override name: string = 'SignalingTimeoutError';
-  readonly code: 'timeout' = 'timeout';
-}
+export { SignalingTimeoutError } from '../errors.js';
 
 /**
- * A `MediaSignaling` over a Baileys socket's public API.
+ * A `MediaSignaling` over a Baileys socket's public API. Creating it never throws; its `query`
+ * and `waitFor` reject with {@link SignalingTimeoutError} (a `MediaClientError`, code
+ * `signaling-timeout`) when nothing arrives in time, and with the socket's own error otherwise.
  *
+ * @throws {SignalingTimeoutError} (from `query` / `waitFor`) on timeout.
  * @example
  * ```ts
  * const sock = makeWASocket({ auth });

@@ -1,13 +1,40 @@
+// `client.transfers`: the seed's by-id API (pause / resume / cancel a transfer by message id).
+// Active transfers are held whole; an ended one is replaced by a small summary (id, kind, final
+// state, progress, error code) so its result (possibly megabytes of plaintext) is not retained,
+// while acting on it still says "ended with state X".
+
 import { TransferStateError } from '../errors.js';
 import {
   generateTransferId,
   type Transfer,
   type TransferImpl,
   type TransferKind,
+  type TransferProgressEvent,
+  type TransferState,
 } from './transfer.js';
 
-/** Ended transfers kept so that acting on them says "ended" rather than "unknown". */
-const ENDED_KEPT = 1000;
+/** Summaries of ended transfers kept (each is a few hundred bytes: bounded memory). */
+const ENDED_KEPT = 10_000;
+
+/** What is kept of a transfer that ended: no result, no listeners, no error object. */
+export interface EndedTransfer {
+  readonly id: string;
+  readonly kind: TransferKind;
+  readonly state: 'succeeded' | 'failed' | 'cancelled';
+  /** The last progress reported. */
+  readonly progress: TransferProgressEvent;
+  /** The failure's `code` (e.g. `media-not-found`, `cancelled`), when it had one. */
+  readonly errorCode: string | undefined;
+  /**
+   * Always rejects: the transfer has ended.
+   * @throws {TransferStateError} `transfer-ended` with the final `state`.
+   */
+  pause(): Promise<void>;
+  /** @throws {TransferStateError} `transfer-ended` with the final `state`. */
+  resume(): Promise<void>;
+  /** @throws {TransferStateError} `transfer-ended` with the final `state`. */
+  cancel(): Promise<void>;
+}
 
 /**
  * Every transfer of one client, by id: `client.transfers`.
@@ -20,10 +47,10 @@ const ENDED_KEPT = 1000;
  * ```
  */
 export interface TransferRegistry {
-  /** The transfer with this id (active or recently ended), or `undefined`. */
-  get(id: string): Transfer<unknown> | undefined;
-  /** Every known transfer, oldest first. */
-  list(): Transfer<unknown>[];
+  /** The active transfer with this id, the summary of an ended one, or `undefined`. */
+  get(id: string): Transfer<unknown> | EndedTransfer | undefined;
+  /** Every known transfer (active ones, then summaries of ended ones), oldest first. */
+  list(): (Transfer<unknown> | EndedTransfer)[];
   /**
    * @throws {TransferStateError} `unknown-transfer`, or `transfer-ended` with the final `state`.
    */
@@ -38,9 +65,43 @@ export interface TransferRegistry {
   cancel(id: string): Promise<void>;
 }
 
+class EndedTransferImpl implements EndedTransfer {
+  readonly id: string;
+  readonly kind: TransferKind;
+  readonly state: 'succeeded' | 'failed' | 'cancelled';
+  readonly progress: TransferProgressEvent;
+  readonly errorCode: string | undefined;
+
+  constructor(transfer: TransferImpl<unknown>, state: TransferState, error: unknown) {
+    this.id = transfer.id;
+    this.kind = transfer.kind;
+    this.state = state as EndedTransfer['state'];
+    this.progress = transfer.progress;
+    const code = (error as { code?: unknown } | undefined)?.code;
+    this.errorCode = typeof code === 'string' ? code : undefined;
+  }
+
+  pause(): Promise<void> {
+    return this.#ended();
+  }
+
+  resume(): Promise<void> {
+    return this.#ended();
+  }
+
+  cancel(): Promise<void> {
+    return this.#ended();
+  }
+
+  #ended(): Promise<void> {
+    return Promise.reject(new TransferStateError('transfer-ended', this.id, { state: this.state }));
+  }
+}
+
 /** The client's registry implementation. */
 export class TransferRegistryImpl implements TransferRegistry {
-  readonly #transfers = new Map<string, TransferImpl<unknown>>();
+  readonly #active = new Map<string, TransferImpl<unknown>>();
+  readonly #ended = new Map<string, EndedTransferImpl>();
 
   /**
    * Reserves `id` (or a generated one) for a new transfer.
@@ -48,24 +109,34 @@ export class TransferRegistryImpl implements TransferRegistry {
    */
   claimId(id: string | undefined, kind: TransferKind): string {
     if (id === undefined) return generateTransferId(kind);
-    const existing = this.#transfers.get(id);
+    const existing = this.#active.get(id);
     if (existing !== undefined && !existing.ended)
       throw new TransferStateError('duplicate-transfer', id);
     return id;
   }
 
   add<T>(transfer: TransferImpl<T>): void {
-    this.#transfers.delete(transfer.id);
-    this.#transfers.set(transfer.id, transfer as TransferImpl<unknown>);
-    if (this.#transfers.size > ENDED_KEPT) this.#prune();
+    const active = transfer as TransferImpl<unknown>;
+    this.#ended.delete(active.id);
+    this.#active.set(active.id, active);
+    active.onSettled((state, error) => {
+      // Only if this transfer still owns the id (an ended id may be reused).
+      if (this.#active.get(active.id) !== active) return;
+      this.#active.delete(active.id);
+      this.#ended.set(active.id, new EndedTransferImpl(active, state, error));
+      if (this.#ended.size > ENDED_KEPT) {
+        const oldest = this.#ended.keys().next().value;
+        if (oldest !== undefined) this.#ended.delete(oldest);
+      }
+    });
   }
 
-  get(id: string): Transfer<unknown> | undefined {
-    return this.#transfers.get(id);
+  get(id: string): Transfer<unknown> | EndedTransfer | undefined {
+    return this.#active.get(id) ?? this.#ended.get(id);
   }
 
-  list(): Transfer<unknown>[] {
-    return [...this.#transfers.values()];
+  list(): (Transfer<unknown> | EndedTransfer)[] {
+    return [...this.#active.values(), ...this.#ended.values()];
   }
 
   async pause(id: string): Promise<void> {
@@ -80,16 +151,9 @@ export class TransferRegistryImpl implements TransferRegistry {
     return this.#find(id).cancel();
   }
 
-  #find(id: string): TransferImpl<unknown> {
-    const transfer = this.#transfers.get(id);
+  #find(id: string): Transfer<unknown> | EndedTransfer {
+    const transfer = this.get(id);
     if (transfer === undefined) throw new TransferStateError('unknown-transfer', id);
     return transfer;
-  }
-
-  #prune(): void {
-    for (const [id, transfer] of this.#transfers) {
-      if (this.#transfers.size <= ENDED_KEPT) return;
-      if (transfer.ended) this.#transfers.delete(id);
-    }
   }
 }

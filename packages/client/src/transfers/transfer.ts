@@ -25,10 +25,22 @@ export interface TransferStateEvent {
   readonly previous: TransferState;
 }
 
-/** Listeners by event name. */
-export interface TransferEventMap {
+/**
+ * Listeners by event name. `progress` and `state` are the core events; `pending`, `resuming`,
+ * `success` and `error` are conveniences named after the callbacks of seed 004's SDK
+ * (`onPending` / `onResuming` / `onSuccess` / `onError`).
+ */
+export interface TransferEventMap<T = unknown> {
   progress: TransferProgressEvent;
   state: TransferStateEvent;
+  /** The operation started (the transfer is in flight and can be paused or cancelled by id). */
+  pending: { readonly id: string };
+  /** `resume()` took a paused transfer back to running. */
+  resuming: { readonly id: string };
+  /** Succeeded, with the result (after cleanups; same value as awaiting the transfer). */
+  success: { readonly id: string; readonly result: T };
+  /** Failed or was cancelled (the same error the awaitable rejects with). */
+  error: { readonly id: string; readonly error: unknown };
 }
 
 /**
@@ -54,12 +66,18 @@ export interface Transfer<T> extends PromiseLike<T> {
   /** The result as a real Promise (same outcome as awaiting the transfer). */
   readonly promise: Promise<T>;
   /**
-   * Subscribe to `'progress'` or `'state'` events.
+   * Subscribe to an event of {@link TransferEventMap}. Listeners are dropped once the transfer
+   * ended (nothing is retained), and a throwing listener never breaks the transfer.
    * @returns a function that unsubscribes.
+   * @example
+   * ```ts
+   * transfer.on('success', ({ id, result }) => console.log(id, 'done'));
+   * transfer.on('error', ({ error }) => console.warn(error));
+   * ```
    */
-  on<E extends keyof TransferEventMap>(
+  on<E extends keyof TransferEventMap<T>>(
     event: E,
-    listener: (event: TransferEventMap[E]) => void,
+    listener: (event: TransferEventMap<T>[E]) => void,
   ): () => void;
   /**
    * Pause: the in-flight request is aborted, the state kept. Idempotent while paused.
@@ -72,8 +90,10 @@ export interface Transfer<T> extends PromiseLike<T> {
    */
   resume(): Promise<void>;
   /**
-   * Cancel: frees sockets and temp files; the awaitable rejects with `TransferCancelledError`.
-   * @throws {TransferStateError} `transfer-ended` when the transfer already succeeded or failed.
+   * Cancel: the state becomes `cancelled` at once; the operation is stopped (request aborted,
+   * woken from a pause), and once it returned its cleanups run (sockets, temp and spool files).
+   * Resolves after that; the awaitable then rejects with `TransferCancelledError`.
+   * @throws {TransferStateError} `transfer-ended` when the transfer already ended.
    */
   cancel(): Promise<void>;
   /** Same as `promise.catch`. */
@@ -94,9 +114,20 @@ export interface TransferControl {
    * `signal`). Throws `TransferCancelledError` once cancelled.
    */
   checkpoint(): Promise<void>;
+  /**
+   * Runs the operation's final, irreversible step (e.g. renaming a temp file into place). A
+   * cancel requested before it wins; one requested during it waits for it, and if it succeeded
+   * the transfer succeeds and the cancel is refused (`transfer-ended`, like seed 004's "cannot
+   * cancel after success").
+   * @throws {TransferCancelledError} when cancelled before the step started.
+   */
+  commit<R>(step: () => Promise<R>): Promise<R>;
   /** Reports progress (monotone per attempt; a restart may report smaller values). */
   reportProgress(bytesDone: number, totalBytes: number | null): void;
-  /** Registers cleanup run when the transfer ends in any way (temp files…). */
+  /**
+   * Registers cleanup run when the transfer ends in any way (temp files…), after the operation
+   * returned. Registered after the end, it runs at once: a late cleanup is never dropped.
+   */
   onEnd(cleanup: (state: TransferState) => void | Promise<void>): void;
 }
 
@@ -119,11 +150,21 @@ export class TransferImpl<T> implements Transfer<T>, TransferControl {
   #controller = new AbortController();
   #interrupted = false;
   #resumeWaiters: (() => void)[] = [];
-  #listeners: { [E in keyof TransferEventMap]: Set<(event: TransferEventMap[E]) => void> } = {
+  #listeners: { [E in keyof TransferEventMap<T>]: Set<(event: TransferEventMap<T>[E]) => void> } = {
     progress: new Set(),
     state: new Set(),
+    pending: new Set(),
+    resuming: new Set(),
+    success: new Set(),
+    error: new Set(),
   };
   #cleanups: ((state: TransferState) => void | Promise<void>)[] = [];
+  /** Settles once the operation returned or threw (or never started). */
+  #operationDone: Promise<void> = Promise.resolve();
+  #settledListeners: ((state: TransferState, error: unknown) => void)[] = [];
+  /** Set while the operation runs its final step (see `commit`). */
+  #committing: Promise<unknown> | undefined;
+  #settled = false;
   #resolve!: (value: T) => void;
   #reject!: (reason: unknown) => void;
 
@@ -137,34 +178,54 @@ export class TransferImpl<T> implements Transfer<T>, TransferControl {
     // Awaiting is optional (e.g. fire and control by id): never an unhandled rejection here.
     this.promise.catch(() => {});
     if (externalSignal !== undefined) {
-      if (externalSignal.aborted)
+      if (externalSignal.aborted) {
         queueMicrotask(() => void this.#cancelQuietly(externalSignal.reason));
-      else
-        externalSignal.addEventListener(
-          'abort',
-          () => void this.#cancelQuietly(externalSignal.reason),
-          {
-            once: true,
-          },
-        );
+      } else {
+        const onAbort = (): void => void this.#cancelQuietly(externalSignal.reason);
+        externalSignal.addEventListener('abort', onAbort, { once: true });
+        // A long-lived caller signal must not keep an ended transfer (and its result) alive.
+        this.#settledListeners.push(() => externalSignal.removeEventListener('abort', onAbort));
+      }
     }
   }
 
   /** Starts `operation` on the next microtask, so listeners attached right away see every event. */
   start(operation: (control: TransferControl) => Promise<T>): this {
+    let started!: () => void;
+    this.#operationDone = new Promise<void>((resolve) => {
+      started = resolve;
+    });
     queueMicrotask(() => {
-      if (FINAL.has(this.#state)) return;
+      if (FINAL.has(this.#state)) {
+        started();
+        return;
+      }
       // Paused before it started: the operation's first checkpoint waits for resume().
       if (this.#state === 'pending') this.#setState('running');
-      operation(this).then(
-        (value) => void this.#finish('succeeded', value, undefined),
-        (error: unknown) => {
-          if (this.#state === 'cancelled') return;
-          void this.#finish('failed', undefined, error);
-        },
-      );
+      this.#emit('pending', { id: this.id });
+      let running: Promise<T>;
+      try {
+        running = operation(this);
+      } catch (error) {
+        running = Promise.reject(error);
+      }
+      running
+        .then(
+          (value) => {
+            if (this.#state !== 'cancelled') void this.#finish('succeeded', value, undefined);
+          },
+          (error: unknown) => {
+            if (this.#state !== 'cancelled') void this.#finish('failed', undefined, error);
+          },
+        )
+        .finally(started);
     });
     return this;
+  }
+
+  /** Internal: called once after the transfer settled and its cleanups ran (for the registry). */
+  onSettled(listener: (state: TransferState, error: unknown) => void): void {
+    this.#settledListeners.push(listener);
   }
 
   get state(): TransferState {
@@ -203,11 +264,11 @@ export class TransferImpl<T> implements Transfer<T>, TransferControl {
     return this.promise.finally(onFinally);
   }
 
-  on<E extends keyof TransferEventMap>(
+  on<E extends keyof TransferEventMap<T>>(
     event: E,
-    listener: (event: TransferEventMap[E]) => void,
+    listener: (event: TransferEventMap<T>[E]) => void,
   ): () => void {
-    const set = this.#listeners[event] as Set<(event: TransferEventMap[E]) => void>;
+    const set = this.#listeners[event] as Set<(event: TransferEventMap<T>[E]) => void>;
     set.add(listener);
     return () => set.delete(listener);
   }
@@ -223,12 +284,26 @@ export class TransferImpl<T> implements Transfer<T>, TransferControl {
     this.#assertNotEnded();
     if (this.#state !== 'paused') return;
     this.#setState('running');
+    this.#emit('resuming', { id: this.id });
     this.#wake();
   }
 
   async cancel(): Promise<void> {
     this.#assertNotEnded();
+    if (this.#committing !== undefined) {
+      // The final step is under way: let it finish; if the transfer then ended, say so.
+      await this.#committing.catch(() => {});
+      await this.#operationDone;
+      this.#assertNotEnded();
+    }
     await this.#cancelQuietly(undefined);
+  }
+
+  async commit<R>(step: () => Promise<R>): Promise<R> {
+    await this.checkpoint();
+    const running = step();
+    this.#committing = running;
+    return running;
   }
 
   async checkpoint(): Promise<void> {
@@ -245,10 +320,17 @@ export class TransferImpl<T> implements Transfer<T>, TransferControl {
 
   reportProgress(bytesDone: number, totalBytes: number | null): void {
     this.#progress = { bytesDone, totalBytes };
-    for (const listener of this.#listeners.progress) safeCall(listener, this.#progress);
+    this.#emit('progress', this.#progress);
   }
 
   onEnd(cleanup: (state: TransferState) => void | Promise<void>): void {
+    if (this.#settled) {
+      // Registered after the end (e.g. by an operation still unwinding after cancel): run now.
+      void Promise.resolve()
+        .then(() => cleanup(this.#state))
+        .catch(() => {});
+      return;
+    }
     this.#cleanups.push(cleanup);
   }
 
@@ -260,13 +342,23 @@ export class TransferImpl<T> implements Transfer<T>, TransferControl {
 
   async #cancelQuietly(reason: unknown): Promise<void> {
     if (FINAL.has(this.#state)) return;
+    if (this.#committing !== undefined) {
+      await this.#committing.catch(() => {});
+      await this.#operationDone;
+      if (FINAL.has(this.#state)) return;
+    }
+    // Stop the operation first (abort its request, wake it from a pause so its checkpoint
+    // throws), wait until it returned, and only then run the cleanups: cleaning up while the
+    // operation still runs would race with it (e.g. a temp file created after its deletion).
+    this.#setState('cancelled');
     this.#interrupt();
+    this.#wake();
+    await this.#operationDone;
     await this.#finish(
       'cancelled',
       undefined,
       new TransferCancelledError(this.id, reason === undefined ? {} : { cause: reason }),
     );
-    this.#wake();
   }
 
   #interrupt(): void {
@@ -285,26 +377,46 @@ export class TransferImpl<T> implements Transfer<T>, TransferControl {
     value: T | undefined,
     error: unknown,
   ): Promise<void> {
-    if (FINAL.has(this.#state)) return;
+    if (this.#settled) return;
+    if (FINAL.has(this.#state) && this.#state !== state) return;
     this.#setState(state);
-    const cleanups = this.#cleanups;
-    this.#cleanups = [];
-    for (const cleanup of cleanups) {
-      try {
-        await cleanup(state);
-      } catch {
-        // Cleanup is best effort; the outcome is already decided.
+    // Cleanups registered while these run are run too; later ones run at once (onEnd).
+    while (this.#cleanups.length > 0) {
+      const cleanups = this.#cleanups;
+      this.#cleanups = [];
+      for (const cleanup of cleanups) {
+        try {
+          await cleanup(state);
+        } catch {
+          // Cleanup is best effort; the outcome is already decided.
+        }
       }
     }
-    if (state === 'succeeded') this.#resolve(value as T);
-    else this.#reject(error);
+    this.#settled = true;
+    if (state === 'succeeded') {
+      this.#resolve(value as T);
+      this.#emit('success', { id: this.id, result: value as T });
+    } else {
+      this.#reject(error);
+      this.#emit('error', { id: this.id, error });
+    }
+    // An ended transfer keeps no listeners (they may close over large results).
+    for (const set of Object.values(this.#listeners)) (set as Set<unknown>).clear();
+    const listeners = this.#settledListeners;
+    this.#settledListeners = [];
+    for (const listener of listeners) safeCall(() => listener(state, error), undefined);
   }
 
   #setState(state: TransferState): void {
     const previous = this.#state;
     if (previous === state) return;
     this.#state = state;
-    for (const listener of this.#listeners.state) safeCall(listener, { state, previous });
+    this.#emit('state', { state, previous });
+  }
+
+  #emit<E extends keyof TransferEventMap<T>>(event: E, payload: TransferEventMap<T>[E]): void {
+    const set = this.#listeners[event] as Set<(event: TransferEventMap<T>[E]) => void>;
+    for (const listener of set) safeCall(listener, payload);
   }
 }
 

@@ -17,6 +17,8 @@ import {
   testBytes,
 } from '../test-support/harness.js';
 import { startRangeBlindServer } from '../test-support/range-blind-server.js';
+import type { UploadResult } from '../upload/upload-engine.js';
+import type { EndedTransfer } from './registry.js';
 import type { Transfer, TransferState } from './transfer.js';
 
 let h: Harness;
@@ -113,7 +115,9 @@ describe('pause / resume', () => {
     // beyond what was in flight in socket buffers at the pause.
     const moved = downloads.reduce((sum, e) => sum + e.bytesOut, 0);
     expect(moved).toBeGreaterThanOrEqual(blobLength);
-    expect(moved - blobLength).toBeLessThan(3 * 512 * 1024);
+    // Observed 128–256 KiB in all (loopback socket buffers at 3 pauses): bound each pause to
+    // 160 KiB, well under the 3 MB blob, so re-fetching from 0 or a stale offset would fail.
+    expect(moved - blobLength).toBeLessThan(3 * 160 * 1024);
     h.emulator.faults.setBandwidth(null);
   });
 
@@ -325,6 +329,58 @@ describe('cancel', () => {
   });
 });
 
+describe('cancel against the final step', () => {
+  it("a cancel during the writer's close() waits for it and is refused once it succeeded", async () => {
+    const { plain, params } = seed(50_000, 91);
+    let closing!: () => void;
+    const closeStarted = new Promise<void>((resolve) => {
+      closing = resolve;
+    });
+    let aborted = false;
+    const writer = Object.assign(new MemoryWriter(), {
+      async close(): Promise<void> {
+        closing();
+        await delay(100); // e.g. fsync + rename
+      },
+      abort(): void {
+        aborted = true;
+      },
+    });
+    const transfer = h.client.downloadToWriter(params, writer, { id: 'commit-race' });
+    await closeStarted;
+    const error = await stateError(transfer.cancel());
+    expect(error.state).toBe('succeeded');
+    expect(transfer.state).toBe('succeeded');
+    expect((await transfer).fileLength).toBe(plain.length);
+    expect(aborted).toBe(false);
+    expect(equalBytes(writer.bytes(), plain)).toBe(true);
+  });
+
+  it('a cancel just before the final step wins: close() is never called', async () => {
+    const { params } = seed(50_000, 92);
+    let closed = false;
+    let aborted = false;
+    const writer = Object.assign(new MemoryWriter(), {
+      close(): void {
+        closed = true;
+      },
+      abort(): void {
+        aborted = true;
+      },
+    });
+    const transfer = h.client.downloadToWriter(params, writer);
+    let cancelling: Promise<void> | undefined;
+    transfer.on('progress', ({ bytesDone, totalBytes }) => {
+      if (bytesDone === totalBytes) cancelling ??= transfer.cancel();
+    });
+    await expect(transfer).rejects.toSatisfy(isTransferCancelledError);
+    await cancelling;
+    expect(closed).toBe(false);
+    expect(aborted).toBe(true);
+    expect(writer.length).toBe(0);
+  });
+});
+
 describe('acting on ended or unknown transfers', () => {
   it('refuses after success or failure, with the final state; unknown ids say so', async () => {
     const { params } = seed(10_000, 4);
@@ -357,14 +413,33 @@ describe('acting on ended or unknown transfers', () => {
 });
 
 describe('many concurrent transfers', () => {
-  it('50 transfers with random pause / resume / cancel all end consistently', async () => {
+  it('50 transfers (downloads and uploads) with random pause / resume / cancel all end consistently', async () => {
     const items = Array.from({ length: 5 }, (_, i) => seed(150_000 + i * 1000, 100 + i));
+    const uploadSources = Array.from({ length: 3 }, (_, i) =>
+      testBytes(120_000 + i * 777, 200 + i),
+    );
     h.emulator.faults.setBandwidth(30_000_000);
-    const transfers = Array.from({ length: 50 }, (_, i) => {
+    type Entry =
+      | { kind: 'download'; plain: Uint8Array; transfer: Transfer<Uint8Array> }
+      | { kind: 'upload'; plain: Uint8Array; transfer: Transfer<UploadResult> };
+    const entries: Entry[] = Array.from({ length: 50 }, (_, i): Entry => {
+      if (i % 5 === 4) {
+        const plain = uploadSources[i % uploadSources.length] as Uint8Array;
+        return {
+          kind: 'upload',
+          plain,
+          transfer: h.client.upload(plain, 'image', { id: `many-${i}` }),
+        };
+      }
       const item = items[i % items.length]!;
-      return { item, transfer: h.client.download(item.params, { id: `many-${i}` }) };
+      return {
+        kind: 'download',
+        plain: item.plain,
+        transfer: h.client.download(item.params, { id: `many-${i}` }),
+      };
     });
-    const chaos = transfers.map(async ({ transfer }) => {
+    let refused = 0;
+    const chaos = entries.map(async ({ transfer }) => {
       for (let step = 0; step < 3; step++) {
         await delay(Math.random() * 30);
         const roll = Math.random();
@@ -376,34 +451,215 @@ describe('many concurrent transfers', () => {
             await transfer.resume();
           }
         } catch (error) {
-          expect(isTransferStateError(error)).toBe(true); // it had already ended
+          // A refusal is only allowed because the transfer really ended, and says how.
+          expect(isTransferStateError(error) && error.code).toBe('transfer-ended');
+          const state = (error as TransferStateError).state;
+          expect(['succeeded', 'failed', 'cancelled']).toContain(state);
+          expect(transfer.state).toBe(state);
+          refused += 1;
         }
       }
     });
     await Promise.all(chaos);
     const outcomes = await Promise.all(
-      transfers.map(({ transfer }) =>
-        transfer.then(
-          (bytes) => ({ ok: true as const, bytes }),
+      entries.map(({ transfer }) =>
+        Promise.resolve(transfer).then(
+          (value) => ({ ok: true as const, value }),
           (error: unknown) => ({ ok: false as const, error }),
         ),
       ),
     );
     h.emulator.faults.setBandwidth(null);
-    outcomes.forEach((outcome, i) => {
-      const { item, transfer } = transfers[i]!;
+    for (const [i, outcome] of outcomes.entries()) {
+      const entry = entries[i]!;
       if (outcome.ok) {
-        expect(transfer.state).toBe('succeeded');
-        expect(equalBytes(outcome.bytes, item.plain)).toBe(true);
+        expect(entry.transfer.state).toBe('succeeded');
+        if (entry.kind === 'download') {
+          expect(equalBytes(outcome.value as Uint8Array, entry.plain)).toBe(true);
+        } else {
+          const uploaded = outcome.value as UploadResult;
+          const back = await h.client.download({ ...uploaded, type: 'image' });
+          expect(equalBytes(back, entry.plain)).toBe(true);
+        }
       } else {
-        expect(transfer.state).toBe('cancelled');
+        expect(entry.transfer.state).toBe('cancelled');
         expect(isTransferCancelledError(outcome.error)).toBe(true);
       }
+    }
+    expect(refused).toBeGreaterThanOrEqual(0);
+    // Every id is now a small ended summary, in its final state.
+    for (const { transfer } of entries) {
+      const known = h.client.transfers.get(transfer.id);
+      expect(known?.state).toBe(transfer.state);
+      expect(known).not.toBe(transfer);
+    }
+  });
+});
+
+describe('the registry keeps no results', () => {
+  it('an ended download is a small summary: no result, acting on it says how it ended', async () => {
+    const { params } = seed(2_000_000, 9);
+    const transfer = h.client.download(params, { id: 'keep-nothing' });
+    const bytes = await transfer;
+    expect(bytes.length).toBe(2_000_000);
+    await delay(0);
+    const entry = h.client.transfers.get('keep-nothing');
+    expect(entry).toBeDefined();
+    expect(entry).not.toBe(transfer);
+    expect(entry?.state).toBe('succeeded');
+    expect(entry?.progress.bytesDone).toBe(encryptedLength(2_000_000));
+    // Structurally nothing that could reach the plaintext: no promise, no then, no result.
+    expect(Object.values(entry as object).some((value) => value instanceof Uint8Array)).toBe(false);
+    expect('promise' in (entry as object)).toBe(false);
+    expect('then' in (entry as object)).toBe(false);
+    const error = await stateError(h.client.transfers.pause('keep-nothing'));
+    expect(error.state).toBe('succeeded');
+    // A failed one keeps its error code only.
+    h.emulator.faults.add({
+      on: 'download',
+      times: 'always',
+      fault: { kind: 'status', status: 500 },
     });
-    expect(
-      h.client.transfers
-        .list()
-        .filter((t) => t.id.startsWith('many-') && !['succeeded', 'cancelled'].includes(t.state)),
-    ).toEqual([]);
+    await h.client.download(params, { id: 'keep-code' }).then(
+      () => undefined,
+      () => undefined,
+    );
+    await delay(0);
+    const failed = h.client.transfers.get('keep-code') as EndedTransfer;
+    expect(failed.state).toBe('failed');
+    expect(failed.errorCode).toBe('all-hosts-failed');
+  });
+
+  it.skipIf(typeof globalThis.gc !== 'function')(
+    'the plaintext of an ended download can be collected (needs --expose-gc)',
+    async () => {
+      const { params } = seed(1_000_000, 10);
+      let ref: WeakRef<Uint8Array> | undefined;
+      await (async () => {
+        const bytes = await h.client.download(params, { id: 'collectable' });
+        ref = new WeakRef(bytes);
+      })();
+      for (let i = 0; i < 10 && ref?.deref() !== undefined; i++) {
+        await delay(10);
+        globalThis.gc?.();
+      }
+      expect(ref?.deref()).toBeUndefined();
+    },
+  );
+});
+
+describe('uploads: cancel and pause', () => {
+  it('cancel an upload while pending and while running', async () => {
+    const pending = h.client.upload(testBytes(300_000, 61), 'image', { id: 'up-pending' });
+    expect(pending.state).toBe('pending');
+    await pending.cancel();
+    h.emulator.faults.setBandwidth(1_000_000);
+    const running = h.client.upload(testBytes(600_000, 62), 'image', { id: 'up-running' });
+    await reached(running, 10_000);
+    expect(running.state).toBe('running');
+    await running.cancel();
+    await Promise.race([
+      h.emulator.whenIdle(),
+      delay(3000).then(() => {
+        throw new Error('a request is still open after cancel');
+      }),
+    ]);
+    h.emulator.faults.setBandwidth(null);
+    for (const transfer of [pending, running]) {
+      expect(transfer.state).toBe('cancelled');
+      await expect(transfer).rejects.toSatisfy(isTransferCancelledError);
+    }
+    // The pending one never reached the CDN; the running one's POST was cut (the CDN may not
+    // even have logged it if the socket closed before its headers were read): nothing stored.
+    const uploads = h.emulator.log.filter((e) => e.kind === 'upload');
+    expect(uploads.length).toBeLessThanOrEqual(1);
+    expect(uploads.every((e) => e.aborted && e.status !== 200)).toBe(true);
+  });
+
+  it('a paused upload holds no socket', async () => {
+    h.emulator.faults.setBandwidth(1_000_000);
+    const transfer = h.client.upload(testBytes(600_000, 63), 'image', { id: 'up-hold' });
+    await reached(transfer, 50_000);
+    await transfer.pause();
+    await Promise.race([
+      h.emulator.whenIdle(),
+      delay(3000).then(() => {
+        throw new Error('a request is still open while paused');
+      }),
+    ]);
+    const during = h.emulator.log.length;
+    await delay(200);
+    expect(h.emulator.log.length).toBe(during); // nothing sent while paused
+    h.emulator.faults.setBandwidth(null);
+    await transfer.resume();
+    const result = await transfer;
+    expect(result.fileLength).toBe(600_000);
+  });
+});
+
+describe('buffered adapter', () => {
+  it('download and upload pause / resume through bufferedHttpClient', async () => {
+    const client = h.makeClient({ http: bufferedHttpClient(h.http) });
+    const { plain, params } = seed(1_500_000, 71);
+    h.emulator.faults.setBandwidth(5_000_000);
+    const download = client.download(params);
+    await delay(100);
+    await download.pause();
+    expect(download.state).toBe('paused');
+    await h.emulator.whenIdle();
+    await download.resume();
+    expect(equalBytes(await download, plain)).toBe(true);
+
+    const source = testBytes(5_400_000, 72);
+    const upload = client.upload(source, 'document');
+    await delay(300);
+    await upload.pause();
+    expect(upload.state).toBe('paused');
+    await h.emulator.whenIdle();
+    await upload.resume();
+    const uploaded = await upload;
+    h.emulator.faults.setBandwidth(null);
+    const back = await client.download({ ...uploaded, type: 'document' });
+    expect(equalBytes(back, source)).toBe(true);
+    // Both were really interrupted: a cut request each, then a successful one.
+    await h.emulator.whenIdle();
+    const cut = h.emulator.log.filter((e) => e.aborted || e.status === 0);
+    expect(cut.some((e) => e.kind === 'download')).toBe(true);
+    expect(cut.some((e) => e.kind === 'upload')).toBe(true);
+  });
+});
+
+describe("seed 004's callbacks as events", () => {
+  it('pending → resuming → success for a paused upload; error for a failed download', async () => {
+    h.emulator.faults.setBandwidth(2_000_000);
+    const upload = h.client.upload(testBytes(400_000, 81), 'image', { id: 'cb-up' });
+    const events: string[] = [];
+    upload.on('pending', ({ id }) => events.push(`pending:${id}`));
+    upload.on('resuming', ({ id }) => events.push(`resuming:${id}`));
+    upload.on('success', ({ id, result }) => events.push(`success:${id}:${result.fileLength}`));
+    upload.on('error', () => events.push('error'));
+    await reached(upload, 20_000);
+    await h.client.transfers.pause('cb-up');
+    await h.client.transfers.resume('cb-up');
+    h.emulator.faults.setBandwidth(null);
+    await upload;
+    expect(events).toEqual(['pending:cb-up', 'resuming:cb-up', 'success:cb-up:400000']);
+
+    const { params } = seed(10_000, 82);
+    h.emulator.faults.add({
+      on: 'download',
+      times: 'always',
+      fault: { kind: 'status', status: 500 },
+    });
+    const download = h.client.download(params, { id: 'cb-down' });
+    const errors: unknown[] = [];
+    download.on('error', ({ error }) => errors.push(error));
+    download.on('success', () => errors.push('unexpected success'));
+    const rejection = await download.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(errors).toEqual([rejection]);
+    expect(isMediaDownloadError(rejection)).toBe(true);
   });
 });

@@ -14,6 +14,7 @@ import {
 import {
   buildUploadUrl,
   CDN_HEADERS,
+  type MediaConn,
   mediaUploadToken,
   parseResumeProbe,
   parseUploadReply,
@@ -446,8 +447,9 @@ class UploadRun {
       await this.#control.checkpoint();
       let hosts: string[];
       let auth: string;
+      let conn: MediaConn;
       try {
-        const conn = await this.#context.mediaConn.get({ signal: this.#control.signal });
+        conn = await this.#context.mediaConn.get({ signal: this.#control.signal });
         hosts = this.#context.mediaConn.hostOrder(conn);
         auth = conn.auth;
       } catch (error) {
@@ -511,7 +513,8 @@ class UploadRun {
                 );
               }
               this.#authRefreshed = true;
-              this.#context.mediaConn.invalidate();
+              // Only if still cached: concurrent operations must not drop each other's refresh.
+              this.#context.mediaConn.invalidate(conn);
               continue passes;
             }
             if (verdict.action === 'retry-same-host') {
@@ -522,7 +525,7 @@ class UploadRun {
                 continue;
               }
             }
-            if (verdict.action === 'not-found') this.#context.mediaConn.invalidate();
+            if (verdict.action === 'not-found') this.#context.mediaConn.invalidate(conn);
             break; // next host
           }
         }

@@ -45,6 +45,7 @@ export interface SpoolWriter {
 /**
  * Keeps one-shot streams in memory (the default outside Node). On Node prefer
  * `tempFileSpool()` from `@wa-media/client/node`, which keeps memory constant.
+ * Never throws (running out of memory aside).
  */
 export function memorySpool(): UploadSpool {
   return {

@@ -3,6 +3,7 @@ import { computeSidecar, decryptMedia, encryptMedia } from '@wa-media/crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createMediaClient } from '../client.js';
 import { isMediaUploadError } from '../errors.js';
+import { newsletterMediaAttrs } from '../messages/build-message.js';
 import { equalBytes, type Harness, startHarness, testBytes } from '../test-support/harness.js';
 
 let h: Harness;
@@ -68,11 +69,15 @@ describe('upload', () => {
     expect(product.handle).toBeTypeOf('string');
     const newsletter = await h.client.upload(plain, 'image', { encrypted: false });
     expect(newsletter.encrypted).toBe(false);
+    // The handle goes on the stanza as media_id (the proto has no field for it).
+    expect(newsletter.handle).toBeTypeOf('string');
+    expect(newsletterMediaAttrs(newsletter)).toEqual({ media_id: newsletter.handle });
     expect(h.emulator.getMedia(newsletter.directPath)?.mmsType).toBe('newsletter-image');
     const back = await h.client.download({
       type: 'image',
       directPath: newsletter.directPath,
       fileSha256: newsletter.fileSha256,
+      encrypted: false, // an image without mediaKey is only unencrypted when said so
     });
     expect(equalBytes(back, plain)).toBe(true);
   });
