@@ -87,6 +87,8 @@ function paramsFromJson(json: Record<string, unknown>, label: string): DownloadP
     ...(fileEncSha256 === undefined ? {} : { fileEncSha256 }),
     ...(fileLength === undefined ? {} : { fileLength }),
     ...(sidecar === undefined ? {} : { streamingSidecar: sidecar }),
+    // Newsletter uploads report `encrypted: false`; anything else needs its media key.
+    ...(json.encrypted === false ? { encrypted: false } : {}),
   };
 }
 
