@@ -8,7 +8,7 @@ import {
   hashFlag,
   MEDIA_KEY_FLAG,
   mediaKeyFlag,
-  requireType,
+  requireEncryptedType,
   TYPE_FLAG,
 } from './media-flags.js';
 import { pipeWithProgress, rejectJsonWithStdout } from './pipe.js';
@@ -22,6 +22,8 @@ export const decryptCommand: CommandSpec = {
     'Checks, in order: length, SHA-256 of the blob (--file-enc-sha256), MAC, padding, SHA-256',
     'of the plaintext (--file-sha256). OUT appears only when every check passed: a failed',
     'decrypt exits with code 3 and writes nothing. IN and OUT may be - (stdin / stdout).',
+    'For encrypted media only: a newsletter or product-catalog-image blob is the file itself',
+    '(`wa-media download` checks it by SHA-256).',
   ],
   flags: {
     type: TYPE_FLAG,
@@ -34,7 +36,7 @@ export const decryptCommand: CommandSpec = {
   async run(context) {
     const [input = '', output = ''] = context.positionals;
     rejectJsonWithStdout(context, output);
-    const type = requireType(context);
+    const type = requireEncryptedType(context, 'decrypt');
     const mediaKey = mediaKeyFlag(context, true);
     const fileSha256 = hashFlag(context, 'file-sha256');
     const fileEncSha256 = hashFlag(context, 'file-enc-sha256');

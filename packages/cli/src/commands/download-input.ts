@@ -7,7 +7,13 @@ import { type CommandContext, stringFlag } from '../command.js';
 import { UsageError } from '../errors.js';
 import { parseBase64 } from '../io/bytes.js';
 import { checkInputFile, type StdStreams } from '../io/files.js';
-import { hashFlag, mediaKeyFlag, parseMediaType, requireType } from './media-flags.js';
+import {
+  hashFlag,
+  mediaKeyFlag,
+  parseMediaType,
+  requireType,
+  unencryptedFlag,
+} from './media-flags.js';
 
 /** Message fields that hold bytes (base64 strings in JSON). */
 const BYTES_FIELDS = new Set([
@@ -129,16 +135,34 @@ export async function loadDownloadable(
   }
 }
 
-/** DownloadParams from the individual flags. */
+/**
+ * DownloadParams from the individual flags. Unencrypted media (`--unencrypted`, or
+ * product-catalog-image) needs `--file-sha256` instead of a key: it is the only check there is.
+ * @throws {UsageError} naming the missing or conflicting flag.
+ */
 export function paramsFromFlags(context: CommandContext): DownloadParams {
   const type = requireType(context);
   const directPath = stringFlag(context, 'direct-path');
   if (directPath === undefined || !directPath.startsWith('/')) {
     throw new UsageError('--direct-path is required and must start with /');
   }
-  const mediaKey = mediaKeyFlag(context, true);
   const fileSha256 = hashFlag(context, 'file-sha256');
   const fileEncSha256 = hashFlag(context, 'file-enc-sha256');
+  if (unencryptedFlag(context, type)) {
+    if (fileSha256 === undefined) {
+      throw new UsageError(
+        '--file-sha256 is required for unencrypted media: it is what the download is verified by',
+      );
+    }
+    return {
+      type,
+      directPath,
+      encrypted: false,
+      fileSha256,
+      ...(fileEncSha256 === undefined ? {} : { fileEncSha256 }),
+    };
+  }
+  const mediaKey = mediaKeyFlag(context, true);
   return {
     type,
     directPath,

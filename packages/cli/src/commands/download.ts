@@ -3,7 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import type { AutoReuploadOptions, Downloadable } from '@wa-media/client';
+import type { AutoReuploadOptions, Downloadable, DownloadParams } from '@wa-media/client';
+import { mediaTypeInfo } from '@wa-media/crypto';
 import { booleanFlag, type CommandContext, type CommandSpec, stringFlag } from '../command.js';
 import { UsageError } from '../errors.js';
 import { formatBytes, formatRate, toBase64 } from '../io/bytes.js';
@@ -15,6 +16,7 @@ import {
   FILE_SHA256_FLAG,
   MEDIA_KEY_FLAG,
   TYPE_FLAG,
+  UNENCRYPTED_FLAGS,
 } from './media-flags.js';
 import { rejectJsonWithStdout } from './pipe.js';
 import { REUPLOAD_TARGET_FLAGS } from './reupload.js';
@@ -28,6 +30,13 @@ function chooseInput(context: CommandContext): Promise<Downloadable> {
   if (given !== 1) {
     throw new UsageError('give exactly one of --params FILE, --message FILE or --direct-path …');
   }
+  if (
+    direct === undefined &&
+    (booleanFlag(context, 'unencrypted') || booleanFlag(context, 'newsletter'))
+  ) {
+    // The JSON or message says for itself whether it is encrypted.
+    throw new UsageError('--unencrypted / --newsletter only go with --direct-path');
+  }
   if (params !== undefined) return loadDownloadable('--params', params, context.std);
   if (message !== undefined) return loadDownloadable('--message', message, context.std);
   return Promise.resolve(paramsFromFlags(context));
@@ -38,10 +47,27 @@ function registerSecrets(context: CommandContext, downloadable: Downloadable): v
   if (key instanceof Uint8Array) context.out.secrets.add(toBase64(key));
 }
 
-function reuploadTarget(context: CommandContext): AutoReuploadOptions | undefined {
+/** Params (not a message) that say the blob is plaintext: newsletter or product media. */
+function isUnencrypted(downloadable: Downloadable): boolean {
+  const params = downloadable as Partial<DownloadParams>;
+  if (typeof params.directPath !== 'string' || typeof params.type !== 'string') return false;
+  return params.encrypted === false || !mediaTypeInfo(params.type).encrypted;
+}
+
+function reuploadTarget(
+  context: CommandContext,
+  downloadable: Downloadable,
+): AutoReuploadOptions | undefined {
   const msgId = stringFlag(context, 'msg-id');
   const chatJid = stringFlag(context, 'chat-jid');
   if (msgId === undefined && chatJid === undefined) return undefined;
+  if (isUnencrypted(downloadable)) {
+    // Media retry needs the media key (PROTOCOL.md §5); the client would skip it silently.
+    throw new UsageError(
+      '--msg-id / --chat-jid: unencrypted (newsletter, product) media cannot be re-uploaded by the phone',
+      { code: 'newsletter' },
+    );
+  }
   if (msgId === undefined || chatJid === undefined) {
     throw new UsageError('automatic reupload needs both --msg-id and --chat-jid');
   }
@@ -62,6 +88,7 @@ export const downloadCommand: CommandSpec = {
     'download --params FILE [connection] OUT          (the --json output of upload; - = stdin)',
     'download --message FILE [connection] OUT         (a Message: protobuf bytes or JSON)',
     'download --type T --direct-path P --media-key B64 [--file-sha256 B64] [--file-enc-sha256 B64] [connection] OUT',
+    'download --type T --direct-path P --unencrypted --file-sha256 B64 [connection] OUT   (newsletter media)',
   ],
   details: [
     'OUT is written to a temp file beside it and renamed only after every check passed;',
@@ -70,6 +97,9 @@ export const downloadCommand: CommandSpec = {
     'Without --emulator it uses WhatsApp’s default CDN hosts (no signalling).',
     'With --msg-id and --chat-jid, expired media (404/410) is re-requested from the sender’s',
     'phone (media reupload) and downloaded again by itself.',
+    'Unencrypted media (newsletter uploads: encrypted:false in the --params JSON, or',
+    '--unencrypted with --direct-path; product-catalog-image always) has no key: the blob is the',
+    'file, verified by its SHA-256 before anything is written.',
   ],
   flags: {
     params: { type: 'string', value: 'FILE', description: 'upload result JSON (or - for stdin)' },
@@ -87,6 +117,7 @@ export const downloadCommand: CommandSpec = {
     'media-key': MEDIA_KEY_FLAG,
     'file-sha256': FILE_SHA256_FLAG,
     'file-enc-sha256': FILE_ENC_SHA256_FLAG,
+    ...UNENCRYPTED_FLAGS,
     thumbnail: {
       type: 'boolean',
       description: 'with --message: download the server-hosted thumbnail instead',
@@ -104,7 +135,7 @@ export const downloadCommand: CommandSpec = {
     rejectJsonWithStdout(context, output);
     const downloadable = await chooseInput(context);
     registerSecrets(context, downloadable);
-    const reupload = reuploadTarget(context);
+    const reupload = reuploadTarget(context, downloadable);
     if (output !== '-') await checkOutputPath('OUT', output);
     const connection = await connect(context, {
       needSignaling: reupload !== undefined,

@@ -2,7 +2,7 @@ import { createEncryptStream, generateMediaKey } from '@wa-media/crypto';
 import type { CommandSpec } from '../command.js';
 import { formatBytes, formatRate, toBase64 } from '../io/bytes.js';
 import { createAtomicOutput, openInput } from '../io/files.js';
-import { MEDIA_KEY_FLAG, mediaKeyFlag, requireType, TYPE_FLAG } from './media-flags.js';
+import { MEDIA_KEY_FLAG, mediaKeyFlag, requireEncryptedType, TYPE_FLAG } from './media-flags.js';
 import { pipeWithProgress, rejectJsonWithStdout } from './pipe.js';
 
 /** `wa-media encrypt`: a file into the blob WhatsApp's CDN stores (ciphertext ‖ mac). */
@@ -14,6 +14,8 @@ export const encryptCommand: CommandSpec = {
     'IN and OUT may be - (stdin / stdout). OUT is written to a temp file and renamed when done.',
     'Without --media-key a fresh key is generated; it is printed with the hashes (the result',
     'a message needs). Keep it secret: whoever has it can decrypt the media.',
+    'For encrypted media only: newsletter media and product-catalog-image are sent as they are',
+    '(`wa-media upload --unencrypted`), so there is nothing to encrypt (exit 2).',
   ],
   flags: {
     type: TYPE_FLAG,
@@ -30,7 +32,7 @@ export const encryptCommand: CommandSpec = {
   async run(context) {
     const [input = '', output = ''] = context.positionals;
     rejectJsonWithStdout(context, output);
-    const type = requireType(context);
+    const type = requireEncryptedType(context, 'encrypt');
     const mediaKey = mediaKeyFlag(context, false) ?? generateMediaKey();
     const source = await openInput('IN', input, context.std);
     const target = await createAtomicOutput('OUT', output, context.std).catch(

@@ -2,19 +2,32 @@ import { Readable } from 'node:stream';
 import type { UploadResult } from '@wa-media/client';
 import { fileSource } from '@wa-media/client/node';
 import { type CommandSpec, requireFlag, stringFlag } from '../command.js';
+import { UsageError } from '../errors.js';
 import { formatBytes, formatRate, toBase64 } from '../io/bytes.js';
 import { checkInputFile } from '../io/files.js';
 import { CONNECTION_FLAGS, connect, emulatorCall } from './connection.js';
-import { MEDIA_KEY_FLAG, mediaKeyFlag, requireType, TYPE_FLAG } from './media-flags.js';
+import {
+  MEDIA_KEY_FLAG,
+  mediaKeyFlag,
+  requireType,
+  TYPE_FLAG,
+  UNENCRYPTED_FLAGS,
+  unencryptedFlag,
+} from './media-flags.js';
 import { awaitTransfer } from './transfer.js';
 
-/** The JSON shape of an upload result (what `download --params` reads back). */
+/**
+ * The JSON shape of an upload result (what `download --params` reads back). Unencrypted media
+ * (newsletter, product-catalog-image) has `encrypted: false`, no `mediaKey`, and the CDN's
+ * `handle` (a newsletter message sends it as its media id).
+ */
 export function uploadResultJson(result: UploadResult): Record<string, unknown> {
   return {
     type: result.type,
+    encrypted: result.encrypted,
     url: result.url,
     directPath: result.directPath,
-    mediaKey: result.mediaKey === undefined ? null : toBase64(result.mediaKey),
+    ...(result.mediaKey === undefined ? {} : { mediaKey: toBase64(result.mediaKey) }),
     fileSha256: toBase64(result.fileSha256),
     fileEncSha256: toBase64(result.fileEncSha256),
     fileLength: result.fileLength,
@@ -26,12 +39,18 @@ export function uploadResultJson(result: UploadResult): Record<string, unknown> 
   };
 }
 
-/** `wa-media upload`: encrypt and upload a file (resumable from 5 MiB), print the message fields. */
+/**
+ * `wa-media upload`: encrypt and upload a file (resumable from 5 MiB), print the message fields.
+ * With `--unencrypted` / `--newsletter` (and always for product-catalog-image) the file is
+ * uploaded as it is.
+ */
 export const uploadCommand: CommandSpec = {
   name: 'upload',
-  summary: 'encrypt and upload a file to the CDN (resumable), print what a message needs',
+  summary:
+    'encrypt (unless --unencrypted) and upload a file to the CDN, print what a message needs',
   usage: [
     'upload --type TYPE [--media-key B64] [--msg-id ID] --emulator URL --emulator-token T IN',
+    'upload --type TYPE --unencrypted --emulator URL --emulator-token T IN   (newsletter media)',
   ],
   details: [
     'IN may be - (stdin; spooled to a temp file while hashed). Prints the direct path, URL,',
@@ -40,6 +59,9 @@ export const uploadCommand: CommandSpec = {
     'the emulator; in an application, pass a live socket to @wa-media/client.',
     '--msg-id (emulator only) also tells the emulated phone it sent this message, so',
     '`wa-media reupload` can later re-request it.',
+    '--unencrypted (alias --newsletter): channel media, uploaded as plaintext to the newsletter',
+    'endpoint; no media key, the result has encrypted:false and the CDN handle (the message’s',
+    'media id). product-catalog-image is always uploaded this way, without the flag.',
   ],
   flags: {
     type: TYPE_FLAG,
@@ -57,17 +79,27 @@ export const uploadCommand: CommandSpec = {
       value: 'JID',
       description: 'with --msg-id: the chat the phone expects in reupload requests',
     },
+    ...UNENCRYPTED_FLAGS,
     ...CONNECTION_FLAGS,
   },
   positionals: { min: 1, max: 1 },
   examples: [
     'wa-media upload --type video --json --emulator "$URL" --emulator-token "$TOKEN" clip.mp4 > clip.json',
+    'wa-media upload --type image --newsletter --json --emulator "$URL" --emulator-token "$TOKEN" a.jpg > a.json',
   ],
   async run(context) {
     const [input = ''] = context.positionals;
     const type = requireType(context);
+    const unencrypted = unencryptedFlag(context, type);
     const mediaKey = mediaKeyFlag(context, false);
     const msgId = stringFlag(context, 'msg-id');
+    if (unencrypted && msgId !== undefined) {
+      // Media retry needs the media key (PROTOCOL.md §5): nothing for the phone to remember.
+      throw new UsageError(
+        '--msg-id cannot be used with unencrypted media: newsletter and product media cannot be re-uploaded by the phone',
+        { code: 'newsletter' },
+      );
+    }
     const chatJid = msgId === undefined ? undefined : stringFlag(context, 'chat-jid');
     if (msgId === undefined && stringFlag(context, 'chat-jid') !== undefined) {
       requireFlag(context, 'msg-id');
@@ -86,6 +118,7 @@ export const uploadCommand: CommandSpec = {
         connection.client.upload(source, type, {
           ...(mediaKey === undefined ? {} : { mediaKey }),
           ...(msgId === undefined ? {} : { id: msgId }),
+          ...(unencrypted ? { encrypted: false } : {}),
         }),
       );
       const ms = performance.now() - started;
@@ -109,10 +142,11 @@ export const uploadCommand: CommandSpec = {
         [
           `uploaded ${formatBytes(result.fileLength)} as ${type} (${formatRate(result.fileLength, ms)})`,
           `directPath:    ${result.directPath}`,
-          `mediaKey:      ${data.mediaKey ?? '(none: not encrypted)'}`,
+          `mediaKey:      ${data.mediaKey ?? '(none: not encrypted; checked by fileSha256)'}`,
           `fileSha256:    ${data.fileSha256}`,
           `fileEncSha256: ${data.fileEncSha256}`,
           `fileLength:    ${result.fileLength}`,
+          ...(result.handle === undefined ? [] : [`handle:        ${result.handle}`]),
           ...(msgId === undefined
             ? []
             : [`msgId:         ${msgId} (remembered by the emulated phone)`]),
