@@ -1,9 +1,16 @@
 // Benchmark: @wa-media/client upload and verified download over loopback, beside a bare HTTP
 // transfer of the same bytes and beside Baileys (encryptedStream + uploadWithNodeHttp, and
-// downloadEncryptedContent, which verifies nothing), all measured in this process. Then the
-// peak RSS of a child process streaming a large verified download.
+// downloadEncryptedContent, which verifies nothing), all measured in this process, alternating
+// (the order rotates every run). Then the peak RSS of a child process streaming a large
+// verified download, and a table of the issue-5 targets.
 //
-// Env: BENCH_MB (default 256), BENCH_RUNS (default 3), BENCH_RSS_MB (default 1024, 0 = skip).
+// Fairness: the byte source is the same file on disk (upload) and the same emulator blob
+// (download) for every contender; each uses its default / best HTTP path (ours: the node:http
+// adapter through `createNodeMediaClient`; Baileys: `uploadWithNodeHttp` and its fetch-based
+// `downloadEncryptedContent`). Baileys computes no streaming sidecar, so the upload target row
+// uploads with `sidecar: false`; the default (sidecar for video) is shown beside it.
+//
+// Env: BENCH_MB (default 256), BENCH_RUNS (default 5), BENCH_RSS_MB (default 1024, 0 = skip).
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -19,7 +26,7 @@ import { connectEmulatorSignaling } from '@wa-media/emulator';
 import { buildUploadUrl, CDN_HEADERS, mediaUploadToken } from '@wa-media/protocol';
 
 const MB = Number(process.env.BENCH_MB ?? 256);
-const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const RSS_MB = Number(process.env.BENCH_RSS_MB ?? 1024);
 const SIZE = MB * 1024 * 1024;
 
@@ -147,14 +154,13 @@ const encryptedInfo = await (async () => {
 })();
 const blobLength = (await stat(encPath)).size;
 
-const results: Record<string, number[]> = {
-  'download: bare HTTP GET (no crypto)': [],
-  'download: wa-media verified': [],
-  'download: Baileys downloadEncryptedContent (unverified)': [],
-  'upload: bare HTTP POST of the blob (no crypto)': [],
-  'upload: wa-media (hash pass + streaming pass)': [],
-  'upload: Baileys encryptedStream + uploadWithNodeHttp': [],
-};
+const DL_BARE = 'download: bare HTTP GET (no crypto)';
+const DL_OURS = 'download: wa-media verified';
+const DL_BAILEYS = 'download: Baileys downloadEncryptedContent (unverified)';
+const UP_BARE = 'upload: bare HTTP POST of the blob (no crypto)';
+const UP_OURS = "upload: wa-media, no sidecar (= Baileys' work)";
+const UP_OURS_SIDECAR = 'upload: wa-media, with streaming sidecar (default)';
+const UP_BAILEYS = 'upload: Baileys encryptedStream + uploadWithNodeHttp';
 
 const freshCdn = async (): Promise<void> => {
   await emulator.reset();
@@ -162,101 +168,156 @@ const freshCdn = async (): Promise<void> => {
   await client.mediaConn.get();
 };
 
-for (let run = 0; run < RUNS; run++) {
-  results['download: bare HTTP GET (no crypto)']?.push(await time(() => drain(downloadUrl)));
-  results['download: wa-media verified']?.push(
-    await time(async () => {
+type Case = { name: string; run: () => Promise<void> };
+const downloads: Case[] = [
+  { name: DL_BARE, run: () => drain(downloadUrl) },
+  {
+    name: DL_OURS,
+    run: async () => {
+      // A discarding writer, like Baileys' loop below that drops every chunk.
       await client.downloadToWriter(seeded as never, { write() {} });
-    }),
-  );
-  if (baileys) {
-    const keys = await baileys.getMediaKeys(seedKey, 'video');
-    results['download: Baileys downloadEncryptedContent (unverified)']?.push(
-      await time(async () => {
-        const stream = await baileys!.downloadEncryptedContent(downloadUrl, keys);
-        for await (const _ of stream) {
-          // discard
-        }
-      }),
-    );
-  }
+    },
+  },
+];
+if (baileys) {
+  const b = baileys;
+  const keys = await b.getMediaKeys(seedKey, 'video');
+  downloads.push({
+    name: DL_BAILEYS,
+    run: async () => {
+      const stream = await b.downloadEncryptedContent(downloadUrl, keys);
+      for await (const _ of stream) {
+        // discard
+      }
+    },
+  });
 }
 
-// Uploads store blobs on the emulator: reset it between runs (the seeded blob goes too).
-for (let run = 0; run < RUNS; run++) {
-  await freshCdn();
-  const auth = client.mediaConn.peek()?.auth as string;
-  const token = mediaUploadToken(encryptedInfo.fileEncSha256);
-  results['upload: bare HTTP POST of the blob (no crypto)']?.push(
-    await time(() =>
-      postFile(
+// Each upload case starts from a reset emulator (uploads are stored; the seeded blob goes too).
+const ourUpload = (sidecar: boolean) => async (): Promise<void> => {
+  await client.upload(await fileSource(plainPath), 'video', { sidecar });
+};
+const uploads: Case[] = [
+  {
+    name: UP_BARE,
+    run: () => {
+      const auth = client.mediaConn.peek()?.auth as string;
+      const token = mediaUploadToken(encryptedInfo.fileEncSha256);
+      return postFile(
         buildUploadUrl({ host, uploadPath: '/mms/video', token, auth, scheme: 'http' }),
         encPath,
         blobLength,
-      ),
-    ),
-  );
-  await freshCdn();
-  results['upload: wa-media (hash pass + streaming pass)']?.push(
-    await time(async () => {
-      await client.upload(await fileSource(plainPath), 'video');
-    }),
-  );
-  if (baileys) {
+      );
+    },
+  },
+  { name: UP_OURS, run: ourUpload(false) },
+  { name: UP_OURS_SIDECAR, run: ourUpload(true) },
+];
+if (baileys) {
+  const b = baileys;
+  uploads.push({
+    name: UP_BAILEYS,
+    run: async () => {
+      const auth = client.mediaConn.peek()?.auth as string;
+      const enc = await b.encryptedStream({ url: plainPath }, 'video');
+      const token = Buffer.from(enc.fileEncSha256).toString('base64url');
+      await b.uploadWithNodeHttp({
+        url: buildUploadUrl({ host, uploadPath: '/mms/video', token, auth, scheme: 'http' }),
+        filePath: enc.encFilePath,
+        headers: { ...CDN_HEADERS, 'Content-Type': 'application/octet-stream' },
+      });
+      await rm(enc.encFilePath, { force: true });
+    },
+  });
+}
+
+const results = new Map<string, number[]>(
+  [...downloads, ...uploads].map((c) => [c.name, [] as number[]]),
+);
+/** This process's CPU time per run (user + system, all threads; the CDN is another process). */
+const cpuResults = new Map<string, number[]>(
+  [...downloads, ...uploads].map((c) => [c.name, [] as number[]]),
+);
+async function measure(c: Case): Promise<void> {
+  const cpuBefore = process.cpuUsage();
+  results.get(c.name)?.push(await time(c.run));
+  const cpu = process.cpuUsage(cpuBefore);
+  cpuResults.get(c.name)?.push((cpu.user + cpu.system) / 1000);
+}
+// Runs alternate between the contenders, and the order rotates every run, so a slow phase of
+// the (shared, 2-core) machine hits every contender alike.
+const rotated = <T>(list: T[], by: number): T[] =>
+  list.map((_, i) => list[(i + by) % list.length] as T);
+for (let run = 0; run < RUNS; run++) {
+  for (const c of rotated(downloads, run)) await measure(c);
+}
+for (let run = 0; run < RUNS; run++) {
+  for (const c of rotated(uploads, run)) {
     await freshCdn();
-    const b = baileys;
-    const auth2 = client.mediaConn.peek()?.auth as string;
-    results['upload: Baileys encryptedStream + uploadWithNodeHttp']?.push(
-      await time(async () => {
-        const enc = await b.encryptedStream({ url: plainPath }, 'video');
-        const token2 = Buffer.from(enc.fileEncSha256).toString('base64url');
-        await b.uploadWithNodeHttp({
-          url: buildUploadUrl({
-            host,
-            uploadPath: '/mms/video',
-            token: token2,
-            auth: auth2,
-            scheme: 'http',
-          }),
-          filePath: enc.encFilePath,
-          headers: { ...CDN_HEADERS, 'Content-Type': 'application/octet-stream' },
-        });
-        await rm(enc.encFilePath, { force: true });
-      }),
-    );
+    await measure(c);
   }
 }
 
 console.log(`\nwa-media client benchmark: ${MB} MiB, ${RUNS} runs, loopback, medians\n`);
 const row = (name: string): number | undefined => {
-  const values = results[name] ?? [];
+  const values = results.get(name) ?? [];
   return values.length ? median(values) : undefined;
 };
-for (const name of Object.keys(results)) {
+for (const [name, values] of results) {
   const ms = row(name);
-  if (ms !== undefined)
-    console.log(`${name.padEnd(58)} ${ms.toFixed(0).padStart(7)} ms  ${mbps(ms)}`);
+  if (ms !== undefined) {
+    const all = values.map((v) => v.toFixed(0)).join(' ');
+    const cpu = median(cpuResults.get(name) ?? [0]);
+    console.log(
+      `${name.padEnd(58)} ${ms.toFixed(0).padStart(7)} ms  ${mbps(ms).padStart(13)}  cpu ${cpu.toFixed(0).padStart(6)} ms  [${all}]`,
+    );
+  }
 }
-const ratio = (a: string, b: string): string => {
+/** Throughput of `a` relative to `b` (> 1: `a` is faster). */
+const ratio = (a: string, b: string): number | undefined => {
   const x = row(a);
   const y = row(b);
-  return x === undefined || y === undefined ? 'n/a' : `${(y / x).toFixed(2)}×`;
+  return x === undefined || y === undefined ? undefined : y / x;
 };
+/** CPU time of `b` relative to `a` (> 1: `a` needs less CPU): steadier on a loaded machine. */
+const cpuRatio = (a: string, b: string): number | undefined => {
+  const x = cpuResults.get(a);
+  const y = cpuResults.get(b);
+  return x?.length && y?.length ? median(y) / median(x) : undefined;
+};
+const show = (r: number | undefined): string => (r === undefined ? 'n/a' : `${r.toFixed(2)}×`);
+const verdict = (r: number | undefined, target: number): string =>
+  r === undefined ? '–' : r >= target ? '✓' : '✗';
+const dlVsBaileys = ratio(DL_OURS, DL_BAILEYS);
+const upVsBaileys = ratio(UP_OURS, UP_BAILEYS);
 console.log('\nratios (throughput relative to the baseline; > 1 means faster):');
+console.log(`  verified download vs bare GET:            ${show(ratio(DL_OURS, DL_BARE))}`);
+console.log(`  Baileys unverified download vs bare GET:  ${show(ratio(DL_BAILEYS, DL_BARE))}`);
+console.log(`  upload vs bare POST:                      ${show(ratio(UP_OURS, UP_BARE))}`);
 console.log(
-  `  verified download vs bare GET:          ${ratio('download: wa-media verified', 'download: bare HTTP GET (no crypto)')}`,
+  `  upload with sidecar vs Baileys:           ${show(ratio(UP_OURS_SIDECAR, UP_BAILEYS))}`,
 );
 console.log(
-  `  verified download vs Baileys unverified: ${ratio('download: wa-media verified', 'download: Baileys downloadEncryptedContent (unverified)')}  (target ≥ 0.80×)`,
+  `  CPU time, verified download vs Baileys:   ${show(cpuRatio(DL_OURS, DL_BAILEYS))}  (informational)`,
 );
 console.log(
-  `  upload vs bare POST:                     ${ratio('upload: wa-media (hash pass + streaming pass)', 'upload: bare HTTP POST of the blob (no crypto)')}`,
+  `  CPU time, upload vs Baileys:              ${show(cpuRatio(UP_OURS, UP_BAILEYS))}  (informational)`,
 );
-console.log(
-  `  upload vs Baileys:                       ${ratio('upload: wa-media (hash pass + streaming pass)', 'upload: Baileys encryptedStream + uploadWithNodeHttp')}  (target ≥ 1.20×)`,
-);
+const summary: { target: string; measured: string; met: string }[] = [
+  {
+    target: 'verified download ≥ 0.80× Baileys (unverified)',
+    measured: show(dlVsBaileys),
+    met: verdict(dlVsBaileys, 0.8),
+  },
+  {
+    target: 'upload ≥ 1.20× Baileys (same work: no sidecar)',
+    measured: show(upVsBaileys),
+    met: verdict(upVsBaileys, 1.2),
+  },
+];
 
 signaling.close();
+client.close();
 cdnProcess.stdin.end();
 
 if (RSS_MB > 0) {
@@ -322,7 +383,17 @@ if (RSS_MB > 0) {
     console.log(
       `\npeak RSS while streaming a ${RSS_MB} MiB verified download: +${delta.toFixed(1)} MiB above start (target < 64 MiB; received ${r.received} bytes)`,
     );
+    summary.push({
+      target: `peak RSS streaming ${RSS_MB} MiB < 64 MiB above start`,
+      measured: `+${delta.toFixed(1)} MiB`,
+      met: delta < 64 ? '✓' : '✗',
+    });
   }
   server.close();
 }
 await rm(dir, { recursive: true, force: true });
+
+console.log('\ntargets (issue 5):');
+for (const { target, measured, met } of summary) {
+  console.log(`  ${met} ${target.padEnd(52)} ${measured}`);
+}

@@ -16,6 +16,7 @@ import {
   type HttpClient,
   type HttpResponse,
   isHttpStatusError,
+  isRangeMismatchError,
 } from '@wa-media/transport';
 import {
   isMediaDownloadError,
@@ -371,17 +372,23 @@ class StreamingFetcher implements BlobFetcher<VerifiedDownload> {
   }
 
   async fetch(url: string, signal: AbortSignal): Promise<VerifiedDownload> {
-    const offset = this.#decryptor.bytesIn;
+    let offset = this.#decryptor.bytesIn;
     if (offset > 0 && this.#totalBytes !== null && offset >= this.#totalBytes) {
       // Paused (or cut) after the last byte arrived: nothing is missing, just verify.
       return this.#finish();
     }
-    const response = await this.#context.http.request({
-      url,
-      headers: { ...CDN_HEADERS },
-      signal,
-      ...(offset > 0 ? { range: { start: offset } } : {}),
-    });
+    let response: HttpResponse;
+    try {
+      response = await this.#request(url, signal, offset);
+    } catch (error) {
+      if (offset === 0 || !isRangeMismatchError(error)) throw error;
+      // A 206 for another range than asked (the transport discarded its bytes). The host has
+      // the blob, it just cannot resume it: rewind the writer and fetch it whole from here,
+      // instead of counting a host failure.
+      await this.restart();
+      offset = 0;
+      response = await this.#request(url, signal, offset);
+    }
     try {
       await assertOk(response);
     } catch (error) {
@@ -391,7 +398,8 @@ class StreamingFetcher implements BlobFetcher<VerifiedDownload> {
       throw error;
     }
     if (offset > 0 && (response.range === null || response.range.start !== offset)) {
-      // The server ignored the Range (200) or sent another one: start again from byte 0.
+      // The server ignored the Range (200): the body starts at byte 0, so start again from 0.
+      // (Another 206 start is a RangeMismatchError above; this guards hand-written clients.)
       try {
         await this.restart();
       } catch (error) {
@@ -410,17 +418,31 @@ class StreamingFetcher implements BlobFetcher<VerifiedDownload> {
     return this.#consume(response);
   }
 
+  #request(url: string, signal: AbortSignal, offset: number): Promise<HttpResponse> {
+    return this.#context.http.request({
+      url,
+      headers: { ...CDN_HEADERS },
+      signal,
+      ...(offset > 0 ? { range: { start: offset } } : {}),
+    });
+  }
+
   async #consume(response: HttpResponse): Promise<VerifiedDownload> {
     const body = response.body;
     const decryptor = this.#decryptor;
     if (body !== null) {
       const reader = body.getReader();
       try {
+        // Hot loop: `updateParts` hands over the cipher's own output (no join, no copy), and a
+        // sink that writes synchronously costs no promise per chunk.
         for (;;) {
           const { done, value } = await reader.read();
           if (done) break;
-          const plain = decryptor.update(value);
-          if (plain.length > 0) await this.#write(plain);
+          const parts = decryptor.updateParts(value);
+          for (let index = 0; index < parts.length; index++) {
+            const pending = this.#write(parts[index] as Uint8Array);
+            if (pending !== undefined) await pending;
+          }
           this.#control.reportProgress(decryptor.bytesIn, this.#totalBytes);
         }
       } finally {
@@ -437,12 +459,18 @@ class StreamingFetcher implements BlobFetcher<VerifiedDownload> {
     return info;
   }
 
-  async #write(plain: Uint8Array): Promise<void> {
+  /** Writes one chunk; returns a promise only when the sink is asynchronous. */
+  #write(plain: Uint8Array): Promise<void> | undefined {
+    let pending: void | Promise<void>;
     try {
-      await this.#sink.write(plain);
+      pending = this.#sink.write(plain);
     } catch (error) {
       throw new SinkFailure('The sink failed', { cause: error });
     }
+    if (pending === undefined) return undefined;
+    return Promise.resolve(pending).then(undefined, (error: unknown) => {
+      throw new SinkFailure('The sink failed', { cause: error });
+    });
   }
 
   async restart(): Promise<void> {

@@ -21,6 +21,7 @@ import {
   startHarness,
   testBytes,
 } from '../test-support/harness.js';
+import { startWrongRangeServer } from '../test-support/wrong-range-server.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -199,6 +200,84 @@ describe('resume after the last byte', () => {
     expect(equalBytes(writer.bytes(), plain)).toBe(true);
     await h.emulator.whenIdle();
     expect(downloadStatuses()).toEqual([200]); // nothing asked again after the resume
+  });
+});
+
+describe('a resume answered with the wrong range', () => {
+  it('restarts from byte 0 on the same host (writer rewound), not counted as a host failure', async () => {
+    const plain = testBytes(300_000, 21);
+    const encrypted = encryptMedia(plain, 'video');
+    const server = await startWrongRangeServer(encrypted.data, 120_000);
+    const http = createNodeHttpClient();
+    try {
+      // One host only: were the wrong 206 a host failure, the download would fail.
+      const client = createMediaClient({
+        http,
+        cdn: { scheme: 'http', defaultHosts: [server.host] },
+        retry: { baseDelayMs: 1 },
+      });
+      const writer = new MemoryWriter();
+      const result = await client.downloadToWriter(
+        {
+          type: 'video',
+          directPath: '/v/t62.7161-24/wrong-range.enc?oh=x&oe=y',
+          mediaKey: encrypted.mediaKey,
+          fileSha256: encrypted.fileSha256,
+          fileEncSha256: encrypted.fileEncSha256,
+        },
+        writer,
+      );
+      expect(equalBytes(writer.data, plain)).toBe(true);
+      expect(result.fileLength).toBe(plain.length);
+      // Cut → resume from where the bytes stopped → wrong 206 → whole blob again from 0.
+      expect(server.requests.map((r) => r.range)).toEqual([
+        undefined,
+        expect.stringMatching(/^bytes=[1-9]\d*-$/),
+        undefined,
+      ]);
+      expect(writer.truncates).toBe(1);
+      expect(writer.maxLength).toBe(plain.length);
+    } finally {
+      http.close();
+      await server.close();
+    }
+  });
+
+  it('a writer that cannot rewind fails with not-rewindable instead of appending', async () => {
+    const plain = testBytes(300_000, 22);
+    const encrypted = encryptMedia(plain, 'video');
+    const server = await startWrongRangeServer(encrypted.data, 120_000);
+    const http = createNodeHttpClient();
+    try {
+      const client = createMediaClient({
+        http,
+        cdn: { scheme: 'http', defaultHosts: [server.host] },
+        retry: { baseDelayMs: 1 },
+      });
+      let written = 0;
+      const error = await failure(
+        client.downloadToWriter(
+          {
+            type: 'video',
+            directPath: '/v/t62.7161-24/wrong-range.enc?oh=x&oe=y',
+            mediaKey: encrypted.mediaKey,
+            fileSha256: encrypted.fileSha256,
+            fileEncSha256: encrypted.fileEncSha256,
+          },
+          {
+            write(chunk) {
+              written += chunk.length;
+            },
+          },
+        ),
+      );
+      expect(error.code).toBe('not-rewindable');
+      expect(written).toBeLessThan(plain.length);
+      expect(server.requests).toHaveLength(2);
+    } finally {
+      http.close();
+      await server.close();
+    }
   });
 });
 

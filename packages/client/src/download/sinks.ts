@@ -67,9 +67,15 @@ export class WriterSink implements DownloadSink {
     return this.#written;
   }
 
-  async write(chunk: Uint8Array): Promise<void> {
+  write(chunk: Uint8Array): void | Promise<void> {
     this.#dirty = true;
-    await this.#writer.write(chunk);
+    const pending = this.#writer.write(chunk);
+    // A synchronous writer costs no promise per chunk (the download's hot path).
+    if (isPromiseLike(pending)) {
+      return Promise.resolve(pending).then(() => {
+        this.#written += chunk.length;
+      });
+    }
     this.#written += chunk.length;
   }
 
@@ -137,4 +143,12 @@ export class StreamSink implements DownloadSink {
       'The download must restart from byte 0 but bytes were already streamed',
     );
   }
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as PromiseLike<unknown>).then === 'function'
+  );
 }
