@@ -2,7 +2,7 @@ import defaultBackend from '#crypto-backend';
 import type { CbcStream, CryptoBackend, Sha256State } from './backend/types.js';
 import { assertBytes, assertLength, EMPTY, join, timingSafeEqual } from './bytes.js';
 import { resolveEncrypted, sha256State } from './encrypt.js';
-import { MediaIntegrityError } from './errors.js';
+import { MediaIntegrityError, MediaStateError } from './errors.js';
 import { HmacKey, type HmacSha256 } from './hmac.js';
 import { type BackendOption, deriveMediaKeys } from './keys.js';
 import type { MediaType } from './media-types.js';
@@ -72,11 +72,12 @@ interface DecryptState {
   readonly carry: Uint8Array;
   carryLength: number;
   /**
-   * Plaintext of the last whole block decrypted, withheld because it may be the final block
-   * (its padding is checked by finalize); released when another block arrives.
+   * Plaintext decrypted but withheld, because its last block may be the final one (its
+   * padding is checked by finalize); released when another block arrives. The last block
+   * alone (16 bytes) for `update`/`updateParts`, the whole latest chunk for `updateDeferred`.
+   * Always an array of its own, never a view of something already returned.
    */
-  readonly held: Uint8Array;
-  hasHeld: boolean;
+  held: Uint8Array | undefined;
 }
 
 function hashOption(value: Uint8Array | undefined, name: string): Uint8Array | undefined {
@@ -101,8 +102,9 @@ function hashOption(value: Uint8Array | undefined, name: string): Uint8Array | u
  * was written before the next chunk was fed (the chunk API, or {@link decryptIterable}, which
  * only decrypts when its consumer asks); a `TransformStream` may drop an output it had queued
  * when its pipe errors, so check `bytesOut` against what was written before resuming.
- * {@link MediaDecryptor.clone} forks the state in memory (e.g. a checkpoint to retry from);
- * the state cannot be serialized, since node:crypto does not export hash midstates.
+ * {@link MediaDecryptor.clone} forks the state in memory (e.g. a checkpoint to retry from).
+ * The state cannot be serialized (node:crypto does not export hash midstates): after a process
+ * restart, rebuild it from the kept ciphertext prefix with {@link MediaDecryptor.resumeFrom}.
  *
  * @example
  * ```ts
@@ -130,7 +132,7 @@ export class MediaDecryptor {
 
   /**
    * @throws {TypeError} when `type` is not a MediaType, `mediaKey` is missing for encrypted
-   *   media, or neither hash is given for unencrypted media.
+   *   media, or given for unencrypted media, or neither hash is given for unencrypted media.
    * @throws {RangeError} when `mediaKey`, `fileSha256` or `fileEncSha256` has the wrong length.
    */
   constructor(options: MediaDecryptorOptions) {
@@ -151,6 +153,10 @@ export class MediaDecryptor {
     this.#blobHash = backend.sha256();
     this.#plainHash = sha256State(backend, options.hashInWorker);
     if (!this.encrypted) {
+      if (options.mediaKey !== undefined) {
+        // Like the encryptor: a key here means the caller believes the media is encrypted.
+        throw new TypeError('mediaKey must not be given for unencrypted media');
+      }
       if (this.#fileSha256 === undefined && this.#fileEncSha256 === undefined) {
         throw new TypeError(
           'fileSha256 is required for unencrypted media (nothing else verifies it)',
@@ -172,9 +178,37 @@ export class MediaDecryptor {
       mac,
       carry: new Uint8Array(16),
       carryLength: 0,
-      held: new Uint8Array(16),
-      hasHeld: false,
+      held: undefined,
     };
+  }
+
+  /**
+   * A decryptor that has consumed `ciphertextPrefix` (the blob bytes downloaded before), ready
+   * to continue from `bytesIn` = the prefix's length. This is how to resume after a process
+   * restart: the hash and MAC states cannot be serialized (node:crypto does not export them),
+   * but replaying the prefix rebuilds them exactly — so keep the downloaded ciphertext (or
+   * re-read it from where it is kept). The prefix's plaintext is discarded; `bytesOut` tells
+   * how many plaintext bytes it gave, so truncate a kept plaintext file to `bytesOut` and
+   * append what `update` returns from there. Within one process, keep the decryptor (or a
+   * {@link MediaDecryptor.clone}) instead. Pass a large prefix as an iterable of chunks.
+   *
+   * @throws {TypeError} / {RangeError} for malformed options (see the constructor), or when a
+   *   prefix chunk is not a Uint8Array.
+   * @example
+   * ```ts
+   * const decryptor = MediaDecryptor.resumeFrom(options, keptCiphertext);
+   * await plainFile.truncate(decryptor.bytesOut);
+   * const rest = await fetch(url, { headers: { Range: `bytes=${decryptor.bytesIn}-` } });
+   * ```
+   */
+  static resumeFrom(
+    options: MediaDecryptorOptions,
+    ciphertextPrefix: Uint8Array | Iterable<Uint8Array>,
+  ): MediaDecryptor {
+    const decryptor = new MediaDecryptor(options);
+    const chunks = ciphertextPrefix instanceof Uint8Array ? [ciphertextPrefix] : ciphertextPrefix;
+    for (const chunk of chunks) decryptor.updateParts(chunk);
+    return decryptor;
   }
 
   /** Blob bytes consumed so far: the offset to resume a download from. */
@@ -192,10 +226,11 @@ export class MediaDecryptor {
    * empty). In plaintext mode returns `chunk` itself.
    *
    * @throws {TypeError} when `chunk` is not a Uint8Array.
-   * @throws {Error} after finalize or after a failed finalize.
+   * @throws {MediaStateError} after finalize (`code: 'finalized'`) or after a failed finalize
+   *   (`code: 'failed'`).
    */
   update(chunk: Uint8Array): Uint8Array {
-    const parts = this.updateParts(chunk);
+    const parts = this.#decrypt(chunk, false, 'update');
     if (parts.length === 0) return EMPTY;
     if (parts.length === 1) return parts[0]!;
     return this.#backend.join(parts[0]!, parts[1]!);
@@ -204,15 +239,41 @@ export class MediaDecryptor {
   /**
    * Like {@link MediaDecryptor.update}, but returns the plaintext as up to two arrays, in
    * order, instead of joining them: the block withheld from before (≤ 32 bytes), then the
-   * chunk's own plaintext as the cipher produced it. Saves copying each chunk once (the stream
-   * forms use it).
+   * chunk's own plaintext as the cipher produced it. Saves copying each chunk once.
    *
    * @throws {TypeError} when `chunk` is not a Uint8Array.
-   * @throws {Error} after finalize or after a failed finalize.
+   * @throws {MediaStateError} after finalize (`code: 'finalized'`) or after a failed finalize
+   *   (`code: 'failed'`).
    */
   updateParts(chunk: Uint8Array): Uint8Array[] {
+    return this.#decrypt(chunk, false, 'updateParts');
+  }
+
+  /**
+   * Like {@link MediaDecryptor.update}, but one chunk late and never split: withholds the
+   * plaintext of the whole latest chunk (not only its last block) and returns it, as one array,
+   * once the next chunk brings a new block. Every call returns at most one array, the cipher's
+   * own output when chunks are block-aligned (joined with the block completed across the chunk
+   * boundary otherwise). The stream and iterable forms use it: one output per input chunk.
+   * The withheld plaintext stays in this decryptor (and its clones), so resuming from
+   * `bytesIn` loses nothing; `bytesOut` counts what was returned.
+   *
+   * @throws {TypeError} when `chunk` is not a Uint8Array.
+   * @throws {MediaStateError} after finalize (`code: 'finalized'`) or after a failed finalize
+   *   (`code: 'failed'`).
+   */
+  updateDeferred(chunk: Uint8Array): Uint8Array {
+    const parts = this.#decrypt(chunk, true, 'updateDeferred');
+    return parts.length === 0 ? EMPTY : parts[0]!;
+  }
+
+  /**
+   * Decrypts the chunk's blocks. `whole`: hold all the new plaintext (one array) and release
+   * what was held before; otherwise hold only the new last block and release the rest.
+   */
+  #decrypt(chunk: Uint8Array, whole: boolean, method: string): Uint8Array[] {
     assertBytes(chunk, 'chunk');
-    this.#assertOpen('update');
+    this.#assertOpen(method);
     this.#bytesIn += chunk.length;
     this.#blobHash.update(chunk);
     const state = this.#state;
@@ -221,12 +282,14 @@ export class MediaDecryptor {
       this.#bytesOut += chunk.length;
       return chunk.length === 0 ? [] : [chunk];
     }
-    const { carry, held } = state;
-    // Output, in order: `small` (the block held from before, and the block completed from the
-    // carry: ≤ 32 bytes), then the plaintext of the chunk's whole blocks but the last, whose
-    // plaintext is held (it may be the final, padded block). In a valid blob every whole block
-    // is ciphertext (the 10-byte MAC never fills one), so nothing else needs holding back.
-    let small: Uint8Array | undefined;
+    const { carry } = state;
+    // New plaintext, in order: `first` (the block completed from the carry), then the chunk's
+    // whole blocks — `body`, and in block mode `last` (the chunk's last block, decrypted on
+    // its own so that it can be held without copying). In a valid blob every whole block is
+    // ciphertext (the 10-byte MAC never fills one), so nothing else needs holding back.
+    let first: Uint8Array | undefined;
+    let body: Uint8Array | undefined;
+    let last: Uint8Array | undefined;
     let offset = 0;
     if (state.carryLength > 0) {
       offset = 16 - state.carryLength;
@@ -238,32 +301,42 @@ export class MediaDecryptor {
       carry.set(chunk.subarray(0, offset), state.carryLength);
       state.carryLength = 0;
       state.mac.update(carry);
-      const plain = state.cbc.update(carry);
+      first = state.cbc.update(carry);
       state.chain.set(carry);
-      if (state.hasHeld) small = held.slice();
-      held.set(plain);
-      state.hasHeld = true;
     }
     const blocksEnd = offset + ((chunk.length - offset) & ~15);
-    let body: Uint8Array | undefined;
     if (blocksEnd > offset) {
-      // The chunk's whole blocks: one MAC update, then two cipher calls — all but the last
-      // block, whose plaintext is returned as the cipher produced it (its own memory, no
-      // copy), and the last block, whose plaintext is held.
       const lastStart = blocksEnd - 16;
       state.mac.update(chunk.subarray(offset, blocksEnd));
-      if (lastStart > offset) body = state.cbc.update(chunk.subarray(offset, lastStart));
-      const last = state.cbc.update(chunk.subarray(lastStart, blocksEnd));
+      if (whole) {
+        body = state.cbc.update(chunk.subarray(offset, blocksEnd));
+      } else {
+        if (lastStart > offset) body = state.cbc.update(chunk.subarray(offset, lastStart));
+        last = state.cbc.update(chunk.subarray(lastStart, blocksEnd));
+      }
       state.chain.set(chunk.subarray(lastStart, blocksEnd));
-      if (state.hasHeld) small = small === undefined ? held.slice() : join(small, held);
-      held.set(last);
-      state.hasHeld = true;
     }
     if (blocksEnd < chunk.length) {
       carry.set(chunk.subarray(blocksEnd), 0);
       state.carryLength = chunk.length - blocksEnd;
     }
+    if (first === undefined && body === undefined && last === undefined) return [];
+    // A new block arrived: whatever was held is not the final block, so it goes out now.
+    const held = state.held;
     const parts: Uint8Array[] = [];
+    if (whole) {
+      state.held = first !== undefined && body !== undefined ? join(first, body) : (body ?? first);
+      if (held !== undefined) this.#release(held, parts);
+      return parts;
+    }
+    if (last === undefined) {
+      // Only the carry's block: it becomes the held one.
+      state.held = first;
+      if (held !== undefined) this.#release(held, parts);
+      return parts;
+    }
+    state.held = last;
+    const small = held !== undefined && first !== undefined ? join(held, first) : (held ?? first);
     if (small !== undefined) this.#release(small, parts);
     if (body !== undefined) this.#release(body, parts);
     return parts;
@@ -275,7 +348,7 @@ export class MediaDecryptor {
    *
    * @throws {MediaIntegrityError} `truncated`, `bad-length`, `enc-sha256-mismatch`,
    *   `mac-mismatch`, `bad-padding` or `sha256-mismatch` (checked in that order).
-   * @throws {Error} when called twice.
+   * @throws {MediaStateError} when called again (`code: 'finalized'` or `'failed'`).
    */
   finalize(): MediaDecryptorResult {
     this.#assertOpen('finalize');
@@ -313,7 +386,10 @@ export class MediaDecryptor {
     if (!timingSafeEqual(expectedMac, state.carry.subarray(0, 10))) {
       throw new MediaIntegrityError('mac-mismatch');
     }
-    const tail = unpad(state.held).slice();
+    // A sane length means at least one block arrived, so something is held.
+    const held = state.held!;
+    // A copy: an array of its own, like every other output (the held array may be a chunk).
+    const tail = held.slice(0, held.length - padding(held.subarray(held.length - 16)));
     this.#plainHash.update(tail);
     const fileSha256 = this.#plainHash.digest();
     if (this.#fileSha256 && !timingSafeEqual(fileSha256, this.#fileSha256)) {
@@ -321,7 +397,7 @@ export class MediaDecryptor {
     }
     this.#bytesOut += tail.length;
     state.carry.fill(0);
-    state.held.fill(0);
+    state.held = undefined;
     this.#status = 'finalized';
     return { tail, info: { fileSha256, fileEncSha256, fileLength: this.#bytesOut } };
   }
@@ -329,7 +405,7 @@ export class MediaDecryptor {
   /**
    * An independent copy of this decryptor in its current state (same key, same position).
    *
-   * @throws {Error} after finalize.
+   * @throws {MediaStateError} after finalize (`code: 'finalized'` or `'failed'`).
    */
   clone(): MediaDecryptor {
     this.#assertOpen('clone');
@@ -348,8 +424,7 @@ export class MediaDecryptor {
         mac: state.mac.clone(),
         carry: state.carry.slice(),
         carryLength: state.carryLength,
-        held: state.held.slice(),
-        hasHeld: state.hasHeld,
+        held: state.held?.slice(),
       };
     }
     return copy;
@@ -362,22 +437,18 @@ export class MediaDecryptor {
   }
 
   #assertOpen(method: string): void {
-    if (this.#status === 'finalized') {
-      throw new Error(`MediaDecryptor.${method} called after finalize`);
-    }
-    if (this.#status === 'failed') {
-      throw new Error(`MediaDecryptor.${method} called after a failed finalize`);
-    }
+    if (this.#status !== 'open')
+      throw new MediaStateError(`MediaDecryptor.${method}`, this.#status);
   }
 }
 
-/** Strips PKCS#7 padding from the last block, checking every padding byte. */
-function unpad(block: Uint8Array): Uint8Array {
-  const padding = block[15]!;
-  let bad = padding === 0 || padding > 16 ? 1 : 0;
-  for (let i = 16 - Math.min(Math.max(padding, 1), 16); i < 16; i++) bad |= block[i]! ^ padding;
+/** The PKCS#7 padding length of the last block, checking every padding byte. */
+function padding(block: Uint8Array): number {
+  const count = block[15]!;
+  let bad = count === 0 || count > 16 ? 1 : 0;
+  for (let i = 16 - Math.min(Math.max(count, 1), 16); i < 16; i++) bad |= block[i]! ^ count;
   if (bad !== 0) throw new MediaIntegrityError('bad-padding');
-  return block.subarray(0, 16 - padding);
+  return count;
 }
 
 /**

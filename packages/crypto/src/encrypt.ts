@@ -1,6 +1,7 @@
 import defaultBackend from '#crypto-backend';
 import type { CbcStream, CryptoBackend, Sha256State } from './backend/types.js';
 import { assertBytes, assertLength, EMPTY, join } from './bytes.js';
+import { MediaStateError } from './errors.js';
 import { HmacKey, type HmacSha256 } from './hmac.js';
 import { type BackendOption, deriveMediaKeys } from './keys.js';
 import { type EncryptedMediaType, type MediaType, mediaTypeInfo } from './media-types.js';
@@ -200,10 +201,10 @@ export class MediaEncryptor {
    * empty); in plaintext mode returns `chunk` itself.
    *
    * @throws {TypeError} when `chunk` is not a Uint8Array.
-   * @throws {Error} after {@link MediaEncryptor.finalize}.
+   * @throws {MediaStateError} after {@link MediaEncryptor.finalize} (`code: 'finalized'`).
    */
   update(chunk: Uint8Array): Uint8Array {
-    const parts = this.updateParts(chunk);
+    const parts = this.#encrypt(chunk, 'update');
     if (parts.length === 0) return EMPTY;
     if (parts.length === 1) return parts[0]!;
     return this.#backend.join(parts[0]!, parts[1]!);
@@ -215,11 +216,15 @@ export class MediaEncryptor {
    * use it).
    *
    * @throws {TypeError} when `chunk` is not a Uint8Array.
-   * @throws {Error} after {@link MediaEncryptor.finalize}.
+   * @throws {MediaStateError} after {@link MediaEncryptor.finalize} (`code: 'finalized'`).
    */
   updateParts(chunk: Uint8Array): Uint8Array[] {
+    return this.#encrypt(chunk, 'updateParts');
+  }
+
+  #encrypt(chunk: Uint8Array, method: string): Uint8Array[] {
     assertBytes(chunk, 'chunk');
-    if (this.#finished) throw new Error('MediaEncryptor.update called after finalize');
+    if (this.#finished) throw new MediaStateError(`MediaEncryptor.${method}`, 'finalized');
     this.#bytesIn += chunk.length;
     this.#plainHash.update(chunk);
     const state = this.#state;
@@ -253,10 +258,10 @@ export class MediaEncryptor {
   /**
    * Pad and encrypt the last block, append the MAC, and return them with the metadata.
    *
-   * @throws {Error} when called twice.
+   * @throws {MediaStateError} when called twice (`code: 'finalized'`).
    */
   finalize(): MediaEncryptorResult {
-    if (this.#finished) throw new Error('MediaEncryptor.finalize called twice');
+    if (this.#finished) throw new MediaStateError('MediaEncryptor.finalize', 'finalized');
     this.#finished = true;
     const fileSha256 = this.#plainHash.digest();
     const state = this.#state;
@@ -305,7 +310,8 @@ export class MediaEncryptor {
 
 /**
  * Encrypt a whole file in memory (for large files use {@link MediaEncryptor} or
- * {@link createEncryptStream}). Synchronous.
+ * {@link createEncryptStream}). Synchronous. `data` is always a new array, also for
+ * unencrypted media (a copy of `plaintext`).
  *
  * @throws {TypeError} when `plaintext` is not a Uint8Array or `type` is not a MediaType.
  * @throws {RangeError} when `options.mediaKey` is not 32 bytes.
@@ -333,5 +339,7 @@ export function encryptMedia(
   const encryptor = new MediaEncryptor(type, options);
   const body = encryptor.update(plaintext);
   const { tail, info } = encryptor.finalize();
-  return { ...info, data: join(body, tail) };
+  // In plaintext mode body is the caller's array: return a copy (like decryptMedia), so the
+  // result never aliases, nor changes with, the caller's buffer.
+  return { ...info, data: encryptor.encrypted ? join(body, tail) : plaintext.slice() };
 }

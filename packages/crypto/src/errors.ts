@@ -78,3 +78,51 @@ export function isMediaIntegrityError(error: unknown): error is MediaIntegrityEr
     Object.hasOwn(messages, (error as { code: string }).code)
   );
 }
+
+/**
+ * Why a {@link MediaStateError} was thrown: the encryptor/decryptor already `'finalized'`
+ * successfully, or its finalize `'failed'` (a decryptor that refused a blob stays refused).
+ */
+export type MediaStateErrorCode = 'finalized' | 'failed';
+
+/**
+ * Thrown when a {@link MediaEncryptor} or {@link MediaDecryptor} is used after `finalize()`
+ * (`update`, `updateParts`, `updateDeferred`, `clone` or `finalize` again). A programming error,
+ * not bad media: the message names the method, e.g. `MediaDecryptor.update called after
+ * finalize`.
+ *
+ * @example
+ * ```ts
+ * try { encryptor.update(chunk); }
+ * catch (error) { if (isMediaStateError(error)) console.log(error.method, error.code); }
+ * ```
+ */
+export class MediaStateError extends Error {
+  override readonly name: 'MediaStateError' = 'MediaStateError';
+  /** `'finalized'` or `'failed'`; see {@link MediaStateErrorCode}. */
+  readonly code: MediaStateErrorCode;
+  /** The method that was called, e.g. `'MediaDecryptor.update'`. */
+  readonly method: string;
+
+  constructor(method: string, code: MediaStateErrorCode) {
+    super(
+      code === 'finalized'
+        ? `${method} called after finalize`
+        : `${method} called after a failed finalize`,
+    );
+    this.method = method;
+    this.code = code;
+  }
+}
+
+/** True for a {@link MediaStateError}, also one from another copy of this package. */
+export function isMediaStateError(error: unknown): error is MediaStateError {
+  if (error instanceof MediaStateError) return true;
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    (error as { name?: unknown }).name === 'MediaStateError' &&
+    ((error as { code?: unknown }).code === 'finalized' ||
+      (error as { code?: unknown }).code === 'failed')
+  );
+}

@@ -29,9 +29,12 @@ export {
 } from './encrypt.js';
 export {
   isMediaIntegrityError,
+  isMediaStateError,
   MediaIntegrityError,
   type MediaIntegrityErrorCode,
   type MediaIntegrityErrorOptions,
+  MediaStateError,
+  type MediaStateErrorCode,
 } from './errors.js';
 export {
   type BackendOption,

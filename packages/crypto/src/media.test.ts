@@ -3,8 +3,14 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decryptMedia, MediaDecryptor } from './decrypt.js';
 import { encryptedLength, encryptMedia, MediaEncryptor } from './encrypt.js';
-import { isMediaIntegrityError, type MediaIntegrityErrorCode } from './errors.js';
+import {
+  isMediaIntegrityError,
+  isMediaStateError,
+  type MediaIntegrityErrorCode,
+  MediaStateError,
+} from './errors.js';
 import { generateMediaKey } from './keys.js';
+import { MEDIA_TYPE_NAMES, mediaTypeInfo } from './media-types.js';
 import {
   backends,
   concat,
@@ -299,6 +305,51 @@ describe.each(backends)('media format with the %s backend', (_name, backend) => 
     );
   });
 
+  it('refuses any other key (random keys, random sizes and chunkings)', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 0, maxLength: 3000 }),
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        cutsArbitrary(3100),
+        (plaintext, mediaKey, wrongKey, cuts) => {
+          fc.pre(Buffer.compare(mediaKey, wrongKey) !== 0);
+          const { data, fileSha256 } = encryptMedia(plaintext, 'document', { mediaKey, backend });
+          const options = { type: 'document', mediaKey: wrongKey, backend } as const;
+          expect(integrityCode(() => decryptMedia(data, options))).toBe('mac-mismatch');
+          // Streaming, with the plaintext hash given too: the MAC is what fails (it comes first).
+          const decryptor = new MediaDecryptor({ ...options, fileSha256 });
+          expect(integrityCode(() => decryptChunked(decryptor, splitAt(data, cuts)))).toBe(
+            'mac-mismatch',
+          );
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
+  it('refuses any type whose keys differ, accepts any type that shares them', () => {
+    const encryptedTypes = MEDIA_TYPE_NAMES.filter((type) => mediaTypeInfo(type).encrypted);
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...encryptedTypes),
+        fc.constantFrom(...encryptedTypes),
+        fc.uint8Array({ minLength: 0, maxLength: 2000 }),
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        (type, otherType, plaintext, mediaKey) => {
+          const { data } = encryptMedia(plaintext, type, { mediaKey, backend });
+          const decrypt = () => decryptMedia(data, { type: otherType, mediaKey, backend });
+          if (mediaTypeInfo(type).hkdfInfo === mediaTypeInfo(otherType).hkdfInfo) {
+            expect(Buffer.compare(decrypt(), plaintext)).toBe(0);
+          } else {
+            expect(integrityCode(decrypt)).toBe('mac-mismatch');
+          }
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
   it('refuses a plaintext that does not match fileSha256', () => {
     const { data, mediaKey, fileSha256 } = encryptMedia(pseudoRandomBytes(50), 'document', {
       backend,
@@ -410,16 +461,128 @@ describe.each(backends)('media format with the %s backend', (_name, backend) => 
     expect(Buffer.compare(concat([first, forkRest, fork.finalize().tail]), plaintext)).toBe(0);
   });
 
-  it('is unusable after finalize or a failure', () => {
+  it('resumeFrom rebuilds a decryptor from the kept ciphertext prefix (a process restart)', () => {
+    const plaintext = pseudoRandomBytes(150_000, 19);
+    const { data, mediaKey, fileSha256, fileEncSha256 } = encryptMedia(plaintext, 'audio', {
+      backend,
+    });
+    const options = { type: 'audio', mediaKey, fileSha256, fileEncSha256, backend } as const;
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: data.length }),
+        cutsArbitrary(data.length),
+        (prefixLength, cuts) => {
+          const prefix = data.subarray(0, prefixLength);
+          // As one array, or as the chunks it was saved in.
+          const decryptor =
+            cuts.length % 2 === 0
+              ? MediaDecryptor.resumeFrom(options, prefix)
+              : MediaDecryptor.resumeFrom(options, splitAt(prefix, cuts));
+          expect(decryptor.bytesIn).toBe(prefixLength);
+          // The plaintext kept before the restart, truncated to bytesOut, then what follows.
+          const kept = plaintext.subarray(0, decryptor.bytesOut);
+          const rest = decryptor.update(data.subarray(decryptor.bytesIn));
+          const { tail, info } = decryptor.finalize();
+          expect(Buffer.compare(concat([kept, rest, tail]), plaintext)).toBe(0);
+          expect(info.fileSha256).toEqual(fileSha256);
+        },
+      ),
+      { numRuns: 25 },
+    );
+    // A corrupted prefix is caught at the end like any other corruption.
+    const corrupted = data.slice(0, 1000);
+    corrupted[10]! ^= 1;
+    const resumed = MediaDecryptor.resumeFrom(options, corrupted);
+    resumed.update(data.subarray(1000));
+    expect(integrityCode(() => resumed.finalize())).toBe('enc-sha256-mismatch');
+    expect(() => MediaDecryptor.resumeFrom(options, ['x' as never])).toThrow(
+      new TypeError('chunk must be a Uint8Array, got string'),
+    );
+  });
+
+  it('updateDeferred returns each chunk’s plaintext whole, one chunk late, and mixes with update', () => {
+    const owns = (bytes: Uint8Array) =>
+      bytes.byteOffset === 0 && bytes.buffer.byteLength === bytes.length;
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 0, maxLength: 3000 }),
+        cutsArbitrary(3100),
+        fc.array(fc.boolean(), { maxLength: 13 }),
+        (plaintext, cuts, deferredFlags) => {
+          const { data, mediaKey, fileSha256 } = encryptMedia(plaintext, 'video', { backend });
+          const decryptor = new MediaDecryptor({ type: 'video', mediaKey, fileSha256, backend });
+          const out: Uint8Array[] = [];
+          // Bytes fed since the start of the latest chunk that completed a block.
+          let sinceRelease = 0;
+          splitAt(data, cuts).forEach((piece, index) => {
+            const blocksBefore = Math.floor(decryptor.bytesIn / 16);
+            if (deferredFlags[index] ?? true) {
+              const plain = decryptor.updateDeferred(piece);
+              if (plain.length > 0) expect(owns(plain)).toBe(true);
+              out.push(plain);
+            } else {
+              out.push(...decryptor.updateParts(piece));
+            }
+            const completed = Math.floor(decryptor.bytesIn / 16) > blocksBefore;
+            sinceRelease = completed ? piece.length : sinceRelease + piece.length;
+            // Withheld: at most that chunk and what followed it, plus a block and a partial one.
+            expect(decryptor.bytesIn - decryptor.bytesOut).toBeLessThanOrEqual(sinceRelease + 31);
+          });
+          out.push(decryptor.finalize().tail);
+          expect(concat(out)).toEqual(plaintext);
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
+  it('is unusable after finalize or a failure (MediaStateError naming the method)', () => {
+    const state = (method: string, code: string) =>
+      expect.objectContaining({ name: 'MediaStateError', method, code });
     const { data, mediaKey } = encryptMedia(pseudoRandomBytes(40), 'image', { backend });
-    const decryptor = new MediaDecryptor({ type: 'image', mediaKey, backend });
-    decryptor.update(data.subarray(0, data.length - 1));
-    expect(() => decryptor.finalize()).toThrow(expect.objectContaining({ code: 'bad-length' }));
-    expect(() => decryptor.update(data)).toThrow(/after a failed finalize/);
+    const failed = new MediaDecryptor({ type: 'image', mediaKey, backend });
+    failed.update(data.subarray(0, data.length - 1));
+    expect(() => failed.finalize()).toThrow(expect.objectContaining({ code: 'bad-length' }));
+    expect(() => failed.update(data)).toThrow(state('MediaDecryptor.update', 'failed'));
+    expect(() => failed.update(data)).toThrow(/^MediaDecryptor.update called after a failed/);
+    expect(() => failed.finalize()).toThrow(state('MediaDecryptor.finalize', 'failed'));
+    const done = new MediaDecryptor({ type: 'image', mediaKey, backend });
+    done.update(data);
+    done.finalize();
+    for (const [method, call] of [
+      ['update', () => done.update(data)],
+      ['updateParts', () => done.updateParts(data)],
+      ['updateDeferred', () => done.updateDeferred(data)],
+      ['clone', () => done.clone()],
+      ['finalize', () => done.finalize()],
+    ] as const) {
+      expect(call).toThrow(state(`MediaDecryptor.${method}`, 'finalized'));
+      let caught: unknown;
+      try {
+        call();
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught).toBeInstanceOf(MediaStateError);
+      expect(isMediaStateError(caught)).toBe(true);
+      expect(isMediaIntegrityError(caught)).toBe(false);
+      expect((caught as Error).message).toBe(`MediaDecryptor.${method} called after finalize`);
+    }
     const encryptor = new MediaEncryptor('image', { backend });
     encryptor.finalize();
-    expect(() => encryptor.update(new Uint8Array(1))).toThrow(/after finalize/);
-    expect(() => encryptor.finalize()).toThrow(/twice/);
+    expect(() => encryptor.update(new Uint8Array(1))).toThrow(
+      state('MediaEncryptor.update', 'finalized'),
+    );
+    expect(() => encryptor.updateParts(new Uint8Array(1))).toThrow(
+      state('MediaEncryptor.updateParts', 'finalized'),
+    );
+    expect(() => encryptor.finalize()).toThrow(
+      new MediaStateError('MediaEncryptor.finalize', 'finalized'),
+    );
+    // The guard also recognises a copy from another instance of the package (by name and code).
+    expect(isMediaStateError({ name: 'MediaStateError', code: 'finalized' })).toBe(true);
+    expect(isMediaStateError({ name: 'MediaStateError', code: 'other' })).toBe(false);
+    expect(isMediaStateError(new Error('MediaDecryptor.update called after finalize'))).toBe(false);
   });
 
   describe('plaintext mode (newsletter media, product-catalog-image)', () => {
@@ -446,13 +609,44 @@ describe.each(backends)('media format with the %s backend', (_name, backend) => 
       ).toBe('enc-sha256-mismatch');
     });
 
-    it('requires a hash to verify against, and no key', () => {
+    it('returns new arrays both ways, never the caller’s own', () => {
+      const plaintext = pseudoRandomBytes(300, 3);
+      const original = plaintext.slice();
+      const result = encryptMedia(plaintext, 'image', { encrypted: false, backend });
+      expect(result.data).not.toBe(plaintext);
+      expect(result.data.buffer).not.toBe(plaintext.buffer);
+      const decrypted = decryptMedia(result.data, {
+        type: 'image',
+        encrypted: false,
+        fileSha256: result.fileSha256,
+        backend,
+      });
+      expect(decrypted).not.toBe(result.data);
+      // Reusing the input buffers changes neither result.
+      plaintext.fill(0);
+      result.data.fill(1);
+      expect(result.data).not.toEqual(original);
+      expect(decrypted).toEqual(original);
+    });
+
+    it('requires a hash to verify against, and no key (TypeError both ways)', () => {
       expect(() => new MediaDecryptor({ type: 'product-catalog-image' })).toThrow(
         /fileSha256 is required/,
       );
+      const mediaKey = new Uint8Array(32);
+      const fileSha256 = new Uint8Array(32);
+      const keyRefused = new TypeError('mediaKey must not be given for unencrypted media');
+      expect(() => new MediaEncryptor('image', { encrypted: false, mediaKey })).toThrow(keyRefused);
+      expect(() => new MediaEncryptor('product-catalog-image', { mediaKey })).toThrow(keyRefused);
       expect(
-        () => new MediaEncryptor('image', { encrypted: false, mediaKey: new Uint8Array(32) }),
-      ).toThrow(/mediaKey must not be given/);
+        () => new MediaDecryptor({ type: 'image', encrypted: false, mediaKey, fileSha256 }),
+      ).toThrow(keyRefused);
+      expect(
+        () => new MediaDecryptor({ type: 'product-catalog-image', mediaKey, fileSha256 }),
+      ).toThrow(keyRefused);
+      expect(() =>
+        decryptMedia(new Uint8Array(4), { type: 'product-catalog-image', mediaKey, fileSha256 }),
+      ).toThrow(TypeError);
       expect(() => new MediaEncryptor('product-catalog-image', { encrypted: true })).toThrow(
         TypeError,
       );

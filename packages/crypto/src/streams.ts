@@ -54,9 +54,10 @@ interface Deferred<T> {
 /** One input chunk may wait while the previous one is being transformed (the default). */
 const WRITABLE_STRATEGY: QueuingStrategy<Uint8Array> = { highWaterMark: 1 };
 /**
- * Room for the (up to two) parts of one input chunk, so enqueueing the second part does not
- * flip backpressure on and off again. Counted in chunks, not bytes: a byte-size strategy costs
- * a call per chunk and buys nothing here, since at most one input chunk's output is queued.
+ * Room for the (up to two) parts the encryptor makes of one input chunk, so enqueueing the
+ * second does not flip backpressure on and off again (the decryptor makes one). Counted in
+ * chunks, not bytes: a byte-size strategy costs a call per chunk and buys nothing here, since
+ * at most one input chunk's output is queued.
  */
 const READABLE_STRATEGY: QueuingStrategy<Uint8Array> = { highWaterMark: 2 };
 
@@ -126,9 +127,12 @@ export function createEncryptStream(
 /**
  * A `TransformStream` that decrypts a blob and verifies it when the input ends: the readable
  * side errors with a {@link MediaIntegrityError} instead of closing when a check fails.
- * Chunks read before the end are unverified (see {@link MediaDecryptor}). Pass an existing
- * decryptor to continue it on a new connection; output still queued in a stream whose pipe
- * errored is lost, so resume only when `decryptor.bytesOut` equals the bytes written.
+ * Chunks read before the end are unverified (see {@link MediaDecryptor}). Each input chunk
+ * gives at most one output chunk, one chunk late (the latest chunk's plaintext waits in the
+ * decryptor until the next shows it was not the last: {@link MediaDecryptor.updateDeferred}).
+ * Pass an existing decryptor to continue it on a new connection; output still queued in a
+ * stream whose pipe errored is lost, so resume only when `decryptor.bytesOut` equals the
+ * bytes written.
  *
  * @throws {TypeError} / {RangeError} for bad options (see {@link MediaDecryptor}).
  * @example
@@ -146,16 +150,16 @@ export function createDecryptStream(
   const stream = new TransformStream<Uint8Array, Uint8Array>(
     <CancellableTransformer>{
       transform(chunk, controller) {
-        let parts: Uint8Array[];
+        let plain: Uint8Array;
         try {
-          parts = decryptor.updateParts(chunk);
+          plain = decryptor.updateDeferred(chunk);
         } catch (error) {
           info.reject(error);
           throw error;
         }
-        // Usually two parts (the withheld block, then the rest of the chunk); enqueued as
-        // they are instead of joined, which would copy the whole chunk.
-        for (let i = 0; i < parts.length; i++) controller.enqueue(parts[i]!);
+        // One output per input chunk, not joined (the previous chunk's plaintext, released
+        // now that this chunk shows it was not the last): half the enqueues of splitting it.
+        if (plain.length > 0) controller.enqueue(plain);
       },
       flush(controller) {
         try {
@@ -263,8 +267,9 @@ export function decryptIterable(
   async function* run(): AsyncGenerator<Uint8Array, void> {
     try {
       for await (const chunk of byteChunks(source)) {
-        const parts = decryptor.updateParts(chunk);
-        for (let i = 0; i < parts.length; i++) yield parts[i]!;
+        // One output per input chunk, one chunk late (see MediaDecryptor.updateDeferred).
+        const plain = decryptor.updateDeferred(chunk);
+        if (plain.length > 0) yield plain;
       }
       const result = decryptor.finalize();
       info.resolve(result.info);
