@@ -1,11 +1,11 @@
 // encrypt / decrypt / help / usage, run as the real command in a child process.
-import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT_CODES } from './errors.js';
 import { runCli } from './test-support/run-cli.js';
+import { sha256 } from './test-support/sha256.js';
 
 const vectors = join(process.env.WA_MEDIA_VECTORS ?? '', 'psr7-task-samples');
 // Known answers from the vectors' README (computed there with node:crypto and Python).
@@ -28,8 +28,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-
-const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('base64');
 
 describe('wa-media decrypt', () => {
   it('decrypts the IMAGE vector to IMAGE.original, checking both hashes', async () => {

@@ -1,13 +1,15 @@
 // `wa-media serve --emulator`: the store's HTTP API in a child process, fed by `wa-media upload`
 // through the in-process emulator it started.
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeMessage, Message } from '@wa-media/protocol';
+import { Message } from '@wa-media/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT_CODES } from './errors.js';
 import { type CliServer, runCli, startCli } from './test-support/run-cli.js';
+import { sha256 } from './test-support/sha256.js';
+import { registerMedia } from './test-support/store-api.js';
 
 interface ServeInfo {
   url: string;
@@ -20,8 +22,6 @@ const TOKEN = 'serve-test-token-0123456789';
 let dir: string;
 let server: CliServer;
 let info: ServeInfo;
-
-const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('base64');
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'wa-media-cli-serve-'));
@@ -77,18 +77,7 @@ describe('wa-media serve --emulator', () => {
       },
     });
     const headers = { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' };
-    const registered = await fetch(`${info.url}/v1/media`, {
-      method: 'POST',
-      headers,
-      body: JSON.stringify({
-        message: Buffer.from(encodeMessage(message)).toString('base64'),
-        msgId: '3EB0SERVE0000001',
-        chatJid: '15550002222@s.whatsapp.net',
-        isFromMe: false,
-      }),
-    });
-    expect(registered.status).toBe(201);
-    const id = ((await registered.json()) as { media_items: { id: string }[] }).media_items[0]!.id;
+    const id = await registerMedia(info.url, TOKEN, message, '3EB0SERVE0000001');
 
     let status = '';
     for (let i = 0; i < 100 && status !== 'downloaded'; i++) {

@@ -9,10 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encryptMedia } from '@wa-media/crypto';
 import { type Emulator, startEmulator } from '@wa-media/emulator';
-import { encodeMessage, Message } from '@wa-media/protocol';
+import { Message } from '@wa-media/protocol';
 import { verifyWebhookSignature } from '@wa-media/store';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type CliServer, startCli } from './test-support/run-cli.js';
+import { registerMedia } from './test-support/store-api.js';
 
 const API_TOKEN = 'serve-crash-token-0123456789';
 const WEBHOOK_SECRET = 'serve-crash-webhook-secret-0123';
@@ -123,17 +124,7 @@ describe('wa-media serve killed with SIGKILL mid-download', () => {
     });
 
     const first = await serve(dataDir);
-    const registered = await call(first.url, '/v1/media', {
-      method: 'POST',
-      body: JSON.stringify({
-        message: Buffer.from(encodeMessage(message)).toString('base64'),
-        msgId: '3EB0SERVECRASH0001',
-        chatJid: '15550002222@s.whatsapp.net',
-        isFromMe: false,
-      }),
-    });
-    expect(registered.status).toBe(201);
-    const id = ((await registered.json()) as { media_items: { id: string }[] }).media_items[0]!.id;
+    const id = await registerMedia(first.url, API_TOKEN, message, '3EB0SERVECRASH0001');
 
     // Mid-download: bytes are streaming into the client's temp file beside the blob.
     await eventually(async () => {

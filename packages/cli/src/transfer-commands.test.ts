@@ -1,37 +1,19 @@
 // upload / download / reupload against an emulator started by `wa-media emulator` in another
 // process: real HTTP on loopback, real exit codes, real files.
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { createConnection } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeMessage, Message } from '@wa-media/protocol';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { EXIT_CODES } from './errors.js';
-import { type CliServer, runCli, startCli } from './test-support/run-cli.js';
-
-interface EmulatorInfo {
-  ok: true;
-  hosts: { hostname: string; type: string; origin: string }[];
-  control: { url: string; token: string };
-}
-
-let dir: string;
-let emulator: CliServer;
-let info: EmulatorInfo;
-let connection: string[];
-
-async function control(path: string, body: unknown): Promise<Record<string, unknown>> {
-  const response = await fetch(new URL(path, info.control.url), {
-    method: 'POST',
-    headers: { Authorization: `Bearer ${info.control.token}`, 'Content-Type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  expect(response.status, path).toBe(200);
-  return (await response.json()) as Record<string, unknown>;
-}
-
-const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('base64');
+import {
+  type CliEmulatorInfo,
+  expectDownloadedFile,
+  useCliEmulator,
+} from './test-support/cli-emulator.js';
+import { runCli, startCli } from './test-support/run-cli.js';
+import { sha256 } from './test-support/sha256.js';
 
 function portOpen(origin: string): Promise<boolean> {
   const { hostname, port } = new URL(origin);
@@ -45,29 +27,20 @@ function portOpen(origin: string): Promise<boolean> {
   });
 }
 
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'wa-media-cli-transfer-'));
-  emulator = startCli(['emulator', '--json', '--hosts', '2']);
-  info = JSON.parse(await emulator.firstLine) as EmulatorInfo;
-  connection = ['--emulator', info.control.url, '--emulator-token', info.control.token];
-});
-afterAll(async () => {
-  await emulator?.stop('SIGTERM');
-  await rm(dir, { recursive: true, force: true });
-});
+const cli = useCliEmulator('wa-media-cli-transfer-');
 
 describe('wa-media emulator', () => {
   it('prints its hosts and control endpoint as one JSON object', () => {
-    expect(info.ok).toBe(true);
-    expect(info.hosts.map((host) => host.type)).toEqual(['primary', 'fallback']);
-    for (const host of info.hosts) expect(host.hostname).toMatch(/^127\.0\.0\.1:\d+$/);
-    expect(info.control.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+/);
-    expect(info.control.token.length).toBeGreaterThanOrEqual(16);
+    expect(cli.info.ok).toBe(true);
+    expect(cli.info.hosts.map((host) => host.type)).toEqual(['primary', 'fallback']);
+    for (const host of cli.info.hosts) expect(host.hostname).toMatch(/^127\.0\.0\.1:\d+$/);
+    expect(cli.info.control.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+/);
+    expect(cli.info.control.token.length).toBeGreaterThanOrEqual(16);
   });
 
   it('runs until SIGINT, then closes every port and exits 0', async () => {
     const other = startCli(['emulator', '--json', '--hosts', '1']);
-    const started = JSON.parse(await other.firstLine) as EmulatorInfo;
+    const started = JSON.parse(await other.firstLine) as CliEmulatorInfo;
     expect(await portOpen(started.hosts[0]!.origin)).toBe(true);
     const run = await other.stop('SIGINT');
     expect(run.code).toBe(0);
@@ -90,24 +63,20 @@ describe('upload and download', () => {
 
   beforeAll(async () => {
     plaintext = randomBytes(6 * 1024 * 1024 + 5); // above the 5 MiB resumable threshold
-    await writeFile(join(dir, 'clip.mp4'), plaintext);
-    const run = await runCli([
-      'upload',
-      '--type',
-      'video',
-      '--json',
-      '--msg-id',
-      '3EB0CLI00000001',
-      '--chat-jid',
-      '15550002222@s.whatsapp.net',
-      ...connection,
-      join(dir, 'clip.mp4'),
-    ]);
-    expect(run.stderr).toBe('');
-    expect(run.code).toBe(0);
-    upload = JSON.parse(run.stdout);
-    uploadFile = join(dir, 'clip.json');
-    await writeFile(uploadFile, run.stdout);
+    ({ upload, paramsFile: uploadFile } = await cli.uploadFile<typeof upload>(
+      'clip.mp4',
+      plaintext,
+      [
+        '--type',
+        'video',
+        '--json',
+        '--msg-id',
+        '3EB0CLI00000001',
+        '--chat-jid',
+        '15550002222@s.whatsapp.net',
+      ],
+      'clip.json',
+    ));
   });
 
   it('upload prints what a message needs', () => {
@@ -125,11 +94,11 @@ describe('upload and download', () => {
 
   it('upload reads stdin (spooled, then sent) and the bytes come back the same', async () => {
     const small = randomBytes(200_000);
-    const up = await runCli(['upload', '--type', 'document', '--json', ...connection, '-'], {
+    const up = await cli.upload(['--type', 'document', '--json'], '-', {
       input: small,
     });
     expect(up.code).toBe(0);
-    const down = await runCli(['download', '--params', '-', ...connection, '-'], {
+    const down = await cli.download(['--params', '-'], '-', {
       input: up.stdout,
     });
     expect(down.code).toBe(0);
@@ -137,19 +106,13 @@ describe('upload and download', () => {
   });
 
   it('download --params gives the same bytes, verified', async () => {
-    const out = join(dir, 'clip.copy.mp4');
-    const run = await runCli(['download', '--params', uploadFile, '--json', ...connection, out]);
-    expect(run.code).toBe(0);
-    expect(JSON.parse(run.stdout)).toMatchObject({
-      ok: true,
-      fileSha256: sha256(plaintext),
-      fileLength: plaintext.length,
-    });
-    expect(Buffer.compare(await readFile(out), plaintext)).toBe(0);
+    const out = join(cli.dir, 'clip.copy.mp4');
+    const run = await cli.download(['--params', uploadFile, '--json'], out);
+    await expectDownloadedFile(run, out, plaintext);
   });
 
   it('download reads the upload JSON from stdin and writes stdout', async () => {
-    const run = await runCli(['download', '--params', '-', ...connection, '-'], {
+    const run = await cli.download(['--params', '-'], '-', {
       input: await readFile(uploadFile),
     });
     expect(run.code).toBe(0);
@@ -166,16 +129,16 @@ describe('upload and download', () => {
       fileLength: BigInt(upload.fileLength as number),
       mimetype: 'video/mp4',
     };
-    await writeFile(join(dir, 'message.bin'), encodeMessage(Message.fromPartial({ videoMessage })));
-    const fromProto = await runCli([
-      'download',
-      '--message',
-      join(dir, 'message.bin'),
-      ...connection,
-      join(dir, 'm1.mp4'),
-    ]);
+    await writeFile(
+      join(cli.dir, 'message.bin'),
+      encodeMessage(Message.fromPartial({ videoMessage })),
+    );
+    const fromProto = await cli.download(
+      ['--message', join(cli.dir, 'message.bin')],
+      join(cli.dir, 'm1.mp4'),
+    );
     expect(fromProto.code).toBe(0);
-    expect(sha256(await readFile(join(dir, 'm1.mp4')))).toBe(sha256(plaintext));
+    expect(sha256(await readFile(join(cli.dir, 'm1.mp4')))).toBe(sha256(plaintext));
 
     // A Baileys-style JSON dump: bytes as {type:'Buffer',data:[…]} or base64 strings.
     const json = {
@@ -189,53 +152,33 @@ describe('upload and download', () => {
         },
       },
     };
-    await writeFile(join(dir, 'message.json'), JSON.stringify(json));
-    const fromJson = await runCli([
-      'download',
-      '--message',
-      join(dir, 'message.json'),
-      ...connection,
-      join(dir, 'm2.mp4'),
-    ]);
+    await writeFile(join(cli.dir, 'message.json'), JSON.stringify(json));
+    const fromJson = await cli.download(
+      ['--message', join(cli.dir, 'message.json')],
+      join(cli.dir, 'm2.mp4'),
+    );
     expect(fromJson.code).toBe(0);
-    expect(sha256(await readFile(join(dir, 'm2.mp4')))).toBe(sha256(plaintext));
+    expect(sha256(await readFile(join(cli.dir, 'm2.mp4')))).toBe(sha256(plaintext));
   });
 
   it('corrupted bytes on every host: exit 3, no file, no temp file', async () => {
-    const folder = await mkdtemp(join(dir, 'corrupt-'));
-    await control('/_faults', {
-      on: 'download',
-      times: 'always',
-      fault: { kind: 'flip', offset: 4096 },
-    });
-    try {
-      const run = await runCli([
-        'download',
-        '--params',
-        uploadFile,
-        '--json',
-        ...connection,
-        join(folder, 'x.mp4'),
-      ]);
-      expect(run.code).toBe(EXIT_CODES.integrity);
-      expect(JSON.parse(run.stdout)).toMatchObject({ ok: false, error: { kind: 'integrity' } });
-      expect(await readdir(folder)).toEqual([]);
-      expect(run.stderr).not.toContain(String(upload.mediaKey));
-    } finally {
-      await control('/_faults/clear', {});
-    }
+    const { run, folder } = await cli.downloadCorrupted(uploadFile, 'x.mp4', 4096);
+    expect(run.code).toBe(EXIT_CODES.integrity);
+    expect(JSON.parse(run.stdout)).toMatchObject({ ok: false, error: { kind: 'integrity' } });
+    expect(await readdir(folder)).toEqual([]);
+    expect(run.stderr).not.toContain(String(upload.mediaKey));
   });
 
   it('SIGINT mid-download cancels it: exit 7, nothing written', async () => {
-    const folder = await mkdtemp(join(dir, 'interrupted-'));
-    await control('/_faults/bandwidth', { bytesPerSec: 1024 * 1024 });
+    const folder = await mkdtemp(join(cli.dir, 'interrupted-'));
+    await cli.control('/_faults/bandwidth', { bytesPerSec: 1024 * 1024 });
     try {
       const child = startCli([
         'download',
         '--params',
         uploadFile,
         '--json',
-        ...connection,
+        ...cli.connection,
         join(folder, 'x.mp4'),
       ]);
       await new Promise((resolve) => setTimeout(resolve, 2_000));
@@ -244,38 +187,32 @@ describe('upload and download', () => {
       expect(JSON.parse(run.stdout)).toMatchObject({ ok: false, error: { kind: 'interrupted' } });
       expect(await readdir(folder)).toEqual([]);
     } finally {
-      await control('/_faults/bandwidth', { bytesPerSec: null });
+      await cli.control('/_faults/bandwidth', { bytesPerSec: null });
     }
   });
 
   it('expired media: exit 5 and nothing written; reupload recovers it', async () => {
-    const folder = await mkdtemp(join(dir, 'expired-'));
-    const expired = await control('/_media/expire', { directPath: upload.directPath });
+    const folder = await mkdtemp(join(cli.dir, 'expired-'));
+    const expired = await cli.control('/_media/expire', { directPath: upload.directPath });
     expect(expired.expired).toBe(true);
 
-    const gone = await runCli([
-      'download',
-      '--params',
-      uploadFile,
-      ...connection,
-      join(folder, 'x.mp4'),
-    ]);
+    const gone = await cli.download(['--params', uploadFile], join(folder, 'x.mp4'));
     expect(gone.code).toBe(EXIT_CODES.notFound);
     expect(gone.stderr).toMatch(/gone|not found|404/i);
     expect(await readdir(folder)).toEqual([]);
 
     // Automatic: download re-requests it from the (emulated) sender's phone by itself.
-    const auto = await runCli([
-      'download',
-      '--params',
-      uploadFile,
-      '--msg-id',
-      '3EB0CLI00000001',
-      '--chat-jid',
-      '15550002222@s.whatsapp.net',
-      ...connection,
+    const auto = await cli.download(
+      [
+        '--params',
+        uploadFile,
+        '--msg-id',
+        '3EB0CLI00000001',
+        '--chat-jid',
+        '15550002222@s.whatsapp.net',
+      ],
       join(folder, 'recovered.mp4'),
-    ]);
+    );
     expect(auto.stderr).toBe('');
     expect(auto.code).toBe(0);
     expect(sha256(await readFile(join(folder, 'recovered.mp4')))).toBe(sha256(plaintext));
@@ -290,7 +227,7 @@ describe('upload and download', () => {
       '--media-key',
       String(upload.mediaKey),
       '--json',
-      ...connection,
+      ...cli.connection,
     ]);
     expect(explicit.code).toBe(0);
     const result = JSON.parse(explicit.stdout);
@@ -308,7 +245,7 @@ describe('upload and download', () => {
       '15550002222@s.whatsapp.net',
       '--media-key',
       String(upload.mediaKey),
-      ...connection,
+      ...cli.connection,
     ]);
     expect(run.code).toBe(EXIT_CODES.reuploadFailed);
     expect(run.stderr).toMatch(/not-found/);
@@ -339,7 +276,7 @@ describe('connection problems', () => {
       '--media-key',
       Buffer.alloc(32, 1).toString('base64'),
       '--emulator',
-      info.control.url,
+      cli.info.control.url,
       '--emulator-token',
       wrong,
     ]);
@@ -350,7 +287,7 @@ describe('connection problems', () => {
 
   it('an unreachable emulator: exit 4 (token from the environment)', async () => {
     const run = await runCli(
-      ['download', '--params', '-', '--emulator', 'http://127.0.0.1:9', join(dir, 'never')],
+      ['download', '--params', '-', '--emulator', 'http://127.0.0.1:9', join(cli.dir, 'never')],
       {
         input: JSON.stringify({
           type: 'image',

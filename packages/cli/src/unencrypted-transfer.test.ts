@@ -1,44 +1,16 @@
 // Unencrypted media from the command line: newsletter (channel) uploads with --unencrypted /
 // --newsletter and product-catalog-image, against an emulator started by `wa-media emulator` in
 // another process (real HTTP on loopback, real exit codes, real files).
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { EXIT_CODES } from './errors.js';
-import { type CliServer, runCli, startCli } from './test-support/run-cli.js';
+import { expectDownloadedFile, useCliEmulator } from './test-support/cli-emulator.js';
+import { runCli } from './test-support/run-cli.js';
+import { sha256 } from './test-support/sha256.js';
 
-interface EmulatorInfo {
-  control: { url: string; token: string };
-}
-
-let dir: string;
-let emulator: CliServer;
-let info: EmulatorInfo;
-let connection: string[];
-
-const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('base64');
-
-async function control(path: string, body: unknown): Promise<void> {
-  const response = await fetch(new URL(path, info.control.url), {
-    method: 'POST',
-    headers: { Authorization: `Bearer ${info.control.token}`, 'Content-Type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  expect(response.status, path).toBe(200);
-}
-
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'wa-media-cli-unencrypted-'));
-  emulator = startCli(['emulator', '--json', '--hosts', '2']);
-  info = JSON.parse(await emulator.firstLine) as EmulatorInfo;
-  connection = ['--emulator', info.control.url, '--emulator-token', info.control.token];
-});
-afterAll(async () => {
-  await emulator?.stop('SIGTERM');
-  await rm(dir, { recursive: true, force: true });
-});
+const cli = useCliEmulator('wa-media-cli-unencrypted-');
 
 describe('newsletter media (upload --unencrypted)', () => {
   let plaintext: Buffer;
@@ -47,21 +19,12 @@ describe('newsletter media (upload --unencrypted)', () => {
 
   beforeAll(async () => {
     plaintext = randomBytes(300_001); // not a multiple of 16: no padding hides in the blob
-    await writeFile(join(dir, 'photo.jpg'), plaintext);
-    const run = await runCli([
-      'upload',
-      '--type',
-      'image',
-      '--unencrypted',
-      '--json',
-      ...connection,
-      join(dir, 'photo.jpg'),
-    ]);
-    expect(run.stderr).toBe('');
-    expect(run.code).toBe(0);
-    upload = JSON.parse(run.stdout);
-    uploadFile = join(dir, 'photo.json');
-    await writeFile(uploadFile, run.stdout);
+    ({ upload, paramsFile: uploadFile } = await cli.uploadFile(
+      'photo.jpg',
+      plaintext,
+      ['--type', 'image', '--unencrypted', '--json'],
+      'photo.json',
+    ));
   });
 
   it('prints encrypted:false, the handle and the plaintext hash, and no media key', () => {
@@ -81,28 +44,22 @@ describe('newsletter media (upload --unencrypted)', () => {
   });
 
   it('download --params gives the same bytes, verified by SHA-256', async () => {
-    const out = join(dir, 'photo.copy.jpg');
-    const run = await runCli(['download', '--params', uploadFile, '--json', ...connection, out]);
+    const out = join(cli.dir, 'photo.copy.jpg');
+    const run = await cli.download(['--params', uploadFile, '--json'], out);
     expect(run.stderr).toBe('');
-    expect(run.code).toBe(0);
-    expect(JSON.parse(run.stdout)).toMatchObject({
-      ok: true,
-      fileSha256: sha256(plaintext),
-      fileLength: plaintext.length,
-    });
-    expect(Buffer.compare(await readFile(out), plaintext)).toBe(0);
+    await expectDownloadedFile(run, out, plaintext);
   });
 
   it('--newsletter is the same flag: stdin in, stdout out', async () => {
     const clip = randomBytes(120_000);
     const up = await runCli(
-      ['upload', '--type', 'video', '--newsletter', '--json', ...connection, '-'],
+      ['upload', '--type', 'video', '--newsletter', '--json', ...cli.connection, '-'],
       { input: clip },
     );
     expect(up.code).toBe(0);
     expect(JSON.parse(up.stdout)).toMatchObject({ encrypted: false, fileSha256: sha256(clip) });
     expect(JSON.parse(up.stdout)).not.toHaveProperty('mediaKey');
-    const down = await runCli(['download', '--params', '-', ...connection, '-'], {
+    const down = await cli.download(['--params', '-'], '-', {
       input: up.stdout,
     });
     expect(down.code).toBe(0);
@@ -110,14 +67,10 @@ describe('newsletter media (upload --unencrypted)', () => {
   });
 
   it('the human-readable result shows the handle and says there is no key', async () => {
-    const run = await runCli([
-      'upload',
-      '--type',
-      'document',
-      '--unencrypted',
-      ...connection,
-      join(dir, 'photo.jpg'),
-    ]);
+    const run = await cli.upload(
+      ['--type', 'document', '--unencrypted'],
+      join(cli.dir, 'photo.jpg'),
+    );
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/mediaKey: +\(none: not encrypted/);
     expect(run.stdout).toMatch(/handle: +\S+/);
@@ -131,19 +84,19 @@ describe('newsletter media (upload --unencrypted)', () => {
       '--direct-path',
       String(upload.directPath),
       '--unencrypted',
-      ...connection,
+      ...cli.connection,
     ];
     const good = await runCli([
       ...base,
       '--file-sha256',
       sha256(plaintext),
-      join(dir, 'by-flags.jpg'),
+      join(cli.dir, 'by-flags.jpg'),
     ]);
     expect(good.code).toBe(0);
-    expect(Buffer.compare(await readFile(join(dir, 'by-flags.jpg')), plaintext)).toBe(0);
+    expect(Buffer.compare(await readFile(join(cli.dir, 'by-flags.jpg')), plaintext)).toBe(0);
 
     // Another file's hash: every host's bytes fail the check, nothing is written.
-    const folder = await mkdtemp(join(dir, 'wrong-hash-'));
+    const folder = await mkdtemp(join(cli.dir, 'wrong-hash-'));
     const wrong = await runCli([
       ...base,
       '--file-sha256',
@@ -153,48 +106,27 @@ describe('newsletter media (upload --unencrypted)', () => {
     expect(wrong.code).toBe(EXIT_CODES.integrity);
     expect(await readdir(folder)).toEqual([]);
 
-    const missing = await runCli([...base, join(dir, 'never.jpg')]);
+    const missing = await runCli([...base, join(cli.dir, 'never.jpg')]);
     expect(missing.code).toBe(EXIT_CODES.usage);
     expect(missing.stderr).toMatch(/--file-sha256 is required for unencrypted media/);
   });
 
   it('a flipped byte on every host: exit 3, no file, no temp file', async () => {
-    const folder = await mkdtemp(join(dir, 'corrupt-'));
-    await control('/_faults', {
-      on: 'download',
-      times: 'always',
-      fault: { kind: 'flip', offset: 1000 },
-    });
-    try {
-      const run = await runCli([
-        'download',
-        '--params',
-        uploadFile,
-        '--json',
-        ...connection,
-        join(folder, 'x.jpg'),
-      ]);
-      expect(run.code).toBe(EXIT_CODES.integrity);
-      expect(JSON.parse(run.stdout)).toMatchObject({ ok: false, error: { kind: 'integrity' } });
-      expect(await readdir(folder)).toEqual([]);
-    } finally {
-      await control('/_faults/clear', {});
-    }
+    const { run, folder } = await cli.downloadCorrupted(uploadFile, 'x.jpg', 1000);
+    expect(run.code).toBe(EXIT_CODES.integrity);
+    expect(JSON.parse(run.stdout)).toMatchObject({ ok: false, error: { kind: 'integrity' } });
+    expect(await readdir(folder)).toEqual([]);
   });
 });
 
 describe('product-catalog-image (always unencrypted)', () => {
   it('uploads without --unencrypted and downloads back the same bytes', async () => {
     const image = randomBytes(50_003);
-    await writeFile(join(dir, 'product.jpg'), image);
-    const up = await runCli([
-      'upload',
-      '--type',
-      'product-catalog-image',
-      '--json',
-      ...connection,
-      join(dir, 'product.jpg'),
-    ]);
+    await writeFile(join(cli.dir, 'product.jpg'), image);
+    const up = await cli.upload(
+      ['--type', 'product-catalog-image', '--json'],
+      join(cli.dir, 'product.jpg'),
+    );
     expect(up.stderr).toBe('');
     expect(up.code).toBe(0);
     const result = JSON.parse(up.stdout);
@@ -208,8 +140,8 @@ describe('product-catalog-image (always unencrypted)', () => {
     expect(result).not.toHaveProperty('mediaKey');
     expect(typeof result.handle).toBe('string');
 
-    const out = join(dir, 'product.copy.jpg');
-    const down = await runCli(['download', '--params', '-', ...connection, out], {
+    const out = join(cli.dir, 'product.copy.jpg');
+    const down = await cli.download(['--params', '-'], out, {
       input: up.stdout,
     });
     expect(down.code).toBe(0);
@@ -222,17 +154,10 @@ describe('usage errors (exit 2, nothing uploaded or written)', () => {
 
   it('--media-key with --unencrypted is refused, and the key is not printed', async () => {
     for (const flag of ['--unencrypted', '--newsletter']) {
-      const run = await runCli([
-        'upload',
-        '--type',
-        'image',
-        flag,
-        '--media-key',
-        key,
-        '--json',
-        ...connection,
-        join(dir, 'photo.jpg'),
-      ]);
+      const run = await cli.upload(
+        ['--type', 'image', flag, '--media-key', key, '--json'],
+        join(cli.dir, 'photo.jpg'),
+      );
       expect(run.code).toBe(EXIT_CODES.usage);
       expect(JSON.parse(run.stdout)).toMatchObject({
         ok: false,
@@ -243,48 +168,33 @@ describe('usage errors (exit 2, nothing uploaded or written)', () => {
   });
 
   it('--media-key with product-catalog-image is refused', async () => {
-    const run = await runCli([
-      'upload',
-      '--type',
-      'product-catalog-image',
-      '--media-key',
-      key,
-      ...connection,
-      join(dir, 'photo.jpg'),
-    ]);
+    const run = await cli.upload(
+      ['--type', 'product-catalog-image', '--media-key', key],
+      join(cli.dir, 'photo.jpg'),
+    );
     expect(run.code).toBe(EXIT_CODES.usage);
     expect(run.stderr).toMatch(/never encrypted/);
     expect(run.stderr).not.toContain(key);
   });
 
   it('--unencrypted on a type without newsletter uploads names the valid types', async () => {
-    const run = await runCli([
-      'upload',
-      '--type',
-      'history',
-      '--unencrypted',
-      ...connection,
-      join(dir, 'photo.jpg'),
-    ]);
+    const run = await cli.upload(
+      ['--type', 'history', '--unencrypted'],
+      join(cli.dir, 'photo.jpg'),
+    );
     expect(run.code).toBe(EXIT_CODES.usage);
     expect(run.stderr).toMatch(/needs --type image, video, audio, document, sticker/);
   });
 
   it('--msg-id with unencrypted media: the phone cannot re-upload it', async () => {
-    const upload = await runCli([
-      'upload',
-      '--type',
-      'image',
-      '--newsletter',
-      '--msg-id',
-      '3EB0NEWS0001',
-      ...connection,
-      join(dir, 'photo.jpg'),
-    ]);
+    const upload = await cli.upload(
+      ['--type', 'image', '--newsletter', '--msg-id', '3EB0NEWS0001'],
+      join(cli.dir, 'photo.jpg'),
+    );
     expect(upload.code).toBe(EXIT_CODES.usage);
     expect(upload.stderr).toMatch(/cannot be re-uploaded/);
 
-    const folder = await mkdtemp(join(dir, 'no-retry-'));
+    const folder = await mkdtemp(join(cli.dir, 'no-retry-'));
     const download = await runCli(
       [
         'download',
@@ -294,7 +204,7 @@ describe('usage errors (exit 2, nothing uploaded or written)', () => {
         '3EB0NEWS0001',
         '--chat-jid',
         '120363000000000000@newsletter',
-        ...connection,
+        ...cli.connection,
         join(folder, 'x.jpg'),
       ],
       {
@@ -313,7 +223,7 @@ describe('usage errors (exit 2, nothing uploaded or written)', () => {
 
   it('--unencrypted on download only goes with --direct-path', async () => {
     const run = await runCli(
-      ['download', '--params', '-', '--unencrypted', ...connection, join(dir, 'never.jpg')],
+      ['download', '--params', '-', '--unencrypted', ...cli.connection, join(cli.dir, 'never.jpg')],
       { input: '{}' },
     );
     expect(run.code).toBe(EXIT_CODES.usage);
@@ -321,12 +231,12 @@ describe('usage errors (exit 2, nothing uploaded or written)', () => {
   });
 
   it('encrypt and decrypt refuse a type that is never encrypted', async () => {
-    const folder = await mkdtemp(join(dir, 'crypto-'));
+    const folder = await mkdtemp(join(cli.dir, 'crypto-'));
     const encrypt = await runCli([
       'encrypt',
       '--type',
       'product-catalog-image',
-      join(dir, 'photo.jpg'),
+      join(cli.dir, 'photo.jpg'),
       join(folder, 'x.enc'),
     ]);
     expect(encrypt.code).toBe(EXIT_CODES.usage);
@@ -337,7 +247,7 @@ describe('usage errors (exit 2, nothing uploaded or written)', () => {
       'product-catalog-image',
       '--media-key',
       key,
-      join(dir, 'photo.jpg'),
+      join(cli.dir, 'photo.jpg'),
       join(folder, 'x.jpg'),
     ]);
     expect(decrypt.code).toBe(EXIT_CODES.usage);

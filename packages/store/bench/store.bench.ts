@@ -3,15 +3,13 @@
 // SHA-256 re-check of the stored file, outbox), both with the same concurrency, in one process.
 // Prints medians and the store/baseline ratio. Env: BENCH_MEDIA (count, default 40),
 // BENCH_KB (size, default 256), BENCH_RUNS (default 5).
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createNodeMediaClient } from '@wa-media/client/node';
-import { encryptMedia } from '@wa-media/crypto';
 import { startEmulator } from '@wa-media/emulator';
-import { Message } from '@wa-media/protocol';
 import { createMediaStore } from '../src/index.js';
+import { seedImage } from '../src/test-support/media-fixtures.js';
 
 const count = Number(process.env.BENCH_MEDIA ?? 40);
 const sizeKb = Number(process.env.BENCH_KB ?? 256);
@@ -20,21 +18,11 @@ const concurrency = 4;
 
 const emulator = await startEmulator({ hosts: 2, control: false });
 const client = createNodeMediaClient({ cdn: { scheme: 'http', defaultHosts: emulator.hostnames } });
-const messages = Array.from({ length: count }, () => {
-  const encrypted = encryptMedia(new Uint8Array(randomBytes(sizeKb * 1024)), 'image');
-  const stored = emulator.putMedia(encrypted.data, { mmsType: 'image' });
-  return Message.fromPartial({
-    imageMessage: {
-      url: stored.url,
-      directPath: stored.directPath,
-      mimetype: 'image/jpeg',
-      mediaKey: encrypted.mediaKey,
-      fileSha256: encrypted.fileSha256,
-      fileEncSha256: encrypted.fileEncSha256,
-      fileLength: BigInt(encrypted.fileLength),
-    },
-  });
-});
+// The seeded media's message is all the bench needs: the phone need not remember it.
+const messages = Array.from(
+  { length: count },
+  () => seedImage(emulator, { size: sizeKb * 1024, remember: false }).message,
+);
 
 async function baseline(): Promise<number> {
   const dir = await mkdtemp(join(tmpdir(), 'wa-media-bench-direct-'));

@@ -5,10 +5,9 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { type Emulator, startEmulator } from '@wa-media/emulator';
-import { encodeMessage } from '@wa-media/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifyWebhookSignature } from './index.js';
-import { seedImage } from './test-support/media-fixtures.js';
+import { registerBody, seedImage } from './test-support/media-fixtures.js';
 import { API_TOKEN, eventually, OWN_JID, WEBHOOK_SECRET } from './test-support/store-harness.js';
 import { startWebhookReceiver, type WebhookReceiver } from './test-support/webhook-receiver.js';
 
@@ -97,12 +96,7 @@ describe('crash recovery of a served store (kill -9)', () => {
     const first = await serve();
     const registered = await call(first, '/v1/media', {
       method: 'POST',
-      body: JSON.stringify({
-        message: Buffer.from(encodeMessage(media.message)).toString('base64'),
-        msgId: media.msgId,
-        chatJid: media.chatJid,
-        isFromMe: false,
-      }),
+      body: JSON.stringify(registerBody(media)),
     });
     expect(registered.status).toBe(201);
     const id = ((await registered.json()) as { media_items: { id: string }[] }).media_items[0]!.id;
@@ -143,12 +137,7 @@ describe('crash recovery of a served store (kill -9)', () => {
       try {
         const response = await call(served, '/v1/media', {
           method: 'POST',
-          body: JSON.stringify({
-            message: Buffer.from(encodeMessage(media.message)).toString('base64'),
-            msgId: media.msgId,
-            chatJid: media.chatJid,
-            isFromMe: false,
-          }),
+          body: JSON.stringify(registerBody(media)),
         });
         if (response.status === 201) {
           acknowledged.set(

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifyWebhookSignature } from './index.js';
-import { seedImage } from './test-support/media-fixtures.js';
+import { receivedIn, seedImage } from './test-support/media-fixtures.js';
 import {
   eventually,
   type Harness,
@@ -29,11 +29,7 @@ describe('media store against the emulator', () => {
 
   it('register → verified file stored → signed webhook in the seed shape', async () => {
     const media = seedImage(h.emulator);
-    const { id, created } = await h.store.register(media.message, {
-      msgId: media.msgId,
-      chatJid: media.chatJid,
-      isFromMe: false,
-    });
+    const { id, created } = await h.store.register(media.message, receivedIn(media));
     expect(created).toBe(true);
     expect(id).toMatch(/^[A-Za-z0-9_-]{22}$/);
 
@@ -82,11 +78,7 @@ describe('media store against the emulator', () => {
     expect(await h.blobFiles()).toEqual([id]);
 
     // Idempotent: the same message again is the same record, no new download or webhook.
-    const again = await h.store.register(media.message, {
-      msgId: media.msgId,
-      chatJid: media.chatJid,
-      isFromMe: false,
-    });
+    const again = await h.store.register(media.message, receivedIn(media));
     expect(again).toEqual({ id, created: false });
     expect(h.store.list()).toHaveLength(1);
     expect(h.client.calls).toBe(1);
@@ -96,11 +88,7 @@ describe('media store against the emulator', () => {
   it('past the CDN window (emulator clock) asks the phone to re-upload, then stores', async () => {
     const media = seedImage(h.emulator);
     h.emulator.clock.advance(15 * DAY_MS);
-    const { id } = await h.store.register(media.message, {
-      msgId: media.msgId,
-      chatJid: media.chatJid,
-      isFromMe: false,
-    });
+    const { id } = await h.store.register(media.message, receivedIn(media));
     const [hook] = await h.receiver.waitFor(1);
     expect(
       (hook!.body as { media_items: { image: { status: string } }[] }).media_items[0]!.image.status,
@@ -115,11 +103,7 @@ describe('media store against the emulator', () => {
   it('a final failure sends the completion-failure webhook; retryDownload then stores it', async () => {
     const media = seedImage(h.emulator, { remember: false });
     h.emulator.expireMedia(media.directPath);
-    const { id } = await h.store.register(media.message, {
-      msgId: media.msgId,
-      chatJid: media.chatJid,
-      isFromMe: false,
-    });
+    const { id } = await h.store.register(media.message, receivedIn(media));
     const [failed] = await h.receiver.waitFor(1);
     expect(failed!.body).toEqual({
       media_items: [
@@ -178,11 +162,7 @@ describe('media store against the emulator', () => {
   it('transient CDN failures are retried with backoff until stored', async () => {
     const media = seedImage(h.emulator);
     h.emulator.faults.add({ on: 'download', times: 2, fault: { kind: 'status', status: 503 } });
-    const { id } = await h.store.register(media.message, {
-      msgId: media.msgId,
-      chatJid: media.chatJid,
-      isFromMe: false,
-    });
+    const { id } = await h.store.register(media.message, receivedIn(media));
     await h.receiver.waitFor(1);
     // Attempt 1 met both faults (one per host), attempt 2 succeeded.
     expect(h.store.get(id)).toMatchObject({ status: 'downloaded', attempts: 2 });
@@ -196,11 +176,7 @@ describe('media store against the emulator', () => {
       times: 'always',
       fault: { kind: 'flip', offset: 100 },
     });
-    const { id } = await h.store.register(media.message, {
-      msgId: media.msgId,
-      chatJid: media.chatJid,
-      isFromMe: false,
-    });
+    const { id } = await h.store.register(media.message, receivedIn(media));
     const [hook] = await h.receiver.waitFor(1);
     expect(
       (hook!.body as { media_items: { errors: { code: number }[] }[] }).media_items[0]!.errors[0]!
@@ -217,11 +193,7 @@ describe('media store against the emulator', () => {
   it('webhook deliveries are retried until the receiver accepts, with the same event id', async () => {
     h.receiver.failNext(2, 503);
     const media = seedImage(h.emulator);
-    await h.store.register(media.message, {
-      msgId: media.msgId,
-      chatJid: media.chatJid,
-      isFromMe: false,
-    });
+    await h.store.register(media.message, receivedIn(media));
     const hooks = await h.receiver.waitFor(3);
     expect(new Set(hooks.map((hook) => hook.headers['x-wa-media-event-id'])).size).toBe(1);
     expect(hooks.map((hook) => hook.headers['x-wa-media-delivery-attempt'])).toEqual([
@@ -236,11 +208,7 @@ describe('media store against the emulator', () => {
 
   it('delete removes record, file and queued work', async () => {
     const media = seedImage(h.emulator);
-    const { id } = await h.store.register(media.message, {
-      msgId: media.msgId,
-      chatJid: media.chatJid,
-      isFromMe: false,
-    });
+    const { id } = await h.store.register(media.message, receivedIn(media));
     await h.receiver.waitFor(1);
     expect(await h.store.delete(id)).toBe(true);
     expect(h.store.get(id)).toBeUndefined();
@@ -257,11 +225,7 @@ describe('media store against the emulator', () => {
       times: 1,
       fault: { kind: 'throttle', bytesPerSec: 40_000 },
     });
-    const { id } = await h.store.register(media.message, {
-      msgId: media.msgId,
-      chatJid: media.chatJid,
-      isFromMe: false,
-    });
+    const { id } = await h.store.register(media.message, receivedIn(media));
     await eventually(() => (h.store.get(id)?.status === 'downloading' ? true : undefined));
     await h.store.close();
     const reopened = await h.reopen();

@@ -38,6 +38,14 @@ import {
 
 const MiB = 1024 * 1024;
 
+/** What the test server's `/upload` route answers about the body it received. */
+interface UploadEcho {
+  received: number;
+  sha256: string;
+  contentLength: string | null;
+  chunked: boolean;
+}
+
 const nodeClients: NodeHttpClient[] = [];
 function trackedNode(options?: Parameters<typeof createNodeHttpClient>[0]): NodeHttpClient {
   const client = createNodeHttpClient(options);
@@ -189,12 +197,7 @@ describe.each(adapters)('$name adapter', ({ name, streaming, create }) => {
       contentLength: size,
       onUploadProgress: (progress) => events.push(progress),
     });
-    const reply = await readJson<{
-      received: number;
-      sha256: string;
-      contentLength: string;
-      chunked: boolean;
-    }>(response);
+    const reply = await readJson<UploadEcho>(response);
     const { growthBytes } = sampler.stop();
     expect(reply).toEqual({
       received: size,
@@ -210,7 +213,7 @@ describe.each(adapters)('$name adapter', ({ name, streaming, create }) => {
   it('sends Uint8Array, ReadableStream and unknown-length bodies correctly', async () => {
     const size = 200_000;
     const bytes = patternBytes(0, size);
-    const fromBytes = await readJson<{ sha256: string; contentLength: string; chunked: boolean }>(
+    const fromBytes = await readJson<UploadEcho>(
       await client.request({ method: 'POST', url: `${server.origin}/upload`, body: bytes }),
     );
     expect(fromBytes).toMatchObject({
@@ -220,11 +223,7 @@ describe.each(adapters)('$name adapter', ({ name, streaming, create }) => {
     });
 
     const stream = streamOf(patternChunks(size, 10_000));
-    const fromStream = await readJson<{
-      sha256: string;
-      contentLength: string | null;
-      chunked: boolean;
-    }>(
+    const fromStream = await readJson<UploadEcho>(
       await client.request({
         method: 'POST',
         url: `${server.origin}/upload`,
@@ -239,11 +238,7 @@ describe.each(adapters)('$name adapter', ({ name, streaming, create }) => {
     });
 
     const events: TransferProgress[] = [];
-    const unknown = await readJson<{
-      sha256: string;
-      contentLength: string | null;
-      chunked: boolean;
-    }>(
+    const unknown = await readJson<UploadEcho>(
       await client.request({
         method: 'POST',
         url: `${server.origin}/upload`,
@@ -660,63 +655,51 @@ describe.each(adapters)('$name adapter', ({ name, streaming, create }) => {
       const closed = await startTestServer();
       const deadOrigin = closed.origin;
       await closed.close();
+      // One request for each failure mode, with the credentials in both the URL and the headers.
+      const secretRequest = (
+        route: string,
+        params: string,
+        rest: Omit<HttpRequest, 'url' | 'headers'> = {},
+        origin = server.origin,
+      ): HttpRequest => ({ url: at(origin, route, params), headers, ...rest });
       const errors: unknown[] = [
-        await rejectionOf(client.request({ url: at(deadOrigin, '/x', ''), headers })),
+        await rejectionOf(client.request(secretRequest('/x', '', {}, deadOrigin))),
+        await rejectionOf(requestBytes(client, secretRequest('/reset', 'after=1000&size=100000'))),
         await rejectionOf(
-          requestBytes(client, {
-            url: at(server.origin, '/reset', 'after=1000&size=100000'),
-            headers,
-          }),
+          client.request(
+            secretRequest('/slow-headers', 'delay=3000', { timeouts: { headersTimeoutMs: 50 } }),
+          ),
         ),
         await rejectionOf(
-          client.request({
-            url: at(server.origin, '/slow-headers', 'delay=3000'),
-            headers,
-            timeouts: { headersTimeoutMs: 50 },
-          }),
-        ),
-        await rejectionOf(
-          client.request({
-            url: at(server.origin, '/bytes', 'size=1'),
-            headers,
-            signal: AbortSignal.abort(),
-          }),
+          client.request(secretRequest('/bytes', 'size=1', { signal: AbortSignal.abort() })),
         ),
         await rejectionOf(
           assertOk(
-            await client.request({
-              method: 'POST',
-              url: at(server.origin, '/status', 'code=403'),
-              headers,
-              body: new Uint8Array(3),
+            await client.request(
+              secretRequest('/status', 'code=403', { method: 'POST', body: new Uint8Array(3) }),
+            ),
+          ),
+        ),
+        await rejectionOf(client.request(secretRequest('/redirect', 'loop=1'))),
+        await rejectionOf(
+          client.request(
+            secretRequest('/upload', '', {
+              method: 'PUT',
+              body: patternChunks(1000),
+              contentLength: 2000,
             }),
           ),
         ),
         await rejectionOf(
-          client.request({ url: at(server.origin, '/redirect', 'loop=1'), headers }),
+          requestBytes(
+            client,
+            secretRequest('/stall', 'after=10&size=100', { timeouts: { idleTimeoutMs: 50 } }),
+          ),
         ),
         await rejectionOf(
-          client.request({
-            method: 'PUT',
-            url: at(server.origin, '/upload', ''),
-            headers,
-            body: patternChunks(1000),
-            contentLength: 2000,
-          }),
-        ),
-        await rejectionOf(
-          requestBytes(client, {
-            url: at(server.origin, '/stall', 'after=10&size=100'),
-            headers,
-            timeouts: { idleTimeoutMs: 50 },
-          }),
-        ),
-        await rejectionOf(
-          client.request({
-            url: at(server.origin, '/wrong-range', 'range=0-9&total=100'),
-            headers,
-            range: { start: 50 },
-          }),
+          client.request(
+            secretRequest('/wrong-range', 'range=0-9&total=100', { range: { start: 50 } }),
+          ),
         ),
       ];
       for (const error of errors) {

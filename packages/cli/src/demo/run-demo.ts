@@ -14,7 +14,7 @@ import {
   createEncryptStream,
   isMediaIntegrityError,
 } from '@wa-media/crypto';
-import { type Emulator, type RequestLogEntry, startEmulator } from '@wa-media/emulator';
+import { type Emulator, type Fault, type RequestLogEntry, startEmulator } from '@wa-media/emulator';
 import { errorKind } from '../errors.js';
 import { formatBytes, formatRate } from '../io/bytes.js';
 import type { Output } from '../io/output.js';
@@ -400,6 +400,43 @@ async function pauseResumeUpload(
   }
 }
 
+/** What one download under a host-0 fault showed; see {@link downloadUnderFault}. */
+interface FaultedDownload {
+  /** The CDN log entries for the object, from this download only. */
+  readonly entries: RequestLogEntry[];
+  /** The downloaded file has the sample's SHA-256. */
+  readonly same: boolean;
+  /** How long `downloadToFile` took. */
+  readonly ms: number;
+}
+
+/**
+ * Downloads `upload` (transfer `id`) to `dir/<fileName>` while host 0 answers downloads with `fault` (`times`
+ * requests), then clears the faults. Throws when the upload step before it failed.
+ */
+async function downloadUnderFault(
+  emulator: Emulator,
+  client: NodeMediaClient,
+  upload: UploadResult | undefined,
+  sample: Sample,
+  dir: string,
+  scenario: { name: string; id: string; fileName: string; times: number | 'always'; fault: Fault },
+): Promise<FaultedDownload> {
+  if (upload === undefined) throw new Error(`the ${scenario.name} upload failed`);
+  const since = lastSeq(emulator);
+  emulator.faults.clear();
+  emulator.faults.add({ on: 'download', host: 0, times: scenario.times, fault: scenario.fault });
+  const target = join(dir, scenario.fileName);
+  const started = performance.now();
+  await client.downloadToFile(upload, target, { id: scenario.id });
+  const ms = performance.now() - started;
+  await emulator.whenIdle();
+  emulator.faults.clear();
+  const entries = entriesFor(emulator.log, upload.directPath, since);
+  const same = (await sha256File(target)) === sample.sha256;
+  return { entries, same, ms };
+}
+
 async function fault503(
   report: DemoReport,
   emulator: Emulator,
@@ -408,30 +445,20 @@ async function fault503(
   image: Sample,
   dir: string,
 ): Promise<void> {
-  if (upload === undefined) throw new Error('the image upload failed');
-  const since = lastSeq(emulator);
-  emulator.faults.clear();
-  emulator.faults.add({
-    on: 'download',
-    host: 0,
+  const { entries, same, ms } = await downloadUnderFault(emulator, client, upload, image, dir, {
+    name: 'image',
+    id: 'demo-fault-503',
+    fileName: 'fault-503.jpg',
     times: 1,
     fault: { kind: 'status', status: 503, retryAfterSec: 1 },
   });
-  const target = join(dir, 'fault-503.jpg');
-  const started = performance.now();
-  await client.downloadToFile(upload, target, { id: 'demo-fault-503' });
-  const ms = performance.now() - started;
-  await emulator.whenIdle();
-  const entries = entriesFor(emulator.log, upload.directPath, since);
   const first = entries[0];
   const then = entries[1];
-  const same = (await sha256File(target)) === image.sha256;
   report.check(
     'a 503 with Retry-After: 1 is waited out, then the same host serves it',
     same && first?.status === 503 && then?.status === 200 && then.host === 0 && ms >= 900,
     `${entries.map((e) => `host ${e.host} → ${e.status}`).join(', ')} after ${(ms / 1000).toFixed(1)} s`,
   );
-  emulator.faults.clear();
 }
 
 async function faultReset(
@@ -442,20 +469,13 @@ async function faultReset(
   video: Sample,
   dir: string,
 ): Promise<void> {
-  if (upload === undefined) throw new Error('the video upload failed');
-  const since = lastSeq(emulator);
-  emulator.faults.clear();
-  emulator.faults.add({
-    on: 'download',
-    host: 0,
+  const { entries, same } = await downloadUnderFault(emulator, client, upload, video, dir, {
+    name: 'video',
+    id: 'demo-fault-reset',
+    fileName: 'fault-reset.mp4',
     times: 1,
     fault: { kind: 'reset', afterBytes: 8 * 1024 * 1024 },
   });
-  const target = join(dir, 'fault-reset.mp4');
-  await client.downloadToFile(upload, target, { id: 'demo-fault-reset' });
-  await emulator.whenIdle();
-  const entries = entriesFor(emulator.log, upload.directPath, since);
-  const same = (await sha256File(target)) === video.sha256;
   const reset = entries.find((entry) => entry.fault === 'reset');
   const moved = entries.reduce((sum, entry) => sum + entry.bytesOut, 0);
   report.check(
@@ -463,7 +483,6 @@ async function faultReset(
     same && reset !== undefined,
     `${entries.map((e) => `host ${e.host} → ${e.status}${e.fault === undefined ? '' : ` (${e.fault})`}${e.range === undefined ? '' : ` ${e.range}`}`).join(', ')}; ${formatBytes(moved)} moved`,
   );
-  emulator.faults.clear();
 }
 
 async function faultFlip(
@@ -474,21 +493,13 @@ async function faultFlip(
   image: Sample,
   dir: string,
 ): Promise<void> {
-  if (upload === undefined) throw new Error('the image upload failed');
-  const since = lastSeq(emulator);
-  emulator.faults.clear();
-  emulator.faults.add({
-    on: 'download',
-    host: 0,
+  const { entries, same } = await downloadUnderFault(emulator, client, upload, image, dir, {
+    name: 'image',
+    id: 'demo-fault-flip',
+    fileName: 'fault-flip.jpg',
     times: 'always',
     fault: { kind: 'flip', offset: 1000 },
   });
-  const target = join(dir, 'fault-flip.jpg');
-  await client.downloadToFile(upload, target, { id: 'demo-fault-flip' });
-  await emulator.whenIdle();
-  emulator.faults.clear();
-  const entries = entriesFor(emulator.log, upload.directPath, since);
-  const same = (await sha256File(target)) === image.sha256;
   const servedBy = entries
     .filter((entry) => entry.status === 200 && entry.fault === undefined)
     .map((e) => e.host);

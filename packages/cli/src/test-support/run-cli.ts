@@ -43,10 +43,20 @@ function collect(child: ChildProcess): Promise<CliRun> {
   });
 }
 
+/** Options of {@link runCli}. */
+export interface RunCliOptions {
+  /** Written to stdin, which is then closed. @default closed at once */
+  input?: Uint8Array | string;
+  /** Added to the environment. */
+  env?: Record<string, string>;
+  /** Killed (SIGKILL) after this long. @default 60_000 */
+  timeoutMs?: number;
+}
+
 /** Runs `wa-media …args` to completion (stdin: `input`, or closed). */
 export async function runCli(
   args: readonly string[],
-  options: { input?: Uint8Array | string; env?: Record<string, string>; timeoutMs?: number } = {},
+  options: RunCliOptions = {},
 ): Promise<CliRun> {
   const child = spawnCli(args, options.env);
   const done = collect(child);

@@ -1,8 +1,9 @@
 // Exact Content-Length (PROTOCOL.md §4): a body longer or shorter than declared is refused and
 // never stored as an object. Raw sockets, because HTTP clients refuse to send such requests.
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type Emulator, startEmulator } from '../index.js';
+import { describe, expect, it } from 'vitest';
+import { startEmulator } from '../index.js';
+import { useCdnEmulator } from '../test-support/cdn-fixture.js';
 import {
   encryptForTest,
   json,
@@ -14,24 +15,12 @@ import {
   uploadUrl,
 } from '../test-support/http.js';
 
-let emulator: Emulator;
-let host: string;
-let auth: string;
-
-beforeAll(async () => {
-  emulator = await startEmulator({ control: false, media: { uploadIdleTimeoutMs: 300 } });
-  host = emulator.hostnames[0]!;
-});
-afterAll(() => emulator.close());
-beforeEach(() => {
-  emulator.reset();
-  auth = emulator.issueAuth();
-});
+const cdn = useCdnEmulator({ media: { uploadIdleTimeoutMs: 300 } });
 
 /** What the resume probe says about `blob`'s token: `complete`, an offset, or 404. */
 async function probeState(blob: Uint8Array): Promise<string | number> {
   const res = await rawRequest({
-    url: uploadUrl(host, sha256Token(blob), auth, { extra: '&resume=1' }),
+    url: uploadUrl(cdn.host, sha256Token(blob), cdn.auth, { extra: '&resume=1' }),
     method: 'POST',
     headers: ORIGIN_HEADERS,
   });
@@ -42,7 +31,11 @@ describe('exact Content-Length on uploads', () => {
   const { blob } = encryptForTest(randomBytes(4000));
 
   it('accepts a body of exactly the declared length', async () => {
-    const res = await rawExchange(host, uploadHead(host, blob, auth, blob.length), blob);
+    const res = await rawExchange(
+      cdn.host,
+      uploadHead(cdn.host, blob, cdn.auth, blob.length),
+      blob,
+    );
     expect(res.status).toBe(200);
     expect(typeof res.json?.direct_path).toBe('string');
   });
@@ -50,21 +43,25 @@ describe('exact Content-Length on uploads', () => {
   it('refuses a body longer than declared (400) and stores nothing, even when the declared part hashes to the token', async () => {
     const extra = randomBytes(48);
     const res = await rawExchange(
-      host,
-      uploadHead(host, blob, auth, blob.length),
+      cdn.host,
+      uploadHead(cdn.host, blob, cdn.auth, blob.length),
       Buffer.concat([blob, extra]),
     );
     expect(res.status).toBe(400);
     expect(res.json?.error).toBe('body longer than Content-Length');
     expect(await probeState(blob)).toBe(404);
-    await emulator.whenIdle();
-    const upload = emulator.log.find((entry) => entry.kind === 'upload');
+    await cdn.emulator.whenIdle();
+    const upload = cdn.emulator.log.find((entry) => entry.kind === 'upload');
     expect(upload).toMatchObject({ status: 400, reason: 'body longer than Content-Length' });
   });
 
   it('refuses a longer body whose whole length hashes to the token with the same reason', async () => {
     const longer = Buffer.concat([blob, randomBytes(16)]);
-    const res = await rawExchange(host, uploadHead(host, longer, auth, blob.length), longer);
+    const res = await rawExchange(
+      cdn.host,
+      uploadHead(cdn.host, longer, cdn.auth, blob.length),
+      longer,
+    );
     expect(res.status).toBe(400);
     expect(res.json?.error).toBe('body longer than Content-Length');
     expect(await probeState(longer)).toBe(404);
@@ -73,8 +70,8 @@ describe('exact Content-Length on uploads', () => {
   it('answers 408 to a body that stops short of the declared length, and keeps nothing', async () => {
     const started = performance.now();
     const res = await rawExchange(
-      host,
-      uploadHead(host, blob, auth, blob.length),
+      cdn.host,
+      uploadHead(cdn.host, blob, cdn.auth, blob.length),
       blob.subarray(0, 1000),
     );
     expect(res.status).toBe(408);
@@ -87,27 +84,39 @@ describe('exact Content-Length on uploads', () => {
 
   it('never stores a short body whose connection ends: the bytes wait for a resume', async () => {
     const res = await rawExchange(
-      host,
-      uploadHead(host, blob, auth, blob.length),
+      cdn.host,
+      uploadHead(cdn.host, blob, cdn.auth, blob.length),
       blob.subarray(0, 1000),
       { end: true },
     );
     expect(res.status).toBe(400);
-    await emulator.whenIdle();
+    await cdn.emulator.whenIdle();
     expect(await probeState(blob)).toBe('1000');
   });
 
   it('does not count its own stalls and throttling as the client being idle', async () => {
-    emulator.faults.add({
+    cdn.emulator.faults.add({
       on: 'upload',
       times: 1,
       fault: { kind: 'stall', ms: 700, afterBytes: 1 },
     });
-    const stalled = await rawExchange(host, uploadHead(host, blob, auth, blob.length), blob);
+    const stalled = await rawExchange(
+      cdn.host,
+      uploadHead(cdn.host, blob, cdn.auth, blob.length),
+      blob,
+    );
     expect(stalled.status).toBe(200);
-    emulator.faults.add({ on: 'upload', times: 1, fault: { kind: 'throttle', bytesPerSec: 5000 } });
+    cdn.emulator.faults.add({
+      on: 'upload',
+      times: 1,
+      fault: { kind: 'throttle', bytesPerSec: 5000 },
+    });
     const { blob: other } = encryptForTest(randomBytes(3000));
-    const throttled = await rawExchange(host, uploadHead(host, other, auth, other.length), other);
+    const throttled = await rawExchange(
+      cdn.host,
+      uploadHead(cdn.host, other, cdn.auth, other.length),
+      other,
+    );
     expect(throttled.status).toBe(200);
   }, 10_000);
 

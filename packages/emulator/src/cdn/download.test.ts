@@ -1,23 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type Emulator, startEmulator } from '../index.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { startEmulator } from '../index.js';
+import { useCdnEmulator } from '../test-support/cdn-fixture.js';
 import { encryptForTest, json, rawRequest, uploadRequest } from '../test-support/http.js';
 
 const DAY = 86_400_000;
-let emulator: Emulator;
-let host: string;
+const cdn = useCdnEmulator();
 let blob: Buffer;
 let directPath: string;
 
-beforeAll(async () => {
-  emulator = await startEmulator({ control: false });
-  host = emulator.hostnames[0]!;
-});
-afterAll(() => emulator.close());
 beforeEach(async () => {
-  emulator.reset();
   blob = encryptForTest(randomBytes(70_000)).blob;
-  const res = await rawRequest(uploadRequest(host, blob, emulator.issueAuth()));
+  const res = await rawRequest(uploadRequest(cdn.host, blob, cdn.auth));
   directPath = json(res).direct_path as string;
 });
 
@@ -33,24 +27,26 @@ describe('signed direct paths', () => {
     const tamperedOe = directPath.replace(/oe=[0-9A-F]+/, `oe=${later}`);
     const noOh = directPath.replace(/&oh=[^&]+/, '');
     for (const path of [tamperedOh, tamperedOe, noOh]) {
-      const res = await rawRequest({ url: `http://${host}${path}` });
+      const res = await rawRequest({ url: `http://${cdn.host}${path}` });
       expect(res.status).toBe(403);
       expect(json(res).error).toBe('bad URL hash');
     }
-    await emulator.whenIdle();
-    expect(emulator.log.at(-1)?.reason).toBe('bad URL hash');
-    expect(emulator.log.at(-1)?.path).not.toMatch(/oh=01_/);
+    await cdn.emulator.whenIdle();
+    expect(cdn.emulator.log.at(-1)?.reason).toBe('bad URL hash');
+    expect(cdn.emulator.log.at(-1)?.path).not.toMatch(/oh=01_/);
   });
 
   it('answers 404 for an unknown object', async () => {
-    const res = await rawRequest({ url: `http://${host}${directPath.replace(/\/(\d)/, '/9$1')}` });
+    const res = await rawRequest({
+      url: `http://${cdn.host}${directPath.replace(/\/(\d)/, '/9$1')}`,
+    });
     expect(res.status).toBe(404);
   });
 });
 
 describe('Range and HEAD', () => {
   it('serves ranges with 206 and Content-Range', async () => {
-    const url = `http://${host}${directPath}`;
+    const url = `http://${cdn.host}${directPath}`;
     const cases: [string, number, number][] = [
       ['bytes=0-15', 0, 15],
       ['bytes=1000-', 1000, blob.length - 1],
@@ -67,7 +63,7 @@ describe('Range and HEAD', () => {
   });
 
   it('answers 416 for an unsatisfiable range and ignores malformed ones', async () => {
-    const url = `http://${host}${directPath}`;
+    const url = `http://${cdn.host}${directPath}`;
     const res = await rawRequest({ url, headers: { Range: `bytes=${blob.length}-` } });
     expect(res.status).toBe(416);
     expect(res.headers['content-range']).toBe(`bytes */${blob.length}`);
@@ -77,7 +73,7 @@ describe('Range and HEAD', () => {
   });
 
   it('answers HEAD with the exact Content-Length and no body', async () => {
-    const res = await rawRequest({ url: `http://${host}${directPath}`, method: 'HEAD' });
+    const res = await rawRequest({ url: `http://${cdn.host}${directPath}`, method: 'HEAD' });
     expect(res.status).toBe(200);
     expect(res.headers['content-length']).toBe(String(blob.length));
     expect(res.headers['accept-ranges']).toBe('bytes');
@@ -87,10 +83,10 @@ describe('Range and HEAD', () => {
 
 describe('media expiry', () => {
   it('answers 404 once the media is older than 14 days (emulator clock)', async () => {
-    const url = `http://${host}${directPath}`;
-    emulator.clock.advance(14 * DAY - 60_000);
+    const url = `http://${cdn.host}${directPath}`;
+    cdn.emulator.clock.advance(14 * DAY - 60_000);
     expect((await rawRequest({ url })).status).toBe(200);
-    emulator.clock.advance(60_000);
+    cdn.emulator.clock.advance(60_000);
     const res = await rawRequest({ url });
     expect(res.status).toBe(404);
     expect(json(res).error).toBe('media expired');
@@ -112,7 +108,7 @@ describe('media expiry', () => {
   });
 
   it('expires one object on request', async () => {
-    expect(emulator.expireMedia(directPath)).toBe(true);
-    expect((await rawRequest({ url: `http://${host}${directPath}` })).status).toBe(404);
+    expect(cdn.emulator.expireMedia(directPath)).toBe(true);
+    expect((await rawRequest({ url: `http://${cdn.host}${directPath}` })).status).toBe(404);
   });
 });

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type Emulator, startEmulator } from '../index.js';
+import { describe, expect, it } from 'vitest';
+import { useCdnEmulator } from '../test-support/cdn-fixture.js';
 import {
   encryptForTest,
   json,
@@ -13,23 +13,11 @@ import {
   uploadUrl,
 } from '../test-support/http.js';
 
-let emulator: Emulator;
-let host: string;
-let auth: string;
+const cdn = useCdnEmulator();
 
-beforeAll(async () => {
-  emulator = await startEmulator({ control: false });
-  host = emulator.hostnames[0]!;
-});
-afterAll(() => emulator.close());
-beforeEach(() => {
-  emulator.reset();
-  auth = emulator.issueAuth();
-});
-
-function probe(blob: Uint8Array, hostname = host): Promise<RawResponse> {
+function probe(blob: Uint8Array, hostname = cdn.host): Promise<RawResponse> {
   return rawRequest({
-    url: uploadUrl(hostname, sha256Token(blob), auth, { extra: '&resume=1' }),
+    url: uploadUrl(hostname, sha256Token(blob), cdn.auth, { extra: '&resume=1' }),
     method: 'POST',
     headers: ORIGIN_HEADERS,
   });
@@ -44,18 +32,18 @@ describe('resumable upload', () => {
   it('keeps the bytes of a cut upload and completes it with file_offset, moving only the rest', async () => {
     const { blob } = encryptForTest(randomBytes(300_000));
     const cut = 120_000;
-    const first = await rawRequest({ ...uploadRequest(host, blob, auth), cutAfter: cut });
+    const first = await rawRequest({ ...uploadRequest(cdn.host, blob, cdn.auth), cutAfter: cut });
     expect(first.error).toBeDefined();
-    await emulator.whenIdle();
+    await cdn.emulator.whenIdle();
 
-    const offsetProbe = await probe(blob, emulator.hostnames[1]);
+    const offsetProbe = await probe(blob, cdn.emulator.hostnames[1]);
     expect(offsetProbe.status).toBe(200);
     const { resume } = json(offsetProbe);
     expect(resume).toBe(String(cut));
 
     const rest = blob.subarray(cut);
     const second = await rawRequest({
-      ...uploadRequest(host, blob, auth, { extra: `&file_offset=${cut}` }),
+      ...uploadRequest(cdn.host, blob, cdn.auth, { extra: `&file_offset=${cut}` }),
       headers: {
         ...ORIGIN_HEADERS,
         'Content-Type': 'application/octet-stream',
@@ -65,7 +53,7 @@ describe('resumable upload', () => {
     });
     expect(second.status).toBe(200);
     const reply = json(second);
-    const got = await rawRequest({ url: `http://${host}${reply.direct_path}` });
+    const got = await rawRequest({ url: `http://${cdn.host}${reply.direct_path}` });
     expect(Buffer.compare(got.body, blob)).toBe(0);
 
     const complete = await probe(blob);
@@ -76,23 +64,23 @@ describe('resumable upload', () => {
       ts: expect.any(Number),
     });
 
-    await emulator.whenIdle();
-    const uploads = emulator.log.filter((entry) => entry.kind === 'upload');
+    await cdn.emulator.whenIdle();
+    const uploads = cdn.emulator.log.filter((entry) => entry.kind === 'upload');
     expect(uploads.map((entry) => entry.bytesIn)).toEqual([cut, blob.length - cut]);
     expect(uploads[0]).toMatchObject({ status: 0, aborted: true });
-    expect(emulator.log.filter((entry) => entry.kind === 'probe').map((e) => e.bytesIn)).toEqual([
-      0, 0,
-    ]);
+    expect(
+      cdn.emulator.log.filter((entry) => entry.kind === 'probe').map((e) => e.bytesIn),
+    ).toEqual([0, 0]);
   });
 
   it('refuses a file_offset that differs from the kept length (400) and keeps the bytes', async () => {
     const { blob } = encryptForTest(randomBytes(50_000));
-    await rawRequest({ ...uploadRequest(host, blob, auth), cutAfter: 20_000 });
-    await emulator.whenIdle();
+    await rawRequest({ ...uploadRequest(cdn.host, blob, cdn.auth), cutAfter: 20_000 });
+    await cdn.emulator.whenIdle();
     for (const offset of ['19999', '20001', 'abc']) {
       const rest = blob.subarray(20_000);
       const res = await rawRequest({
-        ...uploadRequest(host, blob, auth, { extra: `&file_offset=${offset}` }),
+        ...uploadRequest(cdn.host, blob, cdn.auth, { extra: `&file_offset=${offset}` }),
         headers: {
           ...ORIGIN_HEADERS,
           'Content-Type': 'application/octet-stream',
@@ -107,11 +95,11 @@ describe('resumable upload', () => {
 
   it('refuses a completion whose whole blob does not hash to the token (400)', async () => {
     const { blob } = encryptForTest(randomBytes(40_000));
-    await rawRequest({ ...uploadRequest(host, blob, auth), cutAfter: 10_000 });
-    await emulator.whenIdle();
+    await rawRequest({ ...uploadRequest(cdn.host, blob, cdn.auth), cutAfter: 10_000 });
+    await cdn.emulator.whenIdle();
     const wrongRest = randomBytes(blob.length - 10_000);
     const res = await rawRequest({
-      ...uploadRequest(host, blob, auth, { extra: '&file_offset=10000' }),
+      ...uploadRequest(cdn.host, blob, cdn.auth, { extra: '&file_offset=10000' }),
       headers: {
         ...ORIGIN_HEADERS,
         'Content-Type': 'application/octet-stream',
@@ -126,14 +114,14 @@ describe('resumable upload', () => {
   it('refuses a probe with a body (400)', async () => {
     const { blob } = encryptForTest(randomBytes(100));
     const res = await rawRequest({
-      ...uploadRequest(host, blob, auth, { extra: '&resume=1' }),
+      ...uploadRequest(cdn.host, blob, cdn.auth, { extra: '&resume=1' }),
     });
     expect(res.status).toBe(400);
   });
 
   it('refuses a request without Content-Length or chunking (411), over a raw socket', async () => {
     const { blob } = encryptForTest(randomBytes(100));
-    const url = new URL(uploadUrl(host, sha256Token(blob), auth));
+    const url = new URL(uploadUrl(cdn.host, sha256Token(blob), cdn.auth));
     const head = await new Promise<string>((resolve, reject) => {
       const socket = connect(Number(url.port), '127.0.0.1');
       let text = '';

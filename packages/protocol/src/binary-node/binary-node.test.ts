@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BinaryNodeError, isBinaryNodeError, isProtocolError } from '../errors.js';
+import { catchError } from '../test-support/catch-error.js';
 import {
   type BinaryNode,
   getAttr,
@@ -22,15 +23,6 @@ const node: BinaryNode = {
     { tag: 'host', attrs: { hostname: 'b' } },
   ],
 };
-
-function catchError(run: () => unknown): unknown {
-  try {
-    run();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a throw');
-}
 
 describe('children', () => {
   it('finds the first child, all children, or those with a tag', () => {
@@ -80,7 +72,7 @@ describe('attributes', () => {
     expect(getIntAttr(node, 'neg')).toBe(-5);
     expect(getIntAttr(node, 'missing')).toBeUndefined();
     for (const name of ['bad', 'big', 'empty']) {
-      const error = catchError(() => getIntAttr(node, name)) as Error;
+      const error = catchError(() => getIntAttr(node, name));
       expect(error).toMatchObject({ code: 'invalid-attribute', field: name });
       expect(error.message).not.toContain(node.attrs[name] || '@@');
     }

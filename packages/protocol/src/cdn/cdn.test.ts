@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError, UploadReplyError } from '../errors.js';
+import { catchError } from '../test-support/catch-error.js';
 import { parseResumeProbe, parseUploadReply } from './replies.js';
 import {
   buildDownloadUrls,
@@ -19,15 +20,6 @@ const token = '47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU';
 const AUTH = 'AUTH+secret/token==';
 const directPath =
   '/v/t62.7118-24/30578806_1_2.enc?ccb=11-4&oh=01_Q5AaI&oe=6650A1B2&_nc_sid=5e03e0';
-
-function catchError(run: () => unknown): Error {
-  try {
-    run();
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a throw');
-}
 
 describe('constants', () => {
   it('match PROTOCOL.md §4', () => {

@@ -2,6 +2,7 @@ import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import type { BinaryNode } from '../binary-node/binary-node.js';
 import { isMediaConnError, MediaConnError } from '../errors.js';
+import { catchError } from '../test-support/catch-error.js';
 import {
   buildMediaConnIq,
   isMediaConnFresh,
@@ -55,15 +56,6 @@ const fullReply = reply({ auth: AUTH, ttl: '300', auth_ttl: '21600', max_buckets
   },
   { tag: 'host', attrs: { hostname: 'mmg.whatsapp.net' } },
 ]);
-
-function catchError(run: () => unknown): Error {
-  try {
-    run();
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a throw');
-}
 
 describe('buildMediaConnIq', () => {
   it('builds the golden IQ', () => {

@@ -10,6 +10,7 @@ import {
   ProtobufDecodeError,
 } from '../errors.js';
 import { MediaRetryNotification } from '../generated/wa_media.pb.js';
+import { catchError } from '../test-support/catch-error.js';
 import { isMediaRetryNotificationFor, parseMediaRetryNotification } from './notification.js';
 import {
   decodeMediaRetryNotification,
@@ -53,15 +54,6 @@ function open(sealed: Uint8Array, nonce: Uint8Array, aad: string): Uint8Array {
   return new Uint8Array(
     Buffer.concat([decipher.update(sealed.subarray(0, -16)), decipher.final()]),
   );
-}
-
-function catchError(run: () => unknown): Error {
-  try {
-    run();
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a throw');
 }
 
 describe('retry payloads', () => {
@@ -329,6 +321,27 @@ describe('parseMediaRetryNotification', () => {
     });
   });
 
+  /** `<notification id="X" type="mediaretry">` holding `children`. */
+  const notificationX = (...children: BinaryNode[]): BinaryNode => ({
+    tag: 'notification',
+    attrs: { id: 'X', type: 'mediaretry' },
+    content: children,
+  });
+  /** That notification with one `<encrypt>` child holding `parts`. */
+  const encryptedX = (...parts: BinaryNode[]): BinaryNode =>
+    notificationX({ tag: 'encrypt', attrs: {}, content: parts });
+  const bytesChild = (tag: 'enc_p' | 'enc_iv', content: Uint8Array): BinaryNode => ({
+    tag,
+    attrs: {},
+    content,
+  });
+  /** An `<encrypt>` answer whose enc_p and enc_iv are zero-filled and of these lengths. */
+  const encryptedOfLengths = (encPLength: number, encIvLength: number): BinaryNode =>
+    encryptedX(
+      bytesChild('enc_p', new Uint8Array(encPLength)),
+      bytesChild('enc_iv', new Uint8Array(encIvLength)),
+    );
+
   it.each<[string, BinaryNode]>([
     ['wrong tag', { tag: 'receipt', attrs: { id: 'X', type: 'mediaretry' } }],
     ['wrong type', { tag: 'notification', attrs: { id: 'X', type: 'w:gp2' } }],
@@ -340,142 +353,19 @@ describe('parseMediaRetryNotification', () => {
         content: [{ tag: 'error', attrs: { code: '2' } }],
       },
     ],
-    [
-      'neither encrypt nor error',
-      { tag: 'notification', attrs: { id: 'X', type: 'mediaretry' }, content: [rmr] },
-    ],
-    [
-      'encrypt without enc_iv',
-      {
-        tag: 'notification',
-        attrs: { id: 'X', type: 'mediaretry' },
-        content: [
-          {
-            tag: 'encrypt',
-            attrs: {},
-            content: [{ tag: 'enc_p', attrs: {}, content: new Uint8Array(20) }],
-          },
-        ],
-      },
-    ],
-    [
-      'enc_p without bytes',
-      {
-        tag: 'notification',
-        attrs: { id: 'X', type: 'mediaretry' },
-        content: [
-          {
-            tag: 'encrypt',
-            attrs: {},
-            content: [
-              { tag: 'enc_p', attrs: {} },
-              { tag: 'enc_iv', attrs: {}, content: iv },
-            ],
-          },
-        ],
-      },
-    ],
-    [
-      'enc_iv of 5 bytes',
-      {
-        tag: 'notification',
-        attrs: { id: 'X', type: 'mediaretry' },
-        content: [
-          {
-            tag: 'encrypt',
-            attrs: {},
-            content: [
-              { tag: 'enc_p', attrs: {}, content: new Uint8Array(20) },
-              { tag: 'enc_iv', attrs: {}, content: new Uint8Array(5) },
-            ],
-          },
-        ],
-      },
-    ],
-    [
-      'enc_iv of 16 bytes',
-      {
-        tag: 'notification',
-        attrs: { id: 'X', type: 'mediaretry' },
-        content: [
-          {
-            tag: 'encrypt',
-            attrs: {},
-            content: [
-              { tag: 'enc_p', attrs: {}, content: new Uint8Array(20) },
-              { tag: 'enc_iv', attrs: {}, content: new Uint8Array(16) },
-            ],
-          },
-        ],
-      },
-    ],
-    [
-      'empty enc_iv',
-      {
-        tag: 'notification',
-        attrs: { id: 'X', type: 'mediaretry' },
-        content: [
-          {
-            tag: 'encrypt',
-            attrs: {},
-            content: [
-              { tag: 'enc_p', attrs: {}, content: new Uint8Array(20) },
-              { tag: 'enc_iv', attrs: {}, content: new Uint8Array(0) },
-            ],
-          },
-        ],
-      },
-    ],
-    [
-      'enc_p shorter than the 16-byte GCM tag',
-      {
-        tag: 'notification',
-        attrs: { id: 'X', type: 'mediaretry' },
-        content: [
-          {
-            tag: 'encrypt',
-            attrs: {},
-            content: [
-              { tag: 'enc_p', attrs: {}, content: new Uint8Array(15) },
-              { tag: 'enc_iv', attrs: {}, content: new Uint8Array(12) },
-            ],
-          },
-        ],
-      },
-    ],
-    [
-      'enc_p that is only a tag (no ciphertext)',
-      {
-        tag: 'notification',
-        attrs: { id: 'X', type: 'mediaretry' },
-        content: [
-          {
-            tag: 'encrypt',
-            attrs: {},
-            content: [
-              { tag: 'enc_p', attrs: {}, content: new Uint8Array(16) },
-              { tag: 'enc_iv', attrs: {}, content: new Uint8Array(12) },
-            ],
-          },
-        ],
-      },
-    ],
+    ['neither encrypt nor error', notificationX(rmr)],
+    ['encrypt without enc_iv', encryptedX(bytesChild('enc_p', new Uint8Array(20)))],
+    ['enc_p without bytes', encryptedX({ tag: 'enc_p', attrs: {} }, bytesChild('enc_iv', iv))],
+    ['enc_iv of 5 bytes', encryptedOfLengths(20, 5)],
+    ['enc_iv of 16 bytes', encryptedOfLengths(20, 16)],
+    ['empty enc_iv', encryptedOfLengths(20, 0)],
+    ['enc_p shorter than the 16-byte GCM tag', encryptedOfLengths(15, 12)],
+    ['enc_p that is only a tag (no ciphertext)', encryptedOfLengths(16, 12)],
     ['no attrs', { tag: 'notification' } as BinaryNode],
-    [
-      'a null child',
-      {
-        tag: 'notification',
-        attrs: { id: 'X', type: 'mediaretry' },
-        content: [null as unknown as BinaryNode],
-      },
-    ],
+    ['a null child', notificationX(null as unknown as BinaryNode)],
     [
       'an encrypt child without attrs',
-      {
-        tag: 'notification',
-        attrs: { id: 'X', type: 'mediaretry' },
-        content: [{ tag: 'encrypt', content: [] } as unknown as BinaryNode],
-      },
+      notificationX({ tag: 'encrypt', content: [] } as unknown as BinaryNode),
     ],
     [
       'a numeric id',
@@ -485,22 +375,8 @@ describe('parseMediaRetryNotification', () => {
         content: [{ tag: 'error', attrs: { code: '2' } }],
       },
     ],
-    [
-      'error without code',
-      {
-        tag: 'notification',
-        attrs: { id: 'X', type: 'mediaretry' },
-        content: [{ tag: 'error', attrs: {} }],
-      },
-    ],
-    [
-      'non-numeric error code',
-      {
-        tag: 'notification',
-        attrs: { id: 'X', type: 'mediaretry' },
-        content: [{ tag: 'error', attrs: { code: 'x' } }],
-      },
-    ],
+    ['error without code', notificationX({ tag: 'error', attrs: {} })],
+    ['non-numeric error code', notificationX({ tag: 'error', attrs: { code: 'x' } })],
   ])('%s → MediaRetryError', (_, node) => {
     const error = catchError(() => parseMediaRetryNotification(node));
     expect(error).toBeInstanceOf(MediaRetryError);

@@ -1,8 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { encodeMessage } from '@wa-media/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { seedImage } from '../test-support/media-fixtures.js';
+import { registerBody, seedImage } from '../test-support/media-fixtures.js';
 import {
   API_TOKEN,
   eventually,
@@ -32,12 +31,6 @@ describe('HTTP API', () => {
       headers,
       body: typeof body === 'string' ? body : JSON.stringify(body),
     });
-  const registerBody = (media: ReturnType<typeof seedImage>) => ({
-    message: Buffer.from(encodeMessage(media.message)).toString('base64'),
-    msgId: media.msgId,
-    chatJid: media.chatJid,
-    isFromMe: false,
-  });
 
   beforeEach(async () => {
     h = await startHarness();

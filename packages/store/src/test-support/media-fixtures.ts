@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { encryptMedia } from '@wa-media/crypto';
 import type { Emulator } from '@wa-media/emulator';
-import { Message } from '@wa-media/protocol';
+import { encodeMessage, Message } from '@wa-media/protocol';
 
 export interface SeededMedia {
   message: Message;
@@ -57,5 +57,27 @@ export function seedImage(
     chatJid,
     mediaKey: encrypted.mediaKey,
     fileSha256: encrypted.fileSha256,
+  };
+}
+
+/** `register` options for `media` as a message someone else sent us in its chat. */
+export function receivedIn(media: SeededMedia): {
+  msgId: string;
+  chatJid: string;
+  isFromMe: false;
+} {
+  return { msgId: media.msgId, chatJid: media.chatJid, isFromMe: false };
+}
+
+/** The JSON object `POST /v1/media` takes to register `media` (see {@link receivedIn}). */
+export function registerBody(media: SeededMedia): {
+  message: string;
+  msgId: string;
+  chatJid: string;
+  isFromMe: false;
+} {
+  return {
+    message: Buffer.from(encodeMessage(media.message)).toString('base64'),
+    ...receivedIn(media),
   };
 }
