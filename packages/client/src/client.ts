@@ -16,7 +16,7 @@ import {
   downloadParamsFromExternalBlob,
   downloadParamsFromMessage,
 } from './download/downloadable.js';
-import { downloadRange, type RangeDownloadOptions } from './download/range-download.js';
+import { checkRange, downloadRange, type RangeDownloadOptions } from './download/range-download.js';
 import { BytesSink, type MediaWriter, StreamSink, WriterSink } from './download/sinks.js';
 import {
   InvalidArgumentError,
@@ -43,7 +43,12 @@ import {
   TransferImpl,
   type TransferKind,
 } from './transfers/transfer.js';
-import { runUpload, type UploadOptions, type UploadResult } from './upload/upload-engine.js';
+import {
+  runUpload,
+  type UploadEngineContext,
+  type UploadOptions,
+  type UploadResult,
+} from './upload/upload-engine.js';
 import { memorySpool, type UploadSource, type UploadSpool } from './upload/upload-source.js';
 
 /** Options of {@link createMediaClient}. */
@@ -114,8 +119,10 @@ export interface MediaClient {
   /** Media reupload (media retry). */
   readonly mediaReupload: MediaReupload;
   /**
-   * Encrypt and upload. Re-readable sources (bytes, Blob, `fileSource(path)`) are read twice
-   * (hash pass, then upload pass) in constant memory; one-shot streams are spooled first.
+   * Encrypt and upload. Re-readable sources (bytes above 1 MiB, Blob, `fileSource(path)`) are
+   * read twice (hash pass, then upload pass) in constant memory; bytes up to 1 MiB are
+   * encrypted once; one-shot streams are spooled first (a spool that cannot be created or
+   * finished is `source-failed`).
    * Blobs of 5 MiB or more are resumable.
    * @throws {MediaUploadError} (through the transfer) `no-signaling`, `auth-failed`,
    *   `all-hosts-failed`, `source-failed`, `bad-reply`.
@@ -124,7 +131,8 @@ export interface MediaClient {
    * @throws {InvalidArgumentError} (through the transfer) for `encrypted: false` on a type
    *   without a newsletter path, or a `mediaKey` for unencrypted media.
    * @throws {TransferCancelledError} (through the transfer) when cancelled.
-   * @throws {TransferStateError} `duplicate-transfer` at once when `id` is in use.
+   * @throws {TransferStateError} `duplicate-transfer` at once when `id` is in use by an active
+   *   transfer, `transfer-id-in-use` when a cancelled one with that id is still unwinding.
    * @example
    * ```ts
    * const uploaded = await client.upload(bytes, 'image', { id: msgId });
@@ -133,15 +141,18 @@ export interface MediaClient {
    */
   upload(source: UploadSource, type: MediaType, options?: UploadOptions): Transfer<UploadResult>;
   /**
-   * Uploads a sticker-pack zip and then its thumbnail with the same media key (as required).
-   * @throws {MediaUploadError} / {MediaConnError} / {TransferCancelledError} as
-   *   {@link MediaClient.upload}.
+   * Uploads a sticker-pack zip and then its thumbnail with the same media key (as required),
+   * as one composite transfer (id `options.id`): pause / resume / cancel act on whichever of
+   * the two uploads is under way, and progress restarts from 0 for the thumbnail.
+   * @throws {MediaUploadError} / {MediaConnError} / {TransferCancelledError} (through the
+   *   transfer) as {@link MediaClient.upload}.
+   * @throws {TransferStateError} `duplicate-transfer` / `transfer-id-in-use` at once.
    */
   uploadStickerPack(
     zip: UploadSource,
     thumbnail: UploadSource,
     options?: Omit<UploadOptions, 'mediaKey' | 'encrypted'>,
-  ): Promise<{ pack: UploadResult; thumbnail: UploadResult }>;
+  ): Transfer<{ pack: UploadResult; thumbnail: UploadResult }>;
   /**
    * Uploads a sticker-pack thumbnail with its pack's key.
    * @throws {MediaUploadError} `key-mismatch` when `options.mediaKey` differs from the pack's.
@@ -160,7 +171,8 @@ export interface MediaClient {
    *   `reupload-decryption-error` / `reupload-general-error` (with `reupload`),
    *   `all-hosts-failed` (with `attempts`; integrity failures as causes).
    * @throws {InvalidArgumentError} at once for malformed `DownloadParams`.
-   * @throws {TransferStateError} `duplicate-transfer` at once when `id` is in use.
+   * @throws {TransferStateError} `duplicate-transfer` at once when `id` is in use by an active
+   *   transfer, `transfer-id-in-use` when a cancelled one with that id is still unwinding.
    * @throws {TransferCancelledError} (through the transfer) when cancelled.
    */
   download(message: Downloadable, options?: DownloadOptions): Transfer<Uint8Array>;
@@ -207,17 +219,20 @@ export interface MediaClient {
    * (HTTP Range) and authenticated; without one the whole blob is streamed and verified, and
    * only the range kept. Both follow the status rules of `download` (one refresh, retries,
    * failover, automatic reupload with `options.reupload`).
-   * @throws {InvalidArgumentError} for a malformed range.
-   * @throws {MediaDownloadError} as `download` (a window failing its sidecar MAC on every host
-   *   gives `all-hosts-failed` with the `MediaIntegrityError`s in `attempts`).
-   * @throws {TransferCancelledError} when `options.signal` aborts.
+   * Returns a registered transfer (id `options.id`). If the CDN ignores `Range`, the full blob
+   * follows in the same transfer with the same budget (still one media_conn refresh).
+   * @throws {InvalidArgumentError} at once for a malformed range.
+   * @throws {MediaDownloadError} (through the transfer) as `download` (a window failing its
+   *   sidecar MAC on every host gives `all-hosts-failed` with the `MediaIntegrityError`s in
+   *   `attempts`).
+   * @throws {TransferCancelledError} (through the transfer) when cancelled.
    */
   downloadRange(
     message: Downloadable,
     start: number,
     end: number,
     options?: RangeDownloadOptions,
-  ): Promise<Uint8Array>;
+  ): Transfer<Uint8Array>;
   /**
    * Unsubscribes from the signalling's disconnect events. Never throws.
    */
@@ -281,36 +296,39 @@ class MediaClientImpl implements MediaClient {
     options: UploadOptions = {},
   ): Transfer<UploadResult> {
     return this.#start('upload', options, (control) =>
-      runUpload(
-        {
-          http: this.#http,
-          mediaConn: this.mediaConn,
-          hasSignaling: this.#options.signaling !== undefined,
-          scheme: this.#options.cdn?.scheme ?? 'https',
-          retry: this.#retry,
-          spool: this.#spool,
-        },
-        source,
-        type,
-        options,
-        control,
-      ),
+      runUpload(this.#uploadContext(), source, type, options, control),
     );
   }
 
-  async uploadStickerPack(
+  #uploadContext(): UploadEngineContext {
+    return {
+      http: this.#http,
+      mediaConn: this.mediaConn,
+      hasSignaling: this.#options.signaling !== undefined,
+      scheme: this.#options.cdn?.scheme ?? 'https',
+      retry: this.#retry,
+      spool: this.#spool,
+    };
+  }
+
+  uploadStickerPack(
     zip: UploadSource,
     thumbnail: UploadSource,
     options: Omit<UploadOptions, 'mediaKey' | 'encrypted'> = {},
-  ): Promise<{ pack: UploadResult; thumbnail: UploadResult }> {
-    const { id, ...rest } = options;
-    const pack = await this.upload(zip, 'sticker-pack', options);
-    const thumb = await this.uploadStickerPackThumbnail(thumbnail, {
-      ...rest,
-      ...(id === undefined ? {} : { id: `${id}:thumbnail` }),
-      packUpload: pack,
+  ): Transfer<{ pack: UploadResult; thumbnail: UploadResult }> {
+    const { id: _id, signal: _signal, onProgress: _onProgress, ...rest } = options;
+    return this.#start('upload', options, async (control) => {
+      // Both uploads run under this one transfer's control; the thumbnail takes the zip's key.
+      const pack = await runUpload(this.#uploadContext(), zip, 'sticker-pack', rest, control);
+      const thumb = await runUpload(
+        this.#uploadContext(),
+        thumbnail,
+        'sticker-pack-thumbnail',
+        { ...rest, ...(pack.mediaKey === undefined ? {} : { mediaKey: pack.mediaKey }) },
+        control,
+      );
+      return { pack, thumbnail: thumb };
     });
-    return { pack, thumbnail: thumb };
   }
 
   uploadStickerPackThumbnail(
@@ -421,29 +439,32 @@ class MediaClientImpl implements MediaClient {
     return Object.assign(stream, { transfer: transfer as unknown as Transfer<DownloadResult> });
   }
 
-  async downloadRange(
+  downloadRange(
     message: Downloadable,
     start: number,
     end: number,
     options: RangeDownloadOptions = {},
-  ): Promise<Uint8Array> {
+  ): Transfer<Uint8Array> {
     const params = this.#params(message, {});
+    checkRange(start, end);
     const context = this.#downloadContext(params, options);
-    return downloadRange(
-      {
-        download: (sink, control) => runDownload(context, params, sink, control),
-        fetchLoop: (fetcher, control) => runCdnLoop(context, params, control, fetcher),
-        http: this.#http,
-        blobLength: params.fileLength
-          ? params.encrypted === false
-            ? params.fileLength
-            : encryptedLength(params.fileLength)
-          : undefined,
-      },
-      params,
-      start,
-      end,
-      options,
+    return this.#start('download', options, (control) =>
+      downloadRange(
+        {
+          download: (sink, ctl, budget) => runDownload(context, params, sink, ctl, budget),
+          fetchLoop: (fetcher, ctl, budget) => runCdnLoop(context, params, ctl, fetcher, budget),
+          http: this.#http,
+          blobLength: params.fileLength
+            ? params.encrypted === false
+              ? params.fileLength
+              : encryptedLength(params.fileLength)
+            : undefined,
+        },
+        params,
+        start,
+        end,
+        control,
+      ),
     );
   }
 

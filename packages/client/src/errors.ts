@@ -109,6 +109,11 @@ export class MediaDownloadError extends MediaClientError {
   readonly status: number | undefined;
   /** What the sender's phone answered, for the `reupload-*` codes. */
   readonly reupload: MediaReuploadResult | undefined;
+  /**
+   * The last failure's `Retry-After`, in ms, when it had one (e.g. a 503 asking for longer than
+   * `retry.maxDelayMs`, which is not waited for): when to try again.
+   */
+  readonly retryAfterMs: number | undefined;
 
   constructor(
     code: MediaDownloadErrorCode,
@@ -116,10 +121,12 @@ export class MediaDownloadError extends MediaClientError {
     options: MediaClientErrorOptions & {
       attempts?: readonly TransferAttempt[];
       reupload?: MediaReuploadResult;
+      retryAfterMs?: number | undefined;
     } = {},
   ) {
     super(code, message, options);
     this.attempts = options.attempts ?? [];
+    this.retryAfterMs = options.retryAfterMs ?? retryAfterOf(this.attempts.at(-1)?.error);
     this.status = [...this.attempts].reverse().find((a) => a.status !== undefined)?.status;
     this.reupload = options.reupload;
   }
@@ -143,15 +150,30 @@ export class MediaUploadError extends MediaClientError {
   override name: string = 'MediaUploadError';
   declare readonly code: MediaUploadErrorCode;
   readonly attempts: readonly TransferAttempt[];
+  /**
+   * The last failure's `Retry-After`, in ms, when it had one (e.g. a 503 asking for longer than
+   * `retry.maxDelayMs`, which is not waited for): when to try again.
+   */
+  readonly retryAfterMs: number | undefined;
 
   constructor(
     code: MediaUploadErrorCode,
     message: string,
-    options: MediaClientErrorOptions & { attempts?: readonly TransferAttempt[] } = {},
+    options: MediaClientErrorOptions & {
+      attempts?: readonly TransferAttempt[];
+      retryAfterMs?: number | undefined;
+    } = {},
   ) {
     super(code, message, options);
     this.attempts = options.attempts ?? [];
+    this.retryAfterMs = options.retryAfterMs ?? retryAfterOf(this.attempts.at(-1)?.error);
   }
+}
+
+/** `retryAfterMs` of a transport HTTP status error (by shape: errors may come from copies). */
+function retryAfterOf(error: unknown): number | undefined {
+  const value = (error as { retryAfterMs?: unknown } | undefined)?.retryAfterMs;
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
 }
 
 /** Why a media reupload (media retry) request could not be made or answered. */
@@ -228,7 +250,12 @@ export type TransferStateErrorCode =
   /** No transfer with that id. */
   | 'unknown-transfer'
   /** Another active transfer already uses that id. */
-  | 'duplicate-transfer';
+  | 'duplicate-transfer'
+  /**
+   * A transfer with that id has ended but is still unwinding: typically cancelled while stuck in
+   * the caller's code (a writer's `write`), whose cleanups run once that returns.
+   */
+  | 'transfer-id-in-use';
 
 /** A pause / resume / cancel that cannot apply. */
 export class TransferStateError extends MediaClientError {
@@ -249,7 +276,9 @@ export class TransferStateError extends MediaClientError {
         ? `Transfer ${JSON.stringify(transferId)} has already ended (${options.state})`
         : code === 'unknown-transfer'
           ? `No transfer with id ${JSON.stringify(transferId)}`
-          : `A transfer with id ${JSON.stringify(transferId)} is already active`;
+          : code === 'transfer-id-in-use'
+            ? `Transfer ${JSON.stringify(transferId)} has ended but is still unwinding; retry once it has`
+            : `A transfer with id ${JSON.stringify(transferId)} is already active`;
     super(code, message, options);
     this.transferId = transferId;
     this.state = options.state;

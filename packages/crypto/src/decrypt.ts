@@ -1,9 +1,15 @@
 import defaultBackend from '#crypto-backend';
 import type { CbcStream, CryptoBackend, Sha256State } from './backend/types.js';
 import { assertBytes, assertLength, EMPTY, join, timingSafeEqual } from './bytes.js';
-import { resolveEncrypted, sha256State } from './encrypt.js';
+import {
+  ciphertextHashes,
+  plaintextHash,
+  resolveEncrypted,
+  updateBoth,
+  usesWorker,
+} from './encrypt.js';
 import { MediaIntegrityError, MediaStateError } from './errors.js';
-import { HmacKey, type HmacSha256 } from './hmac.js';
+import type { HmacSha256 } from './hmac.js';
 import { type BackendOption, deriveMediaKeys } from './keys.js';
 import type { MediaType } from './media-types.js';
 
@@ -25,14 +31,15 @@ export interface MediaDecryptorOptions extends BackendOption {
    */
   encrypted?: boolean;
   /**
-   * Compute the plaintext's SHA-256 (`fileSha256`) on a worker thread while this one runs the
-   * cipher, the MAC and the blob's hash. Pays off for large files when a core is free (see the
-   * package README for figures); the bytes are copied once into a bounded shared ring (the
-   * caller blocks when the worker falls behind) and `finalize()` waits for the worker. Only
-   * the node backend has a worker; other backends ignore this. The first use starts one
-   * worker thread for the process (unref'd: it never keeps the process alive); `update` and
-   * `finalize` throw an `Error` if it fails. (Moving both hashes measured slower on a busy
-   * 2-core machine: the worker became the bottleneck.)
+   * Run the MAC and the blob's SHA-256 (`fileEncSha256`) on a worker thread while this one
+   * runs the cipher and the plaintext's SHA-256: two of the three hash passes leave this
+   * thread. Pays off for large files when a core is free (see the package README for
+   * figures); each chunk is copied once into a bounded shared ring (the caller blocks when the
+   * worker falls behind, so memory stays bounded) and `finalize()` waits for the worker, then
+   * checks in the usual order. Only the node backend has a worker; other backends ignore this.
+   * The first use starts one worker thread for the process (unref'd: it never keeps the
+   * process alive); `update` and `finalize` throw an `Error` if it fails (the blob is then
+   * refused, never reported verified).
    * @default false
    */
   hashInWorker?: boolean;
@@ -150,8 +157,11 @@ export class MediaDecryptor {
     this.#backend = backend;
     this.#fileSha256 = hashOption(options.fileSha256, 'fileSha256');
     this.#fileEncSha256 = hashOption(options.fileEncSha256, 'fileEncSha256');
-    this.#blobHash = backend.sha256();
-    this.#plainHash = sha256State(backend, options.hashInWorker);
+    const inWorker = usesWorker(backend, options.hashInWorker);
+    // With `hashInWorker` the plaintext's hash stays here, the ciphertext's hashes move.
+    this.#plainHash = plaintextHash(backend, inWorker && this.encrypted);
+    // (Encrypted media replaces it below by the one paired with the MAC.)
+    this.#blobHash = inWorker && !this.encrypted ? backend.sha256InWorker!() : backend.sha256();
     if (!this.encrypted) {
       if (options.mediaKey !== undefined) {
         // Like the encryptor: a key here means the caller believes the media is encrypted.
@@ -169,7 +179,8 @@ export class MediaDecryptor {
     }
     assertLength(options.mediaKey, 32, 'mediaKey');
     const keys = deriveMediaKeys(options.mediaKey, options.type, { backend });
-    const mac = new HmacKey(backend, keys.macKey).create();
+    const { blobHash, mac } = ciphertextHashes(backend, keys.macKey, inWorker);
+    this.#blobHash = blobHash;
     mac.update(keys.iv);
     this.#state = {
       cipherKey: keys.cipherKey,
@@ -275,9 +286,10 @@ export class MediaDecryptor {
     assertBytes(chunk, 'chunk');
     this.#assertOpen(method);
     this.#bytesIn += chunk.length;
-    this.#blobHash.update(chunk);
+    const blobHash = this.#blobHash;
     const state = this.#state;
     if (state === undefined) {
+      blobHash.update(chunk);
       this.#plainHash.update(chunk);
       this.#bytesOut += chunk.length;
       return chunk.length === 0 ? [] : [chunk];
@@ -294,10 +306,12 @@ export class MediaDecryptor {
     if (state.carryLength > 0) {
       offset = 16 - state.carryLength;
       if (chunk.length < offset) {
+        blobHash.update(chunk);
         carry.set(chunk, state.carryLength);
         state.carryLength += chunk.length;
         return [];
       }
+      blobHash.update(chunk.subarray(0, offset));
       carry.set(chunk.subarray(0, offset), state.carryLength);
       state.carryLength = 0;
       state.mac.update(carry);
@@ -307,7 +321,8 @@ export class MediaDecryptor {
     const blocksEnd = offset + ((chunk.length - offset) & ~15);
     if (blocksEnd > offset) {
       const lastStart = blocksEnd - 16;
-      state.mac.update(chunk.subarray(offset, blocksEnd));
+      // The blob's hash and the MAC read the same blocks: one call (one copy to the worker).
+      updateBoth(this.#backend, blobHash, state.mac.inner, chunk.subarray(offset, blocksEnd));
       if (whole) {
         body = state.cbc.update(chunk.subarray(offset, blocksEnd));
       } else {
@@ -317,6 +332,7 @@ export class MediaDecryptor {
       state.chain.set(chunk.subarray(lastStart, blocksEnd));
     }
     if (blocksEnd < chunk.length) {
+      blobHash.update(chunk.subarray(blocksEnd));
       carry.set(chunk.subarray(blocksEnd), 0);
       state.carryLength = chunk.length - blocksEnd;
     }

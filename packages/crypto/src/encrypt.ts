@@ -2,7 +2,7 @@ import defaultBackend from '#crypto-backend';
 import type { CbcStream, CryptoBackend, Sha256State } from './backend/types.js';
 import { assertBytes, assertLength, EMPTY, join } from './bytes.js';
 import { MediaStateError } from './errors.js';
-import { HmacKey, type HmacSha256 } from './hmac.js';
+import { HmacKey, type HmacSha256, hmacWithInner } from './hmac.js';
 import { type BackendOption, deriveMediaKeys } from './keys.js';
 import { type EncryptedMediaType, type MediaType, mediaTypeInfo } from './media-types.js';
 import { SidecarBuilder } from './sidecar.js';
@@ -29,14 +29,14 @@ export interface MediaEncryptorOptions extends BackendOption {
    */
   encrypted?: boolean;
   /**
-   * Compute the plaintext's SHA-256 (`fileSha256`) on a worker thread while this one runs the
-   * cipher, the MAC and the blob's hash. Pays off for large files when a core is free (see the
-   * package README for figures); the bytes are copied once into a bounded shared ring (the
-   * caller blocks when the worker falls behind) and `finalize()` waits for the worker. Only
-   * the node backend has a worker; other backends ignore this. The first use starts one
-   * worker thread for the process (unref'd: it never keeps the process alive); `update` and
-   * `finalize` throw an `Error` if it fails. (Moving both hashes measured slower on a busy
-   * 2-core machine: the worker became the bottleneck.)
+   * Run the MAC and the blob's SHA-256 (`fileEncSha256`) on a worker thread while this one
+   * runs the cipher and the plaintext's SHA-256: two of the three hash passes leave this
+   * thread. Pays off for large files when a core is free (see the package README for
+   * figures); each block of ciphertext is copied once into a bounded shared ring (the caller
+   * blocks when the worker falls behind, so memory stays bounded) and `finalize()` waits for
+   * the worker. Only the node backend has a worker; other backends ignore this. The first use
+   * starts one worker thread for the process (unref'd: it never keeps the process alive);
+   * `update` and `finalize` throw an `Error` if it fails.
    * @default false
    */
   hashInWorker?: boolean;
@@ -106,11 +106,52 @@ export function resolveEncrypted(type: MediaType, encrypted: boolean | undefined
   return typeEncrypted && encrypted !== false;
 }
 
-/** A SHA-256 state, on the backend's worker thread when asked and available. */
-export function sha256State(backend: CryptoBackend, inWorker: boolean | undefined): Sha256State {
-  return inWorker === true && backend.sha256InWorker !== undefined
+/**
+ * Internal (not exported by the package): with `hashInWorker`, also hash the plaintext on the
+ * worker (all three hash passes there). Off: measured as the worse split (see the README).
+ */
+export const workerPlan: { plaintextToo: boolean } = { plaintextToo: false };
+
+/** The plaintext's hash: here, or on the worker when `inWorker` and {@link workerPlan} say so. */
+export function plaintextHash(backend: CryptoBackend, inWorker: boolean): Sha256State {
+  return inWorker && workerPlan.plaintextToo && backend.sha256InWorker !== undefined
     ? backend.sha256InWorker()
     : backend.sha256();
+}
+
+/** True when `hashInWorker` is asked for and the backend has a worker. */
+export function usesWorker(backend: CryptoBackend, inWorker: boolean | undefined): boolean {
+  return inWorker === true && backend.sha256InWorker !== undefined;
+}
+
+/** The blob's hash and the MAC: on the backend's worker thread with `inWorker`, else here. */
+export function ciphertextHashes(
+  backend: CryptoBackend,
+  macKey: Uint8Array,
+  inWorker: boolean,
+): { blobHash: Sha256State; mac: HmacSha256 } {
+  if (inWorker && backend.sha256InWorker !== undefined) {
+    return {
+      blobHash: backend.sha256InWorker(),
+      mac: hmacWithInner(backend, macKey, backend.sha256InWorker()),
+    };
+  }
+  return { blobHash: backend.sha256(), mac: new HmacKey(backend, macKey).create() };
+}
+
+/** `a.update(data); b.update(data)`, with a single copy when both are on the worker thread. */
+export function updateBoth(
+  backend: CryptoBackend,
+  a: Sha256State,
+  b: Sha256State,
+  data: Uint8Array,
+): void {
+  if (backend.sha256UpdateBoth !== undefined) {
+    backend.sha256UpdateBoth(a, b, data);
+  } else {
+    a.update(data);
+    b.update(data);
+  }
 }
 
 interface EncryptState {
@@ -159,7 +200,9 @@ export class MediaEncryptor {
     this.type = type;
     this.#backend = backend;
     this.encrypted = resolveEncrypted(type, options.encrypted);
-    this.#plainHash = sha256State(backend, options.hashInWorker);
+    // The plaintext's hash stays on this thread: with `hashInWorker` the two ciphertext
+    // hashes move instead (one copy feeds both; this thread keeps the serial CBC encryption).
+    this.#plainHash = plaintextHash(backend, usesWorker(backend, options.hashInWorker));
     if (!this.encrypted) {
       if (options.mediaKey !== undefined) {
         throw new TypeError('mediaKey must not be given for unencrypted media');
@@ -169,13 +212,19 @@ export class MediaEncryptor {
     if (options.mediaKey !== undefined) assertLength(options.mediaKey, 32, 'options.mediaKey');
     const mediaKey = options.mediaKey?.slice() ?? backend.randomBytes(32);
     const keys = deriveMediaKeys(mediaKey, type, { backend });
-    const macKey = new HmacKey(backend, keys.macKey);
-    const mac = macKey.create();
+    const { blobHash, mac } = ciphertextHashes(
+      backend,
+      keys.macKey,
+      usesWorker(backend, options.hashInWorker),
+    );
     mac.update(keys.iv);
     const sidecarWanted = options.sidecar ?? mediaTypeInfo(type).streamable;
-    const sidecar = sidecarWanted ? new SidecarBuilder(macKey) : undefined;
+    // The sidecar's many short MACs stay on this thread (each digest would wait for the worker).
+    const sidecar = sidecarWanted
+      ? new SidecarBuilder(new HmacKey(backend, keys.macKey))
+      : undefined;
     sidecar?.update(keys.iv);
-    this.#blobHash = backend.sha256();
+    this.#blobHash = blobHash;
     this.#state = {
       mediaKey,
       cbc: backend.cbcEncrypt(keys.cipherKey, keys.iv),
@@ -300,9 +349,9 @@ export class MediaEncryptor {
   #emit(state: EncryptState, out: Uint8Array): Uint8Array {
     if (out.length === 0) return out;
     this.#bytesOut += out.length;
-    this.#blobHash!.update(out);
     // The MAC covers iv ‖ ciphertext only: finalize feeds the last block itself, before the MAC.
-    if (!this.#finished) state.mac.update(out);
+    if (this.#finished) this.#blobHash!.update(out);
+    else updateBoth(this.#backend, this.#blobHash!, state.mac.inner, out);
     state.sidecar?.update(out);
     return out;
   }

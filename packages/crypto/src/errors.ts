@@ -126,3 +126,45 @@ export function isMediaStateError(error: unknown): error is MediaStateError {
       (error as { code?: unknown }).code === 'failed')
   );
 }
+
+/** Why a {@link HashWorkerError} was thrown: the thread `'failed'` or `'stopped-responding'`. */
+export type HashWorkerErrorCode = 'failed' | 'stopped-responding';
+
+/**
+ * Thrown with `hashInWorker` (node backend) when the hashing worker thread failed or stopped
+ * responding: the hashes it held are lost, so the encryptor/decryptor cannot produce a result
+ * (never unverified bytes reported as verified). Start over; the next use starts a new thread.
+ *
+ * @example
+ * ```ts
+ * try { decryptor.finalize(); }
+ * catch (error) { if (isHashWorkerError(error)) retryWithoutWorker(); }
+ * ```
+ */
+export class HashWorkerError extends Error {
+  override readonly name: 'HashWorkerError' = 'HashWorkerError';
+  /** `'failed'` or `'stopped-responding'`; see {@link HashWorkerErrorCode}. */
+  readonly code: HashWorkerErrorCode;
+
+  constructor(code: HashWorkerErrorCode, options?: { cause?: unknown }) {
+    super(
+      code === 'failed'
+        ? 'the SHA-256 worker thread failed'
+        : 'the SHA-256 worker thread stopped responding',
+      options,
+    );
+    this.code = code;
+  }
+}
+
+/** True for a {@link HashWorkerError}, also one from another copy of this package. */
+export function isHashWorkerError(error: unknown): error is HashWorkerError {
+  if (error instanceof HashWorkerError) return true;
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    (error as { name?: unknown }).name === 'HashWorkerError' &&
+    ((error as { code?: unknown }).code === 'failed' ||
+      (error as { code?: unknown }).code === 'stopped-responding')
+  );
+}

@@ -28,6 +28,9 @@ export {
   type PlaintextMediaInfo,
 } from './encrypt.js';
 export {
+  HashWorkerError,
+  type HashWorkerErrorCode,
+  isHashWorkerError,
   isMediaIntegrityError,
   isMediaStateError,
   MediaIntegrityError,

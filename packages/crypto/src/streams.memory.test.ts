@@ -55,9 +55,17 @@ function blobSource(mediaKey: Uint8Array, plaintextBytes: number): ReadableStrea
 }
 
 /** Streams a blob through a decrypt stream; returns plaintext bytes and the peak RSS seen. */
-async function decryptAll(plaintextBytes: number): Promise<{ bytes: number; peakRss: number }> {
+async function decryptAll(
+  plaintextBytes: number,
+  hashInWorker = false,
+): Promise<{ bytes: number; peakRss: number }> {
   const mediaKey = new Uint8Array(randomBytes(32));
-  const decrypt = createDecryptStream({ type: 'document', mediaKey, backend: nodeBackend });
+  const decrypt = createDecryptStream({
+    type: 'document',
+    mediaKey,
+    backend: nodeBackend,
+    hashInWorker,
+  });
   let peakRss = process.memoryUsage.rss();
   // Sampled on a timer and on every chunk written (a pipe may run for long stretches in
   // microtasks, when timers do not fire).
@@ -93,5 +101,14 @@ describe('createDecryptStream memory', () => {
     expect(bytes).toBe(size);
     const growthMiB = (peakRss - before) / MiB;
     expect(growthMiB).toBeLessThan(64);
+  }, 120_000);
+
+  it('stays bounded with hashInWorker too (the worker is fed through a fixed ring)', async () => {
+    await decryptAll(8 * MiB, true); // warm-up, and the worker thread exists before
+    const before = process.memoryUsage.rss();
+    const size = 256 * MiB;
+    const { bytes, peakRss } = await decryptAll(size, true);
+    expect(bytes).toBe(size);
+    expect((peakRss - before) / MiB).toBeLessThan(64);
   }, 120_000);
 });

@@ -8,7 +8,12 @@
 // one URL: `StreamingFetcher` here (the whole blob, resumable with Range) or the sidecar range
 // fetcher of range-download.ts. A sink error is never a CDN failure: it ends the download.
 
-import { type DecryptedMediaInfo, MediaDecryptor, mediaTypeInfo } from '@wa-media/crypto';
+import {
+  type DecryptedMediaInfo,
+  isHashWorkerError,
+  MediaDecryptor,
+  mediaTypeInfo,
+} from '@wa-media/crypto';
 import type { MediaConn } from '@wa-media/protocol';
 import { buildDownloadUrls, CDN_HEADERS, DEFAULT_CDN_HOSTS } from '@wa-media/protocol';
 import {
@@ -31,6 +36,7 @@ import {
   retryDelay,
   sleep,
 } from '../internal/cdn-policy.js';
+import { useHashWorker } from '../internal/worker-hashing.js';
 import type { MediaConnCache } from '../media-conn/media-conn-cache.js';
 import type { MediaReuploadResult } from '../reupload/media-reupload.js';
 import type { TransferControl } from '../transfers/transfer.js';
@@ -92,10 +98,11 @@ export async function runDownload(
   params: DownloadParams,
   sink: DownloadSink,
   control: TransferControl,
+  budget?: CdnBudget,
 ): Promise<VerifiedDownload> {
   const fetcher = new StreamingFetcher(context, params, sink, control);
   try {
-    return await runCdnLoop(context, params, control, fetcher);
+    return await runCdnLoop(context, params, control, fetcher, budget);
   } catch (error) {
     // "After a failure": nothing unverified stays in a rewindable sink.
     await Promise.resolve()
@@ -118,8 +125,25 @@ export function runCdnLoop<R>(
   params: DownloadParams,
   control: TransferControl,
   fetcher: BlobFetcher<R>,
+  budget?: CdnBudget,
 ): Promise<R> {
-  return new CdnLoop(context, params, control, fetcher).run();
+  return new CdnLoop(context, params, control, fetcher, budget ?? cdnBudget(params)).run();
+}
+
+/**
+ * What one operation may spend, shared when it runs the loop more than once (a range download
+ * that falls back to the full blob): the one media_conn refresh, the one media reupload, and
+ * the direct path it gave.
+ */
+export interface CdnBudget {
+  refreshUsed: boolean;
+  reuploaded: boolean;
+  directPath: string;
+}
+
+/** A fresh {@link CdnBudget} for one operation. */
+export function cdnBudget(params: DownloadParams): CdnBudget {
+  return { refreshUsed: false, reuploaded: false, directPath: params.directPath };
 }
 
 class CdnLoop<R> {
@@ -128,10 +152,26 @@ class CdnLoop<R> {
   readonly #control: TransferControl;
   readonly #fetcher: BlobFetcher<R>;
   readonly #attempts: TransferAttempt[] = [];
-  #directPath: string;
-  /** The one media_conn refresh of this operation (PROTOCOL.md §4; seed 001). */
-  #refreshUsed = false;
-  #reuploaded = false;
+  /** The one media_conn refresh of this operation (PROTOCOL.md §4; seed 001), and the rest. */
+  readonly #budget: CdnBudget;
+  get #directPath(): string {
+    return this.#budget.directPath;
+  }
+  set #directPath(path: string) {
+    this.#budget.directPath = path;
+  }
+  get #refreshUsed(): boolean {
+    return this.#budget.refreshUsed;
+  }
+  set #refreshUsed(used: boolean) {
+    this.#budget.refreshUsed = used;
+  }
+  get #reuploaded(): boolean {
+    return this.#budget.reuploaded;
+  }
+  set #reuploaded(done: boolean) {
+    this.#budget.reuploaded = done;
+  }
   #staticUrlFailed = false;
   /** The connection the current hosts come from, and the hosts; undefined = ask the cache. */
   #conn: MediaConn | undefined;
@@ -142,12 +182,13 @@ class CdnLoop<R> {
     params: DownloadParams,
     control: TransferControl,
     fetcher: BlobFetcher<R>,
+    budget: CdnBudget,
   ) {
     this.#context = context;
     this.#params = params;
     this.#control = control;
     this.#fetcher = fetcher;
-    this.#directPath = params.directPath;
+    this.#budget = budget;
   }
 
   async run(): Promise<R> {
@@ -353,6 +394,8 @@ class StreamingFetcher implements BlobFetcher<VerifiedDownload> {
   /** URLs whose bytes are in the current decryptor state (more than one after a resume). */
   #sources = new Set<string>();
   #totalBytes: number | null = null;
+  /** Set once the hashing worker failed: this download then hashes on its own thread. */
+  #workerFailed = false;
 
   constructor(
     context: DownloadEngineContext,
@@ -372,6 +415,19 @@ class StreamingFetcher implements BlobFetcher<VerifiedDownload> {
   }
 
   async fetch(url: string, signal: AbortSignal): Promise<VerifiedDownload> {
+    try {
+      return await this.#fetch(url, signal);
+    } catch (error) {
+      if (!isHashWorkerError(error) || this.#workerFailed) throw error;
+      // The hashing thread died and took its hash states along: not the host's fault. Start
+      // over from byte 0 with every hash on this thread (the sink is rewound first).
+      this.#workerFailed = true;
+      await this.restart();
+      return this.#fetch(url, signal);
+    }
+  }
+
+  async #fetch(url: string, signal: AbortSignal): Promise<VerifiedDownload> {
     let offset = this.#decryptor.bytesIn;
     if (offset > 0 && this.#totalBytes !== null && offset >= this.#totalBytes) {
       // Paused (or cut) after the last byte arrived: nothing is missing, just verify.
@@ -486,9 +542,11 @@ class StreamingFetcher implements BlobFetcher<VerifiedDownload> {
   }
 
   #newDecryptor(): MediaDecryptor {
-    const { type, mediaKey, fileSha256, fileEncSha256, encrypted } = this.#params;
+    const { type, mediaKey, fileSha256, fileEncSha256, encrypted, fileLength } = this.#params;
     return new MediaDecryptor({
       type,
+      // Large downloads: the MAC and the blob's hash run on crypto's worker thread.
+      hashInWorker: !this.#workerFailed && useHashWorker(fileLength),
       ...(mediaKey === undefined ? {} : { mediaKey }),
       ...(fileSha256 === undefined ? {} : { fileSha256 }),
       ...(fileEncSha256 === undefined ? {} : { fileEncSha256 }),

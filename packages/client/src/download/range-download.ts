@@ -8,14 +8,24 @@ import { CDN_HEADERS } from '@wa-media/protocol';
 import { assertOk, type HttpClient, readBytes } from '@wa-media/transport';
 import { InvalidArgumentError } from '../errors.js';
 import type { AutoReuploadOptions } from '../reupload/media-reupload.js';
-import { type TransferControl, TransferImpl } from '../transfers/transfer.js';
-import type { BlobFetcher, DownloadSink, VerifiedDownload } from './download-engine.js';
+import type { TransferControl } from '../transfers/transfer.js';
+import {
+  type BlobFetcher,
+  type CdnBudget,
+  cdnBudget,
+  type DownloadSink,
+  type VerifiedDownload,
+} from './download-engine.js';
 import type { DownloadParams } from './downloadable.js';
 
 /** Options of `client.downloadRange`. */
 export interface RangeDownloadOptions {
-  /** Aborts the download. */
+  /** Transfer id (for `client.transfers`). @default generated */
+  id?: string;
+  /** Aborting cancels the transfer. */
   signal?: AbortSignal;
+  /** Progress in blob bytes received (full-blob fallback only). */
+  onProgress?: (progress: { bytesDone: number; totalBytes: number | null }) => void;
   /** Automatic media reupload on 404/410 (see `DownloadOptions.reupload`). */
   reupload?: AutoReuploadOptions;
 }
@@ -24,14 +34,28 @@ export interface RangeDownloadOptions {
 export interface RangeDownloadContext {
   readonly http: HttpClient;
   /** Runs the full verified download into `sink`. */
-  download(sink: DownloadSink, control: TransferControl): Promise<VerifiedDownload>;
+  download(
+    sink: DownloadSink,
+    control: TransferControl,
+    budget: CdnBudget,
+  ): Promise<VerifiedDownload>;
   /** Runs the shared host / status loop (refresh, retries, reupload) around `fetcher`. */
-  fetchLoop<R>(fetcher: BlobFetcher<R>, control: TransferControl): Promise<R>;
+  fetchLoop<R>(fetcher: BlobFetcher<R>, control: TransferControl, budget: CdnBudget): Promise<R>;
   /** Blob length from the message's fileLength, when known. */
   readonly blobLength: number | undefined;
 }
 
+/** Checks `[start, end)` before a transfer is created. */
+export function checkRange(start: number, end: number): void {
+  if (!Number.isSafeInteger(start) || start < 0)
+    throw new InvalidArgumentError('start', 'must be a non-negative integer');
+  if (!Number.isSafeInteger(end) || end <= start)
+    throw new InvalidArgumentError('end', 'must be an integer greater than start');
+}
+
 /**
+ * Runs inside the range download's transfer. Both phases (sidecar windows, then the full blob
+ * if the CDN ignored `Range`) share one budget: one media_conn refresh, one reupload.
  * @throws {InvalidArgumentError} for a malformed range.
  * @throws {MediaDownloadError} when no verified bytes could be obtained (codes of the main
  *   download: `auth-failed`, `media-not-found`, `reupload-*`, `all-hosts-failed`).
@@ -42,12 +66,10 @@ export async function downloadRange(
   params: DownloadParams,
   start: number,
   end: number,
-  options: RangeDownloadOptions,
+  control: TransferControl,
 ): Promise<Uint8Array> {
-  if (!Number.isSafeInteger(start) || start < 0)
-    throw new InvalidArgumentError('start', 'must be a non-negative integer');
-  if (!Number.isSafeInteger(end) || end <= start)
-    throw new InvalidArgumentError('end', 'must be an integer greater than start');
+  checkRange(start, end);
+  const budget = cdnBudget(params);
   const { streamingSidecar, mediaKey, blobLength } =
     params.encrypted === false ? {} : { ...params, blobLength: context.blobLength };
   if (streamingSidecar !== undefined && mediaKey !== undefined && blobLength !== undefined) {
@@ -62,12 +84,10 @@ export async function downloadRange(
       start,
       end: Math.min(end, plainLength),
     });
-    const ranged = await runControlled(options.signal, (control) =>
-      context.fetchLoop(fetcher, control),
-    );
+    const ranged = await context.fetchLoop(fetcher, control, budget);
     if (ranged !== RANGE_IGNORED) return ranged;
   }
-  return fullRange(context, start, end, options.signal);
+  return fullRange(context, start, end, control, budget);
 }
 
 /** The server ignored the Range (or fileLength was wrong): the full verified download still works. */
@@ -131,20 +151,12 @@ class SidecarRangeFetcher implements BlobFetcher<Uint8Array | typeof RANGE_IGNOR
   async restart(): Promise<void> {}
 }
 
-/** Runs `operation` under an unregistered transfer so the shared loop gets its control. */
-async function runControlled<T>(
-  signal: AbortSignal | undefined,
-  operation: (control: TransferControl) => Promise<T>,
-): Promise<T> {
-  const transfer = new TransferImpl<T>(`range-${Date.now().toString(36)}`, 'download', signal);
-  return transfer.start(operation).promise;
-}
-
 async function fullRange(
   context: RangeDownloadContext,
   start: number,
   end: number,
-  signal: AbortSignal | undefined,
+  control: TransferControl,
+  budget: CdnBudget,
 ): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
   let position = 0;
@@ -163,7 +175,7 @@ async function fullRange(
       position = 0;
     },
   };
-  await runControlled(signal, (control) => context.download(sink, control));
+  await context.download(sink, control, budget);
   const length = parts.reduce((sum, part) => sum + part.length, 0);
   const out = new Uint8Array(length);
   let offset = 0;

@@ -53,7 +53,8 @@ export interface RetryPolicy {
    */
   baseDelayMs?: number;
   /**
-   * Longest delay honoured, also for `Retry-After` (a longer one moves on to the next host).
+   * Longest delay honoured, also for `Retry-After` (a longer one moves on to the next host; if
+   * that was the last host, the final error's `retryAfterMs` says how long the CDN asked for).
    * @default 10_000
    */
   maxDelayMs?: number;

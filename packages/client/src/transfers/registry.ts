@@ -102,16 +102,22 @@ class EndedTransferImpl implements EndedTransfer {
 export class TransferRegistryImpl implements TransferRegistry {
   readonly #active = new Map<string, TransferImpl<unknown>>();
   readonly #ended = new Map<string, EndedTransferImpl>();
+  /** Ended (cancelled) transfers whose operation has not returned yet: their ids stay reserved. */
+  readonly #unwinding = new Map<string, TransferImpl<unknown>>();
 
   /**
    * Reserves `id` (or a generated one) for a new transfer.
-   * @throws {TransferStateError} `duplicate-transfer` when an active transfer has that id.
+   * @throws {TransferStateError} `duplicate-transfer` when an active transfer has that id;
+   *   `transfer-id-in-use` when an ended one with that id is still unwinding (e.g. cancelled
+   *   while its operation was stuck in caller code: not returned, temp files not removed yet).
    */
   claimId(id: string | undefined, kind: TransferKind): string {
     if (id === undefined) return generateTransferId(kind);
     const existing = this.#active.get(id);
     if (existing !== undefined && !existing.ended)
       throw new TransferStateError('duplicate-transfer', id);
+    if (existing !== undefined || this.#unwinding.has(id))
+      throw new TransferStateError('transfer-id-in-use', id);
     return id;
   }
 
@@ -123,6 +129,12 @@ export class TransferRegistryImpl implements TransferRegistry {
       // Only if this transfer still owns the id (an ended id may be reused).
       if (this.#active.get(active.id) !== active) return;
       this.#active.delete(active.id);
+      if (!active.unwound) {
+        this.#unwinding.set(active.id, active);
+        active.onUnwound(() => {
+          if (this.#unwinding.get(active.id) === active) this.#unwinding.delete(active.id);
+        });
+      }
       this.#ended.set(active.id, new EndedTransferImpl(active, state, error));
       if (this.#ended.size > ENDED_KEPT) {
         const oldest = this.#ended.keys().next().value;

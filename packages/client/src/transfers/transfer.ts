@@ -91,8 +91,12 @@ export interface Transfer<T> extends PromiseLike<T> {
   resume(): Promise<void>;
   /**
    * Cancel: the state becomes `cancelled` at once; the operation is stopped (request aborted,
-   * woken from a pause), and once it returned its cleanups run (sockets, temp and spool files).
-   * Resolves after that; the awaitable then rejects with `TransferCancelledError`.
+   * woken from a pause, source reads abandoned), and once it returned its cleanups run (sockets,
+   * temp and spool files). Resolves after that — or, if the operation is stuck in code that
+   * cannot be aborted (e.g. a writer whose `write` never settles), after a short grace
+   * (500 ms): the awaitable then rejects anyway and the cleanups run whenever
+   * the operation finally returns (its id stays reserved until then: `transfer-id-in-use`).
+   * The awaitable rejects with `TransferCancelledError`.
    * @throws {TransferStateError} `transfer-ended` when the transfer already ended.
    */
   cancel(): Promise<void>;
@@ -133,6 +137,12 @@ export interface TransferControl {
 
 const FINAL: ReadonlySet<TransferState> = new Set(['succeeded', 'failed', 'cancelled']);
 
+/**
+ * How long `cancel()` waits for the operation to return before rejecting the awaitable anyway.
+ * Our own waits all stop on the signal; only caller code (a writer, a source) can hold it longer.
+ */
+export const CANCEL_GRACE_MS = 500;
+
 let counter = 0;
 /** A process-unique transfer id for callers that give none. */
 export function generateTransferId(kind: TransferKind): string {
@@ -162,6 +172,9 @@ export class TransferImpl<T> implements Transfer<T>, TransferControl {
   /** Settles once the operation returned or threw (or never started). */
   #operationDone: Promise<void> = Promise.resolve();
   #settledListeners: ((state: TransferState, error: unknown) => void)[] = [];
+  #unwoundListeners: (() => void)[] = [];
+  /** True once the operation returned and every cleanup ran. */
+  #unwound = false;
   /** Set while the operation runs its final step (see `commit`). */
   #committing: Promise<unknown> | undefined;
   #settled = false;
@@ -223,9 +236,23 @@ export class TransferImpl<T> implements Transfer<T>, TransferControl {
     return this;
   }
 
-  /** Internal: called once after the transfer settled and its cleanups ran (for the registry). */
+  /** Internal: called once after the transfer settled (for the registry). */
   onSettled(listener: (state: TransferState, error: unknown) => void): void {
     this.#settledListeners.push(listener);
+  }
+
+  /**
+   * Internal: called once the operation returned and the cleanups ran (at once if that already
+   * happened). After a cancel that hit the grace this is later than `onSettled`.
+   */
+  onUnwound(listener: () => void): void {
+    if (this.#unwound) listener();
+    else this.#unwoundListeners.push(listener);
+  }
+
+  /** True once the operation returned and its cleanups ran. */
+  get unwound(): boolean {
+    return this.#unwound;
   }
 
   get state(): TransferState {
@@ -324,7 +351,7 @@ export class TransferImpl<T> implements Transfer<T>, TransferControl {
   }
 
   onEnd(cleanup: (state: TransferState) => void | Promise<void>): void {
-    if (this.#settled) {
+    if (this.#unwound) {
       // Registered after the end (e.g. by an operation still unwinding after cancel): run now.
       void Promise.resolve()
         .then(() => cleanup(this.#state))
@@ -353,12 +380,26 @@ export class TransferImpl<T> implements Transfer<T>, TransferControl {
     this.#setState('cancelled');
     this.#interrupt();
     this.#wake();
-    await this.#operationDone;
-    await this.#finish(
-      'cancelled',
-      undefined,
-      new TransferCancelledError(this.id, reason === undefined ? {} : { cause: reason }),
+    const error = new TransferCancelledError(
+      this.id,
+      reason === undefined ? {} : { cause: reason },
     );
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const returned = await Promise.race([
+      this.#operationDone.then(() => true),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), CANCEL_GRACE_MS);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (returned) {
+      await this.#finish('cancelled', undefined, error);
+      return;
+    }
+    // Stuck in code we cannot abort (the caller's writer or source): settle now, and clean up
+    // once it returns — never before, or a file it creates afterwards would be left behind.
+    this.#settle('cancelled', undefined, error);
+    void this.#operationDone.then(() => this.#runCleanups('cancelled'));
   }
 
   #interrupt(): void {
@@ -380,6 +421,11 @@ export class TransferImpl<T> implements Transfer<T>, TransferControl {
     if (this.#settled) return;
     if (FINAL.has(this.#state) && this.#state !== state) return;
     this.#setState(state);
+    await this.#runCleanups(state);
+    this.#settle(state, value, error);
+  }
+
+  async #runCleanups(state: TransferState): Promise<void> {
     // Cleanups registered while these run are run too; later ones run at once (onEnd).
     while (this.#cleanups.length > 0) {
       const cleanups = this.#cleanups;
@@ -392,6 +438,14 @@ export class TransferImpl<T> implements Transfer<T>, TransferControl {
         }
       }
     }
+    this.#unwound = true;
+    const listeners = this.#unwoundListeners;
+    this.#unwoundListeners = [];
+    for (const listener of listeners) safeCall(listener, undefined);
+  }
+
+  #settle(state: 'succeeded' | 'failed' | 'cancelled', value: T | undefined, error: unknown): void {
+    if (this.#settled) return;
     this.#settled = true;
     if (state === 'succeeded') {
       this.#resolve(value as T);

@@ -5,6 +5,7 @@
 import {
   deriveMediaKeys,
   encryptedLength,
+  isHashWorkerError,
   MediaEncryptor,
   type MediaEncryptorResult,
   type MediaInfo,
@@ -21,7 +22,13 @@ import {
   RESUMABLE_UPLOAD_THRESHOLD,
   type UploadReply,
 } from '@wa-media/protocol';
-import { assertOk, type HttpClient, readJson, readText } from '@wa-media/transport';
+import {
+  assertOk,
+  type HttpClient,
+  isHttpStatusError,
+  readJson,
+  readText,
+} from '@wa-media/transport';
 import {
   InvalidArgumentError,
   isMediaClientError,
@@ -35,9 +42,11 @@ import {
   retryDelay,
   sleep,
 } from '../internal/cdn-policy.js';
+import { useHashWorker } from '../internal/worker-hashing.js';
 import type { MediaConnCache } from '../media-conn/media-conn-cache.js';
 import type { TransferControl } from '../transfers/transfer.js';
 import {
+  abortableReads,
   asReopenable,
   checkChunk,
   iterateOnce,
@@ -180,7 +189,12 @@ export async function runUpload(
   };
 }
 
-type EncryptorOptions = { encrypted: boolean; mediaKey?: Uint8Array; sidecar?: boolean };
+type EncryptorOptions = {
+  encrypted: boolean;
+  mediaKey?: Uint8Array;
+  sidecar?: boolean;
+  hashInWorker?: boolean;
+};
 
 async function prepare(
   source: UploadSource,
@@ -189,9 +203,19 @@ async function prepare(
   spool: UploadSpool,
   control: TransferControl,
 ): Promise<PreparedBlob> {
-  const reopenable = asReopenable(source);
+  let reopenable = asReopenable(source);
+  if (reopenable instanceof Uint8Array && reopenable.length > ONE_PASS_BYTES_LIMIT) {
+    // Large bytes are read twice like a file: keeping their ciphertext would double the memory.
+    const bytes = reopenable;
+    reopenable = {
+      size: bytes.length,
+      async *open() {
+        yield* slices(bytes);
+      },
+    };
+  }
   if (reopenable instanceof Uint8Array) {
-    // Bytes are in memory anyway: encrypt once and keep the blob (one pass instead of two).
+    // Small bytes: encrypt once and keep the blob (one pass instead of two).
     const encryptor = new MediaEncryptor(type, encryptorOptions);
     const body = encryptor.update(reopenable);
     const { tail, info } = encryptor.finalize();
@@ -208,19 +232,58 @@ async function prepare(
     };
   }
   if (reopenable !== undefined) {
-    const hashed = await hashPass(reopenable.open(), type, encryptorOptions, undefined, control);
+    const readable = reopenable;
+    const hash = (hashInWorker: boolean): Promise<MediaEncryptorResult> =>
+      hashPass(
+        abortableReads(readable.open(), control),
+        type,
+        { ...encryptorOptions, hashInWorker },
+        undefined,
+        control,
+      );
+    let hashed: MediaEncryptorResult;
+    try {
+      // Large files: the MAC and the blob's hash run on crypto's worker thread beside the cipher.
+      hashed = await hash(useHashWorker(reopenable.size));
+    } catch (error) {
+      if (!isHashWorkerError(error)) throw error;
+      // The hashing thread died (its hash states with it): hash again on this thread alone.
+      hashed = await hash(false);
+    }
     return preparedFrom(reopenable, hashed, type, async () => {});
   }
   // One-shot stream: spool while hashing, then read the spool for the upload pass.
-  const writer = await spool.create();
+  let writer: Awaited<ReturnType<UploadSpool['create']>>;
+  try {
+    writer = await spool.create();
+  } catch (error) {
+    throw new MediaUploadError('source-failed', 'Creating the upload spool failed', {
+      cause: error,
+    });
+  }
   let hashed: MediaEncryptorResult;
   try {
-    hashed = await hashPass(iterateOnce(source), type, encryptorOptions, writer, control);
+    hashed = await hashPass(
+      abortableReads(iterateOnce(source), control),
+      type,
+      encryptorOptions,
+      writer,
+      control,
+    );
   } catch (error) {
     await writer.abort().catch(() => {});
     throw error;
   }
-  const spooled = await writer.finish();
+  let spooled: Awaited<ReturnType<typeof writer.finish>>;
+  try {
+    spooled = await writer.finish();
+  } catch (error) {
+    // Whatever was written is removed: a failed upload leaves no spool file.
+    await writer.abort().catch(() => {});
+    throw new MediaUploadError('source-failed', 'Finishing the upload spool failed', {
+      cause: error,
+    });
+  }
   return preparedFrom(spooled, hashed, type, () => spooled.dispose());
 }
 
@@ -242,7 +305,7 @@ async function hashPass(
       if (spool !== undefined) await spool.write(chunk);
     }
   } catch (error) {
-    if (isMediaClientError(error)) throw error;
+    if (isMediaClientError(error) || isHashWorkerError(error)) throw error;
     throw new MediaUploadError('source-failed', 'Reading the upload source failed', {
       cause: error,
     });
@@ -265,14 +328,7 @@ function preparedFrom(
     dispose,
     async *read(offset) {
       if (mediaKey === undefined) {
-        // Plaintext media: the bytes themselves (the CDN checks them against the token).
-        let position = 0;
-        for await (const chunk of source.open()) {
-          const end = position + checkChunk(chunk).length;
-          if (end > offset)
-            yield* slices(position >= offset ? chunk : chunk.subarray(offset - position));
-          position = end;
-        }
+        yield* plaintextPass(source, type, info, offset);
         return;
       }
       // Same key ⇒ same ciphertext. The hashes and the MAC are known from the hashing pass, so
@@ -282,6 +338,46 @@ function preparedFrom(
     },
   };
 }
+
+/**
+ * Plaintext media: the bytes themselves. The whole source is re-read and hashed (also before a
+ * resume offset), and the last piece is held back until the hash and length match the hashing
+ * pass: a source that changed fails with `source-failed` instead of a body every host rejects.
+ */
+async function* plaintextPass(
+  source: ReopenableSource,
+  type: MediaType,
+  info: MediaInfo,
+  offset: number,
+): AsyncGenerator<Uint8Array> {
+  const hasher = new MediaEncryptor(type, { encrypted: false, sidecar: false });
+  let position = 0;
+  let held: Uint8Array | undefined;
+  for await (const chunk of source.open()) {
+    const end = position + checkChunk(chunk).length;
+    hasher.updateParts(chunk);
+    if (end > offset) {
+      for (const piece of slices(position >= offset ? chunk : chunk.subarray(offset - position))) {
+        if (held !== undefined) yield held;
+        held = piece;
+      }
+    }
+    position = end;
+  }
+  if (
+    position !== info.fileLength ||
+    !equalBytes(hasher.finalize().info.fileSha256, info.fileSha256)
+  ) {
+    throw new MediaUploadError(
+      'source-failed',
+      'The source changed between the hashing and the upload pass',
+    );
+  }
+  if (held !== undefined) yield held;
+}
+
+/** Up to this size a `Uint8Array` is encrypted once and its ciphertext kept (one pass). */
+const ONE_PASS_BYTES_LIMIT = 1024 * 1024;
 
 /** Plaintext bytes per WebCrypto call: large enough to amortise the call, small for memory. */
 const CBC_BATCH = 1024 * 1024;
@@ -426,6 +522,9 @@ function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
+/** Waits before asking the resume probe again after a cut POST (at most 0.85 s in all). */
+const REPROBE_DELAYS_MS: readonly number[] = [100, 250, 500];
+
 class UploadRun {
   readonly #context: UploadEngineContext;
   readonly #blob: PreparedBlob;
@@ -434,6 +533,10 @@ class UploadRun {
   readonly #token: string;
   readonly #attempts: TransferAttempt[] = [];
   #authRefreshed = false;
+  /** Start offset and end of what the POST under way handed to the socket. */
+  #posting: { start: number; sent: number } | undefined;
+  /** Per host: the offset a POST started from that was cut (paused, aborted, network error). */
+  readonly #cutFrom = new Map<string, number>();
 
   constructor(
     context: UploadEngineContext,
@@ -478,7 +581,7 @@ class UploadRun {
           try {
             let offset = 0;
             if (this.#blob.length >= RESUMABLE_UPLOAD_THRESHOLD) {
-              const probe = await this.#probe(url({ resumeProbe: true }));
+              const probe = await this.#settledProbe(host, url({ resumeProbe: true }));
               if (probe.kind === 'complete') {
                 this.#control.reportProgress(this.#blob.length, this.#blob.length);
                 return probe;
@@ -487,6 +590,16 @@ class UploadRun {
             }
             return await this.#post(offset === 0 ? url() : url({ fileOffset: offset }), offset);
           } catch (error) {
+            const posting = this.#posting;
+            this.#posting = undefined;
+            // Cut mid-body (an HTTP answer means the CDN read the request to its end).
+            if (
+              posting !== undefined &&
+              posting.sent > posting.start &&
+              !isHttpStatusError(error)
+            ) {
+              this.#cutFrom.set(host, posting.start);
+            }
             if (this.#control.interrupted) continue; // paused: resume probes again for the offset
             const verdict = classifyCdnFailure(error);
             this.#attempts.push({
@@ -547,6 +660,28 @@ class UploadRun {
     }
   }
 
+  /**
+   * The resume probe, asked again a few times (bounded: {@link REPROBE_DELAYS_MS}) right after
+   * a POST to this host was cut after sending bytes: the CDN may still be reading the cut
+   * request, and until it has ended it answers 404 or the offset that POST started from. Without
+   * this, each pause/resume in quick succession would re-send the whole blob. An offset past
+   * the cut POST's start is taken at once (how much arrived is the CDN's to say: bytes still in
+   * socket buffers when the request was cut never did).
+   */
+  async #settledProbe(host: string, url: string): Promise<ReturnType<typeof parseResumeProbe>> {
+    let probe = await this.#probe(url);
+    const cutFrom = this.#cutFrom.get(host);
+    if (cutFrom === undefined) return probe;
+    for (const delayMs of REPROBE_DELAYS_MS) {
+      if (probe.kind === 'complete') break;
+      if (probe.kind === 'resume' && probe.offset > cutFrom) break;
+      await sleep(delayMs, this.#control.signal);
+      probe = await this.#probe(url);
+    }
+    this.#cutFrom.delete(host);
+    return probe;
+  }
+
   /** PROTOCOL.md §4: never fatal; anything unexpected means "upload in full". */
   async #probe(url: string): Promise<ReturnType<typeof parseResumeProbe>> {
     try {
@@ -567,6 +702,8 @@ class UploadRun {
 
   async #post(url: string, offset: number): Promise<UploadReply> {
     const total = this.#blob.length;
+    const posting = { start: offset, sent: offset };
+    this.#posting = posting;
     const response = await this.#context.http.request({
       method: 'POST',
       url,
@@ -574,8 +711,10 @@ class UploadRun {
       body: offset === 0 && total < 1 ? new Uint8Array(0) : this.#blob.read(offset),
       contentLength: total - offset,
       signal: this.#control.signal,
-      onUploadProgress: (progress) =>
-        this.#control.reportProgress(offset + progress.transferredBytes, total),
+      onUploadProgress: (progress) => {
+        posting.sent = offset + progress.transferredBytes;
+        this.#control.reportProgress(posting.sent, total);
+      },
     });
     await assertOk(response);
     let json: unknown;

@@ -18,6 +18,8 @@ const big = testBytes(BIG, 21);
 const mediaKey = new Uint8Array(32).fill(7);
 const blobLength = encryptedLength(BIG);
 
+const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
 function entries(kind: 'upload' | 'probe') {
   return h.emulator.log.filter((entry) => entry.kind === kind);
 }
@@ -57,6 +59,34 @@ describe('resumable upload (≥ 5 MiB)', () => {
     expect(uploads[1]?.bytesIn).toBe(blobLength - kept);
     const probes = entries('probe');
     expect(probes.length).toBe(2);
+  });
+
+  it('many quick pause / resume cycles: the CDN keeps the cut bytes and only the rest moves', async () => {
+    // Right after a pause the CDN is still reading the cut POST: the probe must be asked again
+    // (bounded) instead of taking its early 404 for "start over".
+    const size = 6 * 1024 * 1024;
+    const plain = testBytes(size, 4);
+    h.emulator.faults.setBandwidth(20_000_000);
+    try {
+      const transfer = h.client.upload(plain, 'document');
+      for (let i = 0; i < 15 && !['succeeded', 'failed'].includes(transfer.state); i++) {
+        await delay(20 + ((i * 7) % 30));
+        if (['succeeded', 'failed'].includes(transfer.state)) break;
+        await transfer.pause();
+        await delay(5);
+        await transfer.resume();
+      }
+      const uploaded = await transfer;
+      const blob = encryptedLength(size);
+      const moved = entries('upload').reduce((sum, e) => sum + e.bytesIn, 0);
+      expect(moved).toBeLessThan(2 * blob);
+      expect(entries('upload').some((e) => e.path.includes('file_offset='))).toBe(true);
+      const back = await h.client.download({ ...uploaded, type: 'document' });
+      expect(back.length).toBe(size);
+      expect(back.every((byte, i) => byte === plain[i])).toBe(true);
+    } finally {
+      h.emulator.faults.setBandwidth(null);
+    }
   });
 
   it.each([
@@ -123,6 +153,23 @@ describe('upload status rules', () => {
     });
     await h.client.upload(testBytes(1000, 10), 'image');
     expect(entries('upload').map((e) => e.host)).toEqual([0, 0, 0, 1]);
+  });
+
+  it('a Retry-After beyond maxDelayMs is not waited for, and the final error carries it', async () => {
+    h.emulator.faults.add({
+      on: 'upload',
+      times: 'always',
+      fault: { kind: 'status', status: 503, retryAfterSec: 60 },
+    });
+    const started = Date.now();
+    const error = await h.client.upload(small, 'image').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(isMediaUploadError(error) && error.code).toBe('all-hosts-failed');
+    expect(isMediaUploadError(error) && error.retryAfterMs).toBe(60_000);
+    expect((error as { toJSON(): { retryAfterMs?: number } }).toJSON().retryAfterMs).toBe(60_000);
   });
 
   it('every host failing gives all-hosts-failed with redacted attempts', async () => {

@@ -3,6 +3,7 @@
 // Re-readable sources (bytes, Blob, files) are simply read twice; one-shot streams are spooled.
 
 import { InvalidArgumentError } from '../errors.js';
+import type { TransferControl } from '../transfers/transfer.js';
 
 /**
  * A source that can be read again from the start, as many times as needed (e.g. a file).
@@ -123,17 +124,95 @@ function isAsyncIterable(value: unknown): value is AsyncIterable<Uint8Array> {
   );
 }
 
-async function* iterateStream(stream: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
+/**
+ * A stream as an async iterator whose `return()` cancels the reader at once, even while a read
+ * is pending (an async generator would queue `return()` behind a read that may never settle).
+ */
+function iterateStream(stream: ReadableStream<Uint8Array>): AsyncIterableIterator<Uint8Array> {
   const reader = stream.getReader();
+  let closed = false;
+  const close = async (): Promise<IteratorReturnResult<undefined>> => {
+    if (!closed) {
+      closed = true;
+      await reader.cancel().catch(() => {});
+      try {
+        reader.releaseLock();
+      } catch {
+        // Already released.
+      }
+    }
+    return { done: true, value: undefined };
+  };
+  return {
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+    async next(): Promise<IteratorResult<Uint8Array>> {
+      if (closed) return { done: true, value: undefined };
+      const { done, value } = await reader.read();
+      if (done) return close();
+      return { done: false, value };
+    },
+    return: close,
+  };
+}
+
+const ABORTED: unique symbol = Symbol('aborted');
+
+/** `promise`, or {@link ABORTED} as soon as `signal` aborts (the promise is left running). */
+function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T | typeof ABORTED> {
+  if (signal.aborted) return Promise.resolve(ABORTED);
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => resolve(ABORTED);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+/**
+ * Reads the caller's source so that a read that never settles cannot hold a cancelled transfer:
+ * every read is raced against the transfer's signal. Paused, the pending read is kept and
+ * awaited again after `resume()`; cancelled, the source is stopped (`return()`: a stream's reader
+ * is cancelled) without waiting for it, and `TransferCancelledError` is thrown.
+ */
+export async function* abortableReads(
+  chunks: AsyncIterable<Uint8Array>,
+  control: TransferControl,
+): AsyncGenerator<Uint8Array> {
+  const iterator = chunks[Symbol.asyncIterator]();
+  let finished = false;
   try {
     for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      yield value;
+      const next = iterator.next();
+      let result: IteratorResult<Uint8Array> | typeof ABORTED;
+      for (;;) {
+        result = await raceAbort(next, control.signal);
+        if (result !== ABORTED) break;
+        // Waits while paused (the read stays pending), throws once cancelled.
+        await control.checkpoint();
+      }
+      if (result.done === true) {
+        finished = true;
+        return;
+      }
+      yield result.value;
     }
   } finally {
-    await reader.cancel().catch(() => {});
-    reader.releaseLock();
+    if (!finished) {
+      // Not awaited: a stuck source must not hold the transfer.
+      void Promise.resolve()
+        .then(() => iterator.return?.())
+        .catch(() => {});
+    }
   }
 }
 

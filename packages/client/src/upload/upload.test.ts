@@ -2,9 +2,11 @@ import { createHash } from 'node:crypto';
 import { computeSidecar, decryptMedia, encryptMedia } from '@wa-media/crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createMediaClient } from '../client.js';
-import { isMediaUploadError } from '../errors.js';
+import { isMediaUploadError, isTransferCancelledError } from '../errors.js';
 import { newsletterMediaAttrs } from '../messages/build-message.js';
+import { tempFileSpool } from '../node.js';
 import { equalBytes, type Harness, startHarness, testBytes } from '../test-support/harness.js';
+import type { ReopenableSource, UploadSpool } from './upload-source.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -179,3 +181,121 @@ describe('the upload pass regenerates exactly the hashed ciphertext', () => {
     expect(h.emulator.log.filter((e) => e.kind === 'upload' && e.status === 200)).toHaveLength(0);
   });
 });
+
+describe('upload sources', () => {
+  it('a spool that cannot be created fails with source-failed (the cause kept)', async () => {
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(testBytes(10_000, 1));
+        controller.close();
+      },
+    });
+    const error = await h.client
+      .upload(stream, 'image', { spool: tempFileSpool({ directory: '/nonexistent-wa-media' }) })
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect(isMediaUploadError(error) && error.code).toBe('source-failed');
+    expect((error as { cause?: { code?: string } }).cause?.code).toBe('ENOENT');
+  });
+
+  it('a spool whose finish() fails: source-failed, and what was spooled is aborted', async () => {
+    let aborted = 0;
+    const spool: UploadSpool = {
+      async create() {
+        return {
+          write() {},
+          async finish() {
+            throw new Error('disk full');
+          },
+          async abort() {
+            aborted += 1;
+          },
+        };
+      },
+    };
+    const error = await h.client.upload(oneShot(testBytes(10_000, 2)), 'image', { spool }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(isMediaUploadError(error) && error.code).toBe('source-failed');
+    expect((error as Error).cause).toBeInstanceOf(Error);
+    expect(aborted).toBe(1);
+  });
+
+  it('large bytes are read again for the upload pass (no ciphertext copy kept)', async () => {
+    // Changing the array once the upload pass started is caught: the bytes were not encrypted
+    // once and kept, they are re-read (two passes, constant memory).
+    const plain = testBytes(8 * 1024 * 1024, 5);
+    const transfer = h.client.upload(plain, 'document');
+    const off = transfer.on('progress', () => {
+      off();
+      plain[plain.length - 1] = (plain[plain.length - 1] as number) ^ 1;
+    });
+    const error = await transfer.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(isMediaUploadError(error) && error.code).toBe('source-failed');
+  });
+
+  it('small bytes are encrypted once (a change after the hashing pass does not matter)', async () => {
+    const plain = testBytes(500_000, 6);
+    const original = plain.slice();
+    const transfer = h.client.upload(plain, 'document');
+    const off = transfer.on('progress', () => {
+      off();
+      plain[0] = (plain[0] as number) ^ 1;
+    });
+    const uploaded = await transfer;
+    const back = await h.client.download({ ...uploaded, type: 'document' });
+    expect(equalBytes(back, original)).toBe(true);
+  });
+
+  it('unencrypted: a source that changed between the passes gives source-failed, not all-hosts-failed', async () => {
+    let opens = 0;
+    const source: ReopenableSource = {
+      size: 200_000,
+      async *open() {
+        opens += 1;
+        const bytes = testBytes(200_000, 7);
+        if (opens > 1) bytes[150_000] = (bytes[150_000] as number) ^ 1;
+        yield bytes;
+      },
+    };
+    const error = await h.client.upload(source, 'image', { encrypted: false }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(isMediaUploadError(error) && error.code).toBe('source-failed');
+    // Nothing wrong reached the CDN's store.
+    expect(h.emulator.log.filter((e) => e.kind === 'upload' && e.status === 200)).toEqual([]);
+  });
+
+  it('uploadStickerPack is one transfer with an id, cancellable', async () => {
+    const transfer = h.client.uploadStickerPack(testBytes(3000, 1), testBytes(500, 2), {
+      id: 'pack-1',
+    });
+    expect(transfer.id).toBe('pack-1');
+    expect(h.client.transfers.get('pack-1')).toBe(transfer);
+    const { pack, thumbnail } = await transfer;
+    expect(thumbnail.mediaKey).toEqual(pack.mediaKey);
+    expect(h.client.transfers.get('pack-1')?.state).toBe('succeeded');
+
+    const cancelled = h.client.uploadStickerPack(testBytes(3000, 3), testBytes(500, 4), {
+      id: 'pack-2',
+    });
+    await cancelled.cancel();
+    await expect(cancelled).rejects.toSatisfy(isTransferCancelledError);
+  });
+});
+
+function oneShot(bytes: Uint8Array): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(bytes);
+      controller.close();
+    },
+  });
+}

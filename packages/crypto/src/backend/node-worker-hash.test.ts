@@ -1,8 +1,10 @@
-import { createHash } from 'node:crypto';
+import { createCipheriv, createHash, createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MediaDecryptor } from '../decrypt.js';
-import { encryptMedia, MediaEncryptor } from '../encrypt.js';
+import { encryptMedia, MediaEncryptor, workerPlan } from '../encrypt.js';
+import { HashWorkerError, isHashWorkerError } from '../errors.js';
+import { deriveMediaKeys } from '../keys.js';
 import { createDecryptStream, createEncryptStream, decryptIterable } from '../streams.js';
 import {
   backends,
@@ -13,7 +15,7 @@ import {
 } from '../test-support/index.js';
 import { nobleBackend } from './noble.js';
 import { nodeBackend } from './node.js';
-import { workerSha256 } from './node-worker-hash.js';
+import { terminateWorkerForTesting, workerSha256 } from './node-worker-hash.js';
 
 const nodeSha256 = (data: Uint8Array): Uint8Array =>
   new Uint8Array(createHash('sha256').update(data).digest());
@@ -171,5 +173,188 @@ describe.each(backends)('hashInWorker with the %s backend', (_name, backend) => 
     expect(concat(out)).toEqual(plaintext);
     expect((await decrypted.info).fileSha256).toEqual(info.fileSha256);
     expect(createDecryptStream({ ...options, hashInWorker: true }).decryptor.encrypted).toBe(true);
+  });
+});
+
+/** The outcome of decrypting `blob` in `pieces`: the plaintext, or the error's code. */
+function decryptOutcome(
+  pieces: readonly Uint8Array[],
+  options: ConstructorParameters<typeof MediaDecryptor>[0],
+): { plaintext: Uint8Array; fileSha256: Uint8Array } | { code: unknown } {
+  const decryptor = new MediaDecryptor(options);
+  try {
+    const out = pieces.flatMap((piece) => decryptor.updateParts(piece));
+    const { tail, info } = decryptor.finalize();
+    return { plaintext: concat([...out, tail]), fileSha256: info.fileSha256 };
+  } catch (error) {
+    return { code: (error as { code?: unknown }).code };
+  }
+}
+
+describe.each(backends)(
+  'hashInWorker (MAC and blob hash on the worker), %s backend',
+  (_n, backend) => {
+    it('gives the same bytes, the same refusals and the same error order as without it', () => {
+      fc.assert(
+        fc.property(
+          fc.integer({ min: 0, max: 40_000 }),
+          fc.array(fc.integer({ min: 0, max: 45_000 }), { maxLength: 5 }),
+          fc.option(fc.integer({ min: 0, max: 45_000 }), { nil: undefined }),
+          fc.constantFrom('none', 'flip', 'cut', 'extend'),
+          fc.boolean(),
+          fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+          (size, cuts, where, damage, giveEncSha, seed) => {
+            const plaintext = pseudoRandomBytes(size, seed);
+            const mediaKey = pseudoRandomBytes(32, seed + 1);
+            const plain = encryptMedia(plaintext, 'video', { mediaKey, backend });
+            const worked = encryptMedia(plaintext, 'video', {
+              mediaKey,
+              backend,
+              hashInWorker: true,
+            });
+            expect(worked).toEqual(plain);
+            let blob: Uint8Array = plain.data.slice();
+            const at = (where ?? 0) % blob.length;
+            if (damage === 'flip') blob[at]! ^= 1 << (seed % 8);
+            if (damage === 'cut') blob = blob.subarray(0, at);
+            if (damage === 'extend') blob = concat([blob, pseudoRandomBytes(1 + (at % 20), seed)]);
+            const pieces = splitAt(
+              blob,
+              cuts.filter((cut) => cut < blob.length).sort((a, b) => a - b),
+            );
+            const options = {
+              type: 'video',
+              mediaKey,
+              fileSha256: plain.fileSha256,
+              ...(giveEncSha ? { fileEncSha256: plain.fileEncSha256 } : {}),
+              backend,
+            } as const;
+            const expected = decryptOutcome(pieces, options);
+            expect(decryptOutcome(pieces, { ...options, hashInWorker: true })).toEqual(expected);
+            if (damage === 'none') expect(expected).toMatchObject({ plaintext });
+            else expect(expected).toHaveProperty('code');
+          },
+        ),
+        { numRuns: 40 },
+      );
+    });
+
+    it('checks in PROTOCOL order: the blob hash before the MAC, the MAC before padding', () => {
+      const plaintext = pseudoRandomBytes(100_000, 21);
+      const { data, mediaKey, fileSha256, fileEncSha256 } = encryptMedia(plaintext, 'audio', {
+        backend,
+      });
+      const bad = data.slice();
+      bad[50_000]! ^= 0x80;
+      const base = { type: 'audio', mediaKey, fileSha256, backend, hashInWorker: true } as const;
+      expect(decryptOutcome([bad], { ...base, fileEncSha256 })).toEqual({
+        code: 'enc-sha256-mismatch',
+      });
+      expect(decryptOutcome([bad], base)).toEqual({ code: 'mac-mismatch' });
+      expect(decryptOutcome([data.subarray(0, 20)], base)).toEqual({ code: 'truncated' });
+      expect(decryptOutcome([data.subarray(0, 1000)], base)).toEqual({ code: 'bad-length' });
+      expect(decryptOutcome(splitAt(data, [1, 33, 65_536]), { ...base, fileEncSha256 })).toEqual({
+        plaintext,
+        fileSha256,
+      });
+    });
+
+    it('gives the same results with the plaintext hashed on the worker too (internal plan)', () => {
+      const plaintext = pseudoRandomBytes(150_001, 25);
+      const mediaKey = pseudoRandomBytes(32, 26);
+      const reference = encryptMedia(plaintext, 'video', { mediaKey, backend });
+      workerPlan.plaintextToo = true;
+      try {
+        const encrypted = encryptMedia(plaintext, 'video', {
+          mediaKey,
+          backend,
+          hashInWorker: true,
+        });
+        expect(encrypted).toEqual(reference);
+        const options = {
+          type: 'video',
+          mediaKey,
+          fileSha256: reference.fileSha256,
+          fileEncSha256: reference.fileEncSha256,
+          backend,
+          hashInWorker: true,
+        } as const;
+        expect(decryptOutcome(splitAt(reference.data, [5, 70_000]), options)).toEqual({
+          plaintext,
+          fileSha256: reference.fileSha256,
+        });
+        const bad = reference.data.slice();
+        bad[bad.length - 1]! ^= 1;
+        expect(decryptOutcome([bad], { ...options, fileEncSha256: undefined } as never)).toEqual({
+          code: 'mac-mismatch',
+        });
+      } finally {
+        workerPlan.plaintextToo = false;
+      }
+    });
+
+    it('refuses bad padding under a valid MAC', () => {
+      // One block whose last byte is 0 (not PKCS#7), encrypted and MACed correctly.
+      const mediaKey = pseudoRandomBytes(32, 22);
+      const keys = deriveMediaKeys(mediaKey, 'document', { backend });
+      const block = pseudoRandomBytes(16, 23);
+      block[15] = 0;
+      const cipher = createCipheriv('aes-256-cbc', keys.cipherKey, keys.iv).setAutoPadding(false);
+      const ciphertext = new Uint8Array(cipher.update(block));
+      const mac = createHmac('sha256', keys.macKey).update(keys.iv).update(ciphertext).digest();
+      const blob = concat([ciphertext, new Uint8Array(mac.subarray(0, 10))]);
+      const options = { type: 'document', mediaKey, backend } as const;
+      expect(decryptOutcome([blob], { ...options, hashInWorker: true })).toEqual({
+        code: 'bad-padding',
+      });
+      expect(decryptOutcome([blob], options)).toEqual({ code: 'bad-padding' });
+    });
+
+    it('hashes unencrypted (newsletter) media on the worker too', () => {
+      const plaintext = pseudoRandomBytes(90_000, 24);
+      const fileSha256 = nodeSha256(plaintext);
+      const options = { type: 'image', encrypted: false, fileSha256, backend } as const;
+      expect(
+        decryptOutcome(splitAt(plaintext, [7, 40_000]), { ...options, hashInWorker: true }),
+      ).toEqual({ plaintext, fileSha256 });
+      const bad = plaintext.slice();
+      bad[3]! ^= 1;
+      expect(decryptOutcome([bad], { ...options, hashInWorker: true })).toEqual({
+        code: 'sha256-mismatch',
+      });
+    });
+  },
+);
+
+describe('when the worker thread dies (node backend)', () => {
+  it('throws HashWorkerError, never a result, and the next use starts a new thread', async () => {
+    const plaintext = pseudoRandomBytes(300_000, 31);
+    const { data, mediaKey, fileSha256 } = encryptMedia(plaintext, 'video');
+    const options = { type: 'video', mediaKey, fileSha256, hashInWorker: true } as const;
+    const decryptor = new MediaDecryptor(options);
+    decryptor.updateParts(data.subarray(0, 100_000));
+    const encryptor = new MediaEncryptor('video', { hashInWorker: true });
+    encryptor.updateParts(plaintext.subarray(0, 1000));
+    await terminateWorkerForTesting();
+    const refused = (run: () => unknown): unknown => {
+      try {
+        run();
+      } catch (error) {
+        return error;
+      }
+      return 'no error';
+    };
+    const error = refused(() => {
+      decryptor.updateParts(data.subarray(100_000));
+      decryptor.finalize();
+    });
+    expect(isHashWorkerError(error)).toBe(true);
+    expect(error).toBeInstanceOf(HashWorkerError);
+    expect(error).toMatchObject({ name: 'HashWorkerError', code: 'failed' });
+    expect(isHashWorkerError(refused(() => encryptor.finalize()))).toBe(true);
+    expect(isHashWorkerError(new Error('x'))).toBe(false);
+
+    // A fresh decryptor gets a fresh thread and verifies as before.
+    expect(decryptOutcome(splitAt(data, [65_536]), options)).toEqual({ plaintext, fileSha256 });
   });
 });

@@ -6,7 +6,7 @@ import {
   hkdfSync,
   randomBytes,
 } from 'node:crypto';
-import { workerSha256 } from './node-worker-hash.js';
+import { workerSha256, workerUpdateBoth } from './node-worker-hash.js';
 import type { CbcStream, CryptoBackend, Sha256State } from './types.js';
 
 // A view, not a copy: callers get plain Uint8Arrays whatever the backend.
@@ -57,6 +57,7 @@ export const nodeBackend: CryptoBackend = Object.freeze({
   },
   sha256: (): Sha256State => new NodeSha256(),
   sha256InWorker: workerSha256,
+  sha256UpdateBoth: workerUpdateBoth,
   hkdfSha256: (ikm: Uint8Array, info: Uint8Array, length: number): Uint8Array =>
     new Uint8Array(hkdfSync('sha256', ikm, ZERO_SALT, info, length)),
   cbcEncrypt(key: Uint8Array, iv: Uint8Array): CbcStream {

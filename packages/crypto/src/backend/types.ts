@@ -32,6 +32,11 @@ export interface CryptoBackend {
    * bounded shared-memory ring). Optional: backends without it hash in line.
    */
   sha256InWorker?(): Sha256State;
+  /**
+   * `a.update(data); b.update(data)` for two states from `sha256InWorker`, copying `data` into
+   * the worker's ring once. Optional (with `sha256InWorker`).
+   */
+  sha256UpdateBoth?(a: Sha256State, b: Sha256State, data: Uint8Array): void;
   hkdfSha256(ikm: Uint8Array, info: Uint8Array, length: number): Uint8Array;
   cbcEncrypt(key: Uint8Array, iv: Uint8Array): CbcStream;
   cbcDecrypt(key: Uint8Array, iv: Uint8Array): CbcStream;

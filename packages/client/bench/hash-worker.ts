@@ -1,0 +1,235 @@
+// Benchmark: the client's automatic worker hashing (MAC + blob SHA-256 on @wa-media/crypto's
+// worker thread for transfers ≥ 8 MiB) against the same client with it switched off, in one
+// process, alternating in a rotating order over loopback; the CDN (emulator) runs in a child
+// process. Prints medians of wall time and of CPU time per thread: this process's main thread,
+// its other threads (the hashing worker, libuv's pool running WebCrypto), and the CDN process.
+// Runs on the sources (no build needed):
+//   BENCH_MB=256 BENCH_RUNS=5 pnpm --filter @wa-media/client bench
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, open, rm } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { encryptedLength } from '@wa-media/crypto';
+import { connectEmulatorSignaling } from '@wa-media/emulator';
+// Sources, like tsx resolves `@wa-media/*` here (tsconfig paths), so the internal knobs below
+// are the instances the client runs: crypto's plan (the plaintext's hash on the worker as well)
+// and the client's size threshold.
+import { workerPlan } from '../../crypto/src/encrypt.ts';
+import { workerHashing } from '../src/internal/worker-hashing.ts';
+import { createNodeMediaClient, fileSource } from '../src/node.ts';
+
+const MB = Number(process.env.BENCH_MB ?? 256);
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const SIZE = MB * 1024 * 1024;
+const DEFAULT_MIN_BYTES = workerHashing.minBytes;
+
+const median = (values: readonly number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] as number;
+};
+
+/** utime + stime of a thread or process from /proc, in seconds (Linux; NaN elsewhere). */
+function cpuSeconds(statPath: string): number {
+  try {
+    const stat = readFileSync(statPath, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** CPU seconds per thread name (`comm`) of this process: which threads did the work. */
+function cpuByThreadName(): Map<string, number> {
+  const out = new Map<string, number>();
+  try {
+    for (const tid of readdirSync('/proc/self/task')) {
+      const path = `/proc/self/task/${tid}/stat`;
+      const stat = readFileSync(path, 'utf8');
+      const name =
+        tid === String(process.pid)
+          ? 'main'
+          : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      out.set(name, (out.get(name) ?? 0) + cpuSeconds(path));
+    }
+  } catch {
+    // Not Linux: no breakdown.
+  }
+  return out;
+}
+
+const dir = await mkdtemp(join(tmpdir(), 'wa-media-hash-worker-bench-'));
+const plainPath = join(dir, 'plain.bin');
+{
+  const block = randomBytes(1024 * 1024);
+  const handle = await open(plainPath, 'w');
+  for (let written = 0; written < SIZE; written += block.length) {
+    await handle.write(block, 0, Math.min(block.length, SIZE - written));
+  }
+  await handle.close();
+}
+
+const cdnProcess = spawn(
+  process.execPath,
+  ['--import', 'tsx', fileURLToPath(new URL('./cdn-child.ts', import.meta.url))],
+  {
+    env: { ...process.env, BENCH_MAX_UPLOAD: String(encryptedLength(SIZE) + 1024) },
+    stdio: ['pipe', 'pipe', 'inherit'],
+  },
+);
+const cdn = await new Promise<{ hostnames: string[]; control: { url: string; token: string } }>(
+  (resolve, reject) => {
+    let text = '';
+    cdnProcess.stdout.on('data', (chunk: Buffer) => {
+      text += chunk.toString();
+      const line = text.split('\n').find((l) => l.startsWith('{'));
+      if (line !== undefined) resolve(JSON.parse(line));
+    });
+    cdnProcess.on('exit', () => reject(new Error('the CDN process exited')));
+  },
+);
+const signaling = await connectEmulatorSignaling(cdn.control.url, {
+  ownJid: '15550001111:2@s.whatsapp.net',
+  token: cdn.control.token,
+});
+const client = createNodeMediaClient({ signaling, cdn: { scheme: 'http' } });
+async function resetCdn(): Promise<void> {
+  const response = await fetch(new URL('/_reset', cdn.control.url), {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${cdn.control.token}`, 'Content-Type': 'application/json' },
+    body: '{}',
+  });
+  if (!response.ok) throw new Error(`reset failed: HTTP ${response.status}`);
+}
+
+// The blob every download reads; uploads reset the CDN (it keeps blobs in memory) and drop it.
+type Uploaded = Awaited<ReturnType<typeof client.upload>>;
+let seeded: Uploaded | undefined;
+async function seed(): Promise<Uploaded> {
+  seeded ??= await client.upload(await fileSource(plainPath), 'video', {
+    mediaKey: new Uint8Array(randomBytes(32)),
+  });
+  return seeded;
+}
+async function dropBlobs(): Promise<void> {
+  await resetCdn();
+  seeded = undefined;
+}
+
+interface Sample {
+  wall: number;
+  main: number;
+  others: number;
+  cdn: number;
+  /** CPU seconds per thread name (threads that ended during the run are missed). */
+  threads: Map<string, number>;
+}
+const mainStat = `/proc/self/task/${process.pid}/stat`;
+const cdnStat = `/proc/${cdnProcess.pid}/stat`;
+
+async function sample(run: () => Promise<void>): Promise<Sample> {
+  const cpu0 = process.cpuUsage();
+  const main0 = cpuSeconds(mainStat);
+  const cdn0 = cpuSeconds(cdnStat);
+  const threads0 = cpuByThreadName();
+  const start = performance.now();
+  await run();
+  const threads = cpuByThreadName();
+  for (const [name, seconds] of threads) threads.set(name, seconds - (threads0.get(name) ?? 0));
+  const wall = (performance.now() - start) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const main = cpuSeconds(mainStat) - main0;
+  return {
+    wall,
+    main,
+    others: (cpu.user + cpu.system) / 1e6 - main,
+    cdn: cpuSeconds(cdnStat) - cdn0,
+    threads,
+  };
+}
+
+const download = async (): Promise<void> =>
+  void (await client.downloadToWriter(seeded as never, { write() {} }));
+const upload = async (): Promise<void> =>
+  void (await client.upload(await fileSource(plainPath), 'video', { sidecar: false }));
+// `setup` runs before the timing (with the default threshold).
+const OFF = Number.POSITIVE_INFINITY;
+const ON = DEFAULT_MIN_BYTES;
+const contenders: {
+  name: string;
+  minBytes: number;
+  /** All three hashes on the worker (crypto's internal plan), not only the ciphertext's two. */
+  allThree?: boolean;
+  setup: () => Promise<unknown>;
+  run: () => Promise<void>;
+}[] = [
+  { name: 'download, worker', minBytes: ON, setup: seed, run: download },
+  { name: 'download, worker ×3', minBytes: ON, allThree: true, setup: seed, run: download },
+  { name: 'download, one thread', minBytes: OFF, setup: seed, run: download },
+  { name: 'upload, worker', minBytes: ON, setup: dropBlobs, run: upload },
+  { name: 'upload, worker ×3', minBytes: ON, allThree: true, setup: dropBlobs, run: upload },
+  { name: 'upload, one thread', minBytes: OFF, setup: dropBlobs, run: upload },
+];
+
+console.log(
+  `client hash-worker bench — node ${process.version}, ${MB} MiB, ${RUNS} runs, load ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+);
+const results = new Map<string, Sample[]>(contenders.map((c) => [c.name, []]));
+for (let run = 0; run < RUNS; run++) {
+  for (let i = 0; i < contenders.length; i++) {
+    const contender = contenders[(i + run) % contenders.length]!;
+    workerHashing.minBytes = DEFAULT_MIN_BYTES;
+    workerPlan.plaintextToo = false;
+    await contender.setup();
+    workerHashing.minBytes = contender.minBytes;
+    workerPlan.plaintextToo = contender.allThree === true;
+    const s = await sample(contender.run);
+    results.get(contender.name)!.push(s);
+    console.log(
+      `  run ${run + 1} ${contender.name.padEnd(22)} ${(s.wall * 1000).toFixed(0).padStart(6)} ms  main ${s.main.toFixed(2)} s  other threads ${s.others.toFixed(2)} s  CDN ${s.cdn.toFixed(2)} s`,
+    );
+  }
+}
+workerHashing.minBytes = DEFAULT_MIN_BYTES;
+workerPlan.plaintextToo = false;
+
+const med = (name: string, key: keyof Sample): number =>
+  median(results.get(name)!.map((s) => s[key]));
+console.log('\nmedians:');
+for (const { name } of contenders) {
+  console.log(
+    `  ${name.padEnd(22)} ${(med(name, 'wall') * 1000).toFixed(0).padStart(6)} ms  ${(MB / med(name, 'wall')).toFixed(0).padStart(5)} MiB/s  main ${med(name, 'main').toFixed(2)} s  other threads ${med(name, 'others').toFixed(2)} s  CDN ${med(name, 'cdn').toFixed(2)} s`,
+  );
+}
+console.log('\nCPU seconds per thread name (medians):');
+for (const { name } of contenders) {
+  const samples = results.get(name)!;
+  const names = [...new Set(samples.flatMap((s) => [...s.threads.keys()]))];
+  const parts = names
+    .map((thread) => [thread, median(samples.map((s) => s.threads.get(thread) ?? 0))] as const)
+    .filter(([, seconds]) => seconds >= 0.005)
+    .map(([thread, seconds]) => `${thread} ${seconds.toFixed(2)}`);
+  console.log(`  ${name.padEnd(22)} ${parts.join(', ')}`);
+}
+for (const what of ['download', 'upload']) {
+  const off = `${what}, one thread`;
+  for (const on of [`${what}, worker`, `${what}, worker ×3`]) {
+    console.log(
+      `${on.padEnd(20)} vs one thread ×${(med(off, 'wall') / med(on, 'wall')).toFixed(2)} (wall), main-thread CPU ×${(med(off, 'main') / med(on, 'main')).toFixed(2)}`,
+    );
+  }
+}
+console.log(
+  `load after: ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+);
+
+cdnProcess.stdin.end();
+await rm(dir, { recursive: true, force: true });
+process.exit(0);
