@@ -16,6 +16,7 @@ export { createKyClient } from './adapters/ky.js';
 export type {
   BodySource,
   DefineHttpClientOptions,
+  RequestBodySource,
   SendFunction,
   TransportRequest,
   TransportResponse,

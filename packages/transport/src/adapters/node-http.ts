@@ -6,6 +6,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type {
   BodySource,
+  RequestBodySource,
   SendFunction,
   TransportRequest,
   TransportResponse,
@@ -42,6 +43,8 @@ export interface NodeHttpClient extends HttpClient<NodeHttpClientConfig> {
 
 /** Read-ahead of a response body before the consumer asks for more. */
 const RESPONSE_HIGH_WATER_MARK = 1024 * 1024;
+/** The socket, once paused, resumes when the buffer falls to this. */
+const RESPONSE_LOW_WATER_MARK = RESPONSE_HIGH_WATER_MARK / 2;
 
 /**
  * Creates a client on node:http/https: the fastest path on Node and a truly streaming upload.
@@ -112,32 +115,31 @@ function sendWithNode(
       onAbort();
       return;
     }
-    if (hop.body) {
-      void writeBody(hop.body, request);
+    if (hop.bodySource) {
+      void writeBody(hop.bodySource, request);
     } else {
       request.end();
     }
   });
 }
 
-/** Writes the body chunk by chunk, waiting for `drain` whenever the socket buffer is full. */
-async function writeBody(
-  body: ReadableStream<Uint8Array>,
-  request: http.ClientRequest,
-): Promise<void> {
-  const reader = body.getReader();
+/**
+ * Writes the body chunk by chunk, waiting for `drain` whenever the socket buffer is full. Reads
+ * the plain source rather than the stream: one promise less per chunk.
+ */
+async function writeBody(body: RequestBodySource, request: http.ClientRequest): Promise<void> {
   try {
     for (;;) {
       if (request.destroyed) {
-        await reader.cancel().catch(() => undefined);
+        await body.cancel().catch(() => undefined);
         return;
       }
-      const { done, value } = await reader.read();
-      if (done) {
+      const chunk = await body.read();
+      if (chunk === null) {
         request.end();
         return;
       }
-      if (!request.write(value)) await drained(request);
+      if (!request.write(chunk)) await drained(request);
     }
   } catch (error) {
     // The body failed (length mismatch, source error): never let a partial body look complete.
@@ -218,18 +220,32 @@ function responseSource(
   });
   request.on('error', fail);
 
-  return {
-    read: () => {
-      const chunk = queue.shift();
-      if (chunk) {
-        queuedBytes -= chunk.byteLength;
-        if (queuedBytes < RESPONSE_HIGH_WATER_MARK / 2 && response.isPaused() && !ended) {
-          response.resume();
-        }
-        return Promise.resolve(view(chunk));
+  const readBuffered = (): Uint8Array | null | undefined => {
+    const chunk = queue.shift();
+    if (chunk) {
+      queuedBytes -= chunk.byteLength;
+      // Hysteresis: resume only once half the read-ahead is consumed, so a consumer running
+      // just behind the network does not pause and resume the socket on every chunk.
+      if (queuedBytes <= RESPONSE_LOW_WATER_MARK && response.isPaused() && !ended) {
+        response.resume();
       }
-      if (failure) return Promise.reject(failure);
-      if (ended) return Promise.resolve(null);
+      return view(chunk);
+    }
+    if (failure) throw failure;
+    if (ended) return null;
+    return undefined;
+  };
+
+  return {
+    readBuffered,
+    read: () => {
+      let chunk: Uint8Array | null | undefined;
+      try {
+        chunk = readBuffered();
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      if (chunk !== undefined) return Promise.resolve(chunk);
       if (response.isPaused()) response.resume();
       return new Promise((resolve, reject) => {
         waiter = { resolve, reject };

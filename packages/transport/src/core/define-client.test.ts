@@ -4,12 +4,13 @@ import { describe, expect, it } from 'vitest';
 import {
   ContentLengthMismatchError,
   HttpError,
+  NetworkError,
   ResponseParseError,
   ResponseTooLargeError,
   readBytes,
   readJson,
 } from '../index.js';
-import { defineHttpClient, type TransportRequest } from './define-client.js';
+import { type BodySource, defineHttpClient, type TransportRequest } from './define-client.js';
 
 function scripted(
   reply: (hop: TransportRequest) => {
@@ -195,5 +196,100 @@ describe('defineHttpClient', () => {
     expect(head.contentLength).toBe(9);
     expect(await readBytes(head)).toEqual(new Uint8Array(0));
     expect((await client.request({ url: 'http://h/', method: 'DELETE' })).body).toBeNull();
+  });
+  it('takes buffered chunks through readBuffered() and awaits read() only when none is', async () => {
+    const calls = { read: 0, readBuffered: 0 };
+    // Three chunks buffered, then one that arrives later, then the end; optionally a failure.
+    const source = (failAfterBuffer: boolean): BodySource => {
+      const buffered = [text('ab'), text('cd'), text('ef')];
+      let late: Uint8Array | null = text('gh');
+      return {
+        readBuffered: () => {
+          calls.readBuffered++;
+          const chunk = buffered.shift();
+          if (chunk) return chunk;
+          if (failAfterBuffer)
+            throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+          return late === null ? null : undefined;
+        },
+        read: async () => {
+          calls.read++;
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          const chunk = late;
+          late = null;
+          return chunk;
+        },
+        cancel: () => undefined,
+      };
+    };
+    const client = (failAfterBuffer: boolean, length: string) =>
+      defineHttpClient({
+        name: 'buffered-source',
+        send: async () => ({
+          status: 200,
+          statusText: '',
+          headers: { 'content-length': length },
+          body: source(failAfterBuffer),
+        }),
+      });
+
+    const progress: number[] = [];
+    const response = await client(false, '8').request({
+      url: 'http://h/',
+      onDownloadProgress: ({ transferredBytes }) => progress.push(transferredBytes),
+    });
+    expect(new TextDecoder().decode(await readBytes(response))).toBe('abcdefgh');
+    expect(progress).toEqual([2, 4, 6, 8]);
+    expect(calls.read).toBe(1);
+    expect(calls.readBuffered).toBeGreaterThanOrEqual(5);
+
+    // A failure reported by readBuffered() is a typed NetworkError, never a short body.
+    const failing = await client(true, '8').request({ url: 'http://h/' });
+    const error = await readBytes(failing).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NetworkError);
+    expect(error).toMatchObject({ code: 'ECONNRESET', phase: 'download' });
+
+    // Bytes past Content-Length are caught on the synchronous path too.
+    const tooLong = await client(false, '4').request({ url: 'http://h/' });
+    const mismatch = await readBytes(tooLong).catch((e: unknown) => e);
+    expect(mismatch).toBeInstanceOf(ContentLengthMismatchError);
+    expect(mismatch).toMatchObject({ direction: 'response', expectedBytes: 4, actualBytes: 6 });
+  });
+
+  it('offers the upload as a plain bodySource with the same length checks as the stream', async () => {
+    const sent: Uint8Array[] = [];
+    const client = defineHttpClient({
+      name: 'source-reader',
+      send: async (hop) => {
+        for (;;) {
+          const chunk = await hop.bodySource!.read();
+          if (chunk === null) break;
+          sent.push(chunk);
+        }
+        return { status: 200, statusText: '', headers: {}, body: null };
+      },
+    });
+    async function* chunks(...values: string[]): AsyncGenerator<Uint8Array> {
+      for (const value of values) yield text(value);
+    }
+    const progress: number[] = [];
+    await client.request({
+      method: 'PUT',
+      url: 'http://h/',
+      body: chunks('ab', '', 'cd'),
+      contentLength: 4,
+      onUploadProgress: ({ transferredBytes }) => progress.push(transferredBytes),
+    });
+    expect(new TextDecoder().decode(Buffer.concat(sent))).toBe('abcd');
+    expect(progress).toEqual([2, 4]);
+
+    // Over-long: fails before the last declared byte is handed over.
+    sent.length = 0;
+    const error = await client
+      .request({ method: 'PUT', url: 'http://h/', body: chunks('ab', 'cd', 'e'), contentLength: 4 })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ContentLengthMismatchError);
+    expect(error).toMatchObject({ direction: 'request', expectedBytes: 4, actualBytes: 5 });
+    expect(new TextDecoder().decode(Buffer.concat(sent))).toBe('ab');
   });
 });

@@ -27,7 +27,13 @@ import type {
   TransferProgress,
 } from '../types.js';
 import { formatRangeHeader, parseContentRange } from './range.js';
-import { createUploadStream, type PreparedBody, prepareBody } from './request-body.js';
+import {
+  createUploadSource,
+  createUploadStream,
+  type PreparedBody,
+  prepareBody,
+  type UploadSource,
+} from './request-body.js';
 import { IdleWatchdog } from './watchdog.js';
 
 /** Default timeouts: 30 s for response headers, 30 s without any byte moving. */
@@ -51,6 +57,11 @@ export interface TransportRequest {
    * errors, abort the request.
    */
   readonly body: ReadableStream<Uint8Array> | null;
+  /**
+   * The same body as a plain pull source (`read()` → chunk, or `null` at the end): cheaper than
+   * the stream for adapters on a non-web stream. Read `body` or `bodySource`, never both.
+   */
+  readonly bodySource: RequestBodySource | null;
   /** Exact body length, or `null` to send chunked. */
   readonly contentLength: number | null;
   /**
@@ -60,6 +71,14 @@ export interface TransportRequest {
   readonly signal: AbortSignal;
 }
 
+/** A request body as a plain pull source (see {@link TransportRequest.bodySource}). */
+export interface RequestBodySource {
+  /** The next chunk to send, or `null` once every byte was handed over. Rejects on failure. */
+  read(): Promise<Uint8Array | null>;
+  /** Stops reading and releases the caller's source. */
+  cancel(reason?: unknown): Promise<void>;
+}
+
 /**
  * A response body as a plain pull source: the cheaper alternative to a `ReadableStream` for
  * adapters that sit on a non-web stream (one web stream layer less per chunk).
@@ -67,6 +86,12 @@ export interface TransportRequest {
 export interface BodySource {
   /** The next chunk, or `null` at the end. Rejects when the transfer fails. */
   read(): Promise<Uint8Array | null>;
+  /**
+   * Optional fast path: the next chunk if one is already buffered, `null` at the end, or
+   * `undefined` when nothing is buffered yet (then call `read()`). Throws when the transfer
+   * failed. Lets the response stream take every buffered chunk without a promise each.
+   */
+  readBuffered?(): Uint8Array | null | undefined;
   /** Discards the rest and frees (or drops) the connection. */
   cancel(reason?: unknown): void | Promise<void>;
 }
@@ -417,11 +442,12 @@ async function sendHop(
     );
   };
 
+  let uploadSource: UploadSource | null = null;
   let uploadStream: ReadableStream<Uint8Array> | null = null;
   if (input.body) {
     const total = input.body.contentLength;
     const onUploadProgress = input.onUploadProgress;
-    uploadStream = createUploadStream(
+    uploadSource = createUploadSource(
       input.body,
       {
         onPull: () => watchdog.progress(),
@@ -451,6 +477,7 @@ async function sendHop(
       },
       controller.signal,
     );
+    uploadStream = createUploadStream(uploadSource);
     // Covers connecting: the adapter has not asked for bytes yet.
     watchdog.waiting();
   } else {
@@ -472,13 +499,15 @@ async function sendHop(
           : {}),
       },
       body: uploadStream,
+      bodySource: uploadSource,
       contentLength: input.body?.contentLength ?? null,
       signal: controller.signal,
     });
   } catch (error) {
     const typed = toError(error);
     cleanup();
-    await uploadStream?.cancel(typed).catch(() => undefined);
+    // The adapter may hold the stream's reader (locked): cancel the source itself.
+    await uploadSource?.cancel(typed).catch(() => undefined);
     throw await input.finalizeError(typed);
   }
   const durationMs = performance.now() - startedAt;
@@ -650,42 +679,51 @@ function wrapDownload(
         streamController = controller;
       },
       async pull(controller) {
-        if (settled) return;
-        watchdog.waiting();
-        let chunk: Uint8Array | null;
-        try {
-          chunk = await reader.read();
-        } catch (error) {
-          await settleWithError(options.toError(error));
-          return;
-        }
-        watchdog.progress();
-        if (settled) return;
-        const failure = options.failure();
-        if (failure) {
-          await settleWithError(failure);
-          return;
-        }
-        if (chunk === null) {
-          if (expected !== null && received !== expected) {
+        // One pull drains every chunk the adapter already buffered and waits on the network only
+        // when nothing is: no promise per chunk while data flows, and the idle watchdog only
+        // runs while we really wait (a slow consumer is not an idle network).
+        while (!settled) {
+          let chunk: Uint8Array | null | undefined;
+          try {
+            chunk = reader.readBuffered?.();
+            if (chunk === undefined) {
+              watchdog.waiting();
+              chunk = await reader.read();
+              watchdog.progress();
+            }
+          } catch (error) {
+            await settleWithError(options.toError(error));
+            return;
+          }
+          if (settled) return;
+          const failure = options.failure();
+          if (failure) {
+            await settleWithError(failure);
+            return;
+          }
+          if (chunk === null) {
+            if (expected !== null && received !== expected) {
+              await settleWithError(options.mismatch(received));
+              return;
+            }
+            settled = true;
+            options.cleanup();
+            if (expected === null || received === 0) {
+              onDownloadProgress?.(progressOf(received, received));
+            }
+            controller.close();
+            return;
+          }
+          received += chunk.byteLength;
+          if (expected !== null && received > expected) {
             await settleWithError(options.mismatch(received));
             return;
           }
-          settled = true;
-          options.cleanup();
-          if (expected === null || received === 0) {
-            onDownloadProgress?.(progressOf(received, received));
-          }
-          controller.close();
-          return;
+          controller.enqueue(chunk);
+          if (chunk.byteLength > 0) onDownloadProgress?.(progressOf(received, expected));
+          // Read-ahead full: the stream calls pull again once the consumer has taken some.
+          if ((controller.desiredSize ?? 0) <= 0) return;
         }
-        received += chunk.byteLength;
-        if (expected !== null && received > expected) {
-          await settleWithError(options.mismatch(received));
-          return;
-        }
-        controller.enqueue(chunk);
-        if (chunk.byteLength > 0) onDownloadProgress?.(progressOf(received, expected));
       },
       async cancel(reason) {
         if (settled) return;

@@ -67,22 +67,30 @@ export interface UploadStreamEvents {
   ) => Error;
 }
 
+/** The request body as a plain pull source (what {@link createUploadStream} wraps). */
+export interface UploadSource {
+  /** The next chunk to send, or `null` once every byte was handed over. Throws typed errors. */
+  read(): Promise<Uint8Array | null>;
+  /** Releases the caller's source (file handle, generator). */
+  cancel(reason?: unknown): Promise<void>;
+}
+
 /**
- * Wraps the body in a stream with `highWaterMark: 0`: the source is only read when the
- * connection asks, so nothing is buffered beyond the chunk in flight. When the declared length is
- * reached, the source is read once more *before* handing over the last chunk, so an over-long
- * body fails the request while the server still misses bytes (it can never see a complete,
- * wrong body).
+ * Reads the body only when the connection asks, so nothing is buffered beyond the chunk in
+ * flight. When the declared length is reached, the source is read once more *before* handing
+ * over the last chunk, so an over-long body fails the request while the server still misses
+ * bytes (it can never see a complete, wrong body).
  */
-export function createUploadStream(
+export function createUploadSource(
   prepared: PreparedBody,
   events: UploadStreamEvents,
   signal: AbortSignal,
-): ReadableStream<Uint8Array> {
+): UploadSource {
   const next = chunkSource(prepared);
   const expected = prepared.contentLength;
   let sent = 0;
   let finished = false;
+  let closed = false;
   // On abort/timeout, release the caller's source (file handle, generator) right away instead
   // of waiting for the adapter to notice.
   const onAbort = (): void => {
@@ -91,73 +99,87 @@ export function createUploadStream(
     void next.cancel(signal.reason);
   };
   signal.addEventListener('abort', onAbort, { once: true });
+  /** Every byte was handed over: later reads report the end. */
+  const finish = (): void => {
+    finished = true;
+    closed = true;
+    signal.removeEventListener('abort', onAbort);
+    events.onDone(sent);
+  };
+  return {
+    async read() {
+      if (closed) return null;
+      if (finished) throw signal.reason;
+      events.onPull();
+      try {
+        let chunk = await next.read();
+        while (chunk !== null && chunk.byteLength === 0) chunk = await next.read();
+        if (chunk === null) {
+          if (expected !== null && sent !== expected) {
+            throw events.onError({ kind: 'length', expected, actual: sent });
+          }
+          finish();
+          return null;
+        }
+        const total = sent + chunk.byteLength;
+        if (expected !== null && total > expected) {
+          throw events.onError({ kind: 'length', expected, actual: total });
+        }
+        if (expected !== null && total === expected) {
+          // Confirm the source is exhausted before the server gets its last byte.
+          let extra = await next.read();
+          while (extra !== null && extra.byteLength === 0) extra = await next.read();
+          if (extra !== null) {
+            throw events.onError({ kind: 'length', expected, actual: total + extra.byteLength });
+          }
+          sent = total;
+          events.onChunk(sent);
+          finish();
+          return chunk;
+        }
+        sent = total;
+        events.onChunk(sent);
+        return chunk;
+      } catch (error) {
+        if (finished) {
+          // Aborted while reading: the source is already being cancelled.
+          throw signal.reason;
+        }
+        finished = true;
+        signal.removeEventListener('abort', onAbort);
+        await next.cancel(error);
+        throw error instanceof Error &&
+          (error as { name?: string }).name === 'ContentLengthMismatchError'
+          ? error
+          : events.onError({ kind: 'source', cause: error });
+      }
+    },
+    async cancel(reason) {
+      signal.removeEventListener('abort', onAbort);
+      if (finished) return;
+      finished = true;
+      await next.cancel(reason);
+    },
+  };
+}
+
+/**
+ * The upload source as a stream with `highWaterMark: 0` (see {@link createUploadSource}): for
+ * adapters that take a `ReadableStream` body.
+ */
+export function createUploadStream(source: UploadSource): ReadableStream<Uint8Array> {
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
-        if (finished) {
-          controller.error(signal.reason);
-          return;
-        }
-        events.onPull();
         try {
-          let chunk = await next.read();
-          while (chunk !== null && chunk.byteLength === 0) chunk = await next.read();
-          if (chunk === null) {
-            if (expected !== null && sent !== expected) {
-              throw events.onError({ kind: 'length', expected, actual: sent });
-            }
-            finished = true;
-            signal.removeEventListener('abort', onAbort);
-            controller.close();
-            events.onDone(sent);
-            return;
-          }
-          const total = sent + chunk.byteLength;
-          if (expected !== null && total > expected) {
-            throw events.onError({ kind: 'length', expected, actual: total });
-          }
-          if (expected !== null && total === expected) {
-            // Confirm the source is exhausted before the server gets its last byte.
-            let extra = await next.read();
-            while (extra !== null && extra.byteLength === 0) extra = await next.read();
-            if (extra !== null) {
-              throw events.onError({ kind: 'length', expected, actual: total + extra.byteLength });
-            }
-            sent = total;
-            controller.enqueue(chunk);
-            events.onChunk(sent);
-            finished = true;
-            signal.removeEventListener('abort', onAbort);
-            controller.close();
-            events.onDone(sent);
-            return;
-          }
-          sent = total;
-          controller.enqueue(chunk);
-          events.onChunk(sent);
+          const chunk = await source.read();
+          if (chunk === null) controller.close();
+          else controller.enqueue(chunk);
         } catch (error) {
-          if (finished) {
-            // Aborted while reading: the source is already being cancelled.
-            controller.error(signal.reason);
-            return;
-          }
-          finished = true;
-          signal.removeEventListener('abort', onAbort);
-          await next.cancel(error);
-          const typed =
-            error instanceof Error &&
-            (error as { name?: string }).name === 'ContentLengthMismatchError'
-              ? error
-              : events.onError({ kind: 'source', cause: error });
-          controller.error(typed);
+          controller.error(error);
         }
       },
-      async cancel(reason) {
-        signal.removeEventListener('abort', onAbort);
-        if (finished) return;
-        finished = true;
-        await next.cancel(reason);
-      },
+      cancel: (reason) => source.cancel(reason),
     },
     { highWaterMark: 0 },
   );
