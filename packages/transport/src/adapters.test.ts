@@ -12,6 +12,7 @@ import {
   type HttpClient,
   type HttpClientOptions,
   type HttpRequest,
+  type HttpResponse,
   HttpStatusError,
   isAbortError,
   isContentLengthMismatchError,
@@ -109,6 +110,28 @@ function streamOf(source: AsyncIterable<Uint8Array>): ReadableStream<Uint8Array>
       else controller.enqueue(value);
     },
   });
+}
+
+/** Reads a whole body through the fast path, `response.chunks()`. */
+async function readChunks(response: HttpResponse): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of response.chunks()) {
+    parts.push(chunk);
+    size += chunk.byteLength;
+  }
+  const out = new Uint8Array(size);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.byteLength;
+  }
+  return out;
+}
+
+/** Request + full read through `chunks()`. */
+async function requestChunks(client: HttpClient, request: HttpRequest): Promise<Uint8Array> {
+  return readChunks(await client.request(request));
 }
 
 function checkMonotone(events: TransferProgress[], total: number): void {
@@ -725,6 +748,156 @@ describe.each(adapters)('$name adapter', ({ name, streaming, create }) => {
       }
     },
   );
+
+  describe('chunks() (the fast path)', () => {
+    it('reads Content-Length, chunked and 206 replies byte for byte', async () => {
+      const size = 300_001;
+      const whole = await client.request({ url: `${server.origin}/bytes?size=${size}` });
+      const bytes = await readChunks(whole);
+      expect(bytes.byteLength).toBe(size);
+      expect(isPattern(bytes, 0)).toBe(true);
+
+      const chunked = await requestChunks(client, {
+        url: `${server.origin}/bytes?size=${size}&chunked=1`,
+      });
+      expect(chunked.byteLength).toBe(size);
+      expect(isPattern(chunked, 0)).toBe(true);
+
+      const partial = await client.request({
+        url: `${server.origin}/bytes?size=${size}`,
+        range: { start: 1000, end: 200_000 },
+      });
+      expect(partial.range).toEqual({ start: 1000, end: 200_000, total: size });
+      const slice = await readChunks(partial);
+      expect(slice.byteLength).toBe(199_000);
+      expect(isPattern(slice, 1000)).toBe(true);
+
+      const head = await client.request({ method: 'HEAD', url: `${server.origin}/bytes?size=9` });
+      expect(await readChunks(head)).toEqual(new Uint8Array(0));
+    });
+
+    it('streams a large download in bounded memory with monotone progress, every byte checked', async () => {
+      const size = streaming ? 256 * MiB : 32 * MiB;
+      const events: TransferProgress[] = [];
+      const sampler = startRssSampler();
+      const response = await client.request({
+        url: `${server.origin}/bytes?size=${size}`,
+        onDownloadProgress: (progress) => events.push(progress),
+      });
+      let offset = 0;
+      let firstBadOffset = -1;
+      for await (const chunk of response.chunks()) {
+        if (firstBadOffset === -1 && !isPattern(chunk, offset)) firstBadOffset = offset;
+        offset += chunk.byteLength;
+      }
+      const { growthBytes } = sampler.stop();
+      expect(offset).toBe(size);
+      expect(firstBadOffset).toBe(-1);
+      checkMonotone(events, size);
+      expect(events.at(-1)!.totalBytes).toBe(size);
+      if (streaming) expect(growthBytes).toBeLessThan(96 * MiB);
+    });
+
+    it('fires the idle timeout when a download stalls', async () => {
+      const id = nextId();
+      const error = await rejectionOf(
+        requestChunks(client, {
+          url: `${server.origin}/stall?after=100000&size=1000000&id=${id}`,
+          timeouts: { idleTimeoutMs: 300 },
+        }),
+      );
+      expect(isTimeoutError(error)).toBe(true);
+      expect((error as TimeoutError).phase).toBe('download');
+      await (await server.waitFor(id)).closedEarly;
+    });
+
+    it('aborts mid-body and the server sees the socket close', async () => {
+      const id = nextId();
+      const controller = new AbortController();
+      const error = await rejectionOf(
+        requestChunks(client, {
+          url: `${server.origin}/bytes?size=${256 * MiB}&id=${id}`,
+          signal: controller.signal,
+          onDownloadProgress: (progress) => {
+            if (progress.transferredBytes > MiB) controller.abort(new Error('enough'));
+          },
+        }),
+      );
+      expect(isAbortError(error)).toBe(true);
+      expect((error as AbortError).phase).toBe('download');
+      await (await server.waitFor(id)).closedEarly;
+    });
+
+    it('fails with a NetworkError when the connection resets mid-body', async () => {
+      const error = await rejectionOf(
+        requestChunks(client, { url: `${server.origin}/reset?after=${MiB}&size=${8 * MiB}` }),
+      );
+      expect(error).toBeInstanceOf(NetworkError);
+      expect((error as NetworkError).phase).toBe('download');
+    });
+
+    it('never yields a body shorter than its Content-Length as complete', async () => {
+      const error = await rejectionOf(
+        requestChunks(client, { url: `${server.origin}/short?after=100000&size=200000` }),
+      );
+      // The HTTP parser (NetworkError) or the core's own count (ContentLengthMismatchError).
+      expect(isNetworkError(error) || isContentLengthMismatchError(error)).toBe(true);
+      expect((error as NetworkError).phase ?? 'download').toBe('download');
+    });
+
+    it('return() on the iterator (break) frees the connection', async () => {
+      const id = nextId();
+      const response = await client.request({
+        url: `${server.origin}/bytes?size=${64 * MiB}&id=${id}`,
+      });
+      let seen = 0;
+      for await (const chunk of response.chunks()) {
+        seen += chunk.byteLength;
+        break;
+      }
+      expect(seen).toBeGreaterThan(0);
+      if (streaming) await (await server.waitFor(id)).closedEarly;
+      await response.cancel(); // a no-op now
+      expect(
+        (await requestChunks(client, { url: `${server.origin}/bytes?size=10` })).byteLength,
+      ).toBe(10);
+    });
+
+    it('lets one reader take a body: body or chunks(), never both (TypeError)', async () => {
+      const viaChunks = await client.request({ url: `${server.origin}/bytes?size=1000` });
+      const iterator = viaChunks.chunks();
+      expect(() => viaChunks.body).toThrow(TypeError);
+      expect(() => viaChunks.body).toThrow(/already taken by response\.chunks\(\)/);
+      expect(() => viaChunks.chunks()).toThrow(/only be called once/);
+      let size = 0;
+      for await (const chunk of iterator) size += chunk.byteLength;
+      expect(size).toBe(1000);
+
+      const viaBody = await client.request({ url: `${server.origin}/bytes?size=1000` });
+      const stream = viaBody.body;
+      expect(viaBody.body).toBe(stream); // the same stream on every access
+      expect(() => viaBody.chunks()).toThrow(/already taken by response\.body/);
+      expect((await readBytes(viaBody)).byteLength).toBe(1000);
+    });
+
+    it('keeps credentials out of errors raised while iterating', async () => {
+      const secret = 'chunk-secret-4242';
+      const error = await rejectionOf(
+        requestChunks(client, {
+          url: `${server.origin}/reset?after=1000&size=100000&auth=${secret}`,
+          headers: { Authorization: `Bearer ${secret}` },
+        }),
+      );
+      expect(isNetworkError(error)).toBe(true);
+      const texts = [
+        JSON.stringify(error),
+        inspect(error, { depth: 10, showHidden: true }),
+        String((error as Error).stack),
+      ].join('\n');
+      expect(texts).not.toContain(secret);
+      expect(texts).toContain('REDACTED');
+    });
+  });
 });
 
 describe('node adapter specifics', () => {
@@ -756,5 +929,23 @@ describe('node adapter specifics', () => {
       await expect(assertOk(failed)).rejects.toBeInstanceOf(HttpStatusError);
     }
     expect(client.config.httpAgent.maxSockets).toBe(1);
+  });
+
+  it('reuses one keep-alive socket through chunks(): finished and broken-off iterations', async () => {
+    const client = trackedNode({ agentOptions: { maxSockets: 1 } });
+    for (let i = 0; i < 5; i++) {
+      expect(
+        (await requestChunks(client, { url: `${server.origin}/bytes?size=100000` })).byteLength,
+      ).toBe(100_000);
+      const partial = await client.request({ url: `${server.origin}/bytes?size=${8 * MiB}` });
+      const iterator = partial.chunks();
+      expect((await iterator.next()).done).toBe(false);
+      expect(await iterator.return?.()).toEqual({ done: true, value: undefined });
+      expect((await iterator.next()).done).toBe(true);
+    }
+    // With one socket, any leaked connection would make this request wait forever.
+    expect(
+      (await requestChunks(client, { url: `${server.origin}/bytes?size=10` })).byteLength,
+    ).toBe(10);
   });
 });

@@ -128,8 +128,28 @@ export interface HttpResponse {
    * The body as a byte stream, or `null` for responses without one (HEAD, 204, 304). Adapters
    * that cannot stream still give a stream here, produced from their buffer: callers write one
    * code path.
+   *
+   * A body is read through **either** `body` **or** {@link HttpResponse.chunks}, never both:
+   * the first access to a non-null `body` takes the body (later accesses give the same stream).
+   * @throws {TypeError} `chunks()` was already called on this response.
    */
   readonly body: ReadableStream<Uint8Array> | null;
+  /**
+   * The fast path: the body as a plain async iterator of chunks, without a web
+   * `ReadableStream` in between (on the node adapter that stream layer costs ~10–15% of a
+   * loopback download's throughput). Every guarantee of `body` holds: `Content-Length` checks,
+   * idle timeout, abort, progress, typed and redacted errors. Breaking out of `for await` (or
+   * calling `return()`) discards the rest and frees the connection. Yields nothing for a
+   * body-less response.
+   *
+   * Call it at most once, and only if `body` was not accessed (one reader per body).
+   * @example
+   * ```ts
+   * for await (const chunk of response.chunks()) write(chunk);
+   * ```
+   * @throws {TypeError} `body` was already accessed, or `chunks()` was already called.
+   */
+  chunks(): AsyncIterableIterator<Uint8Array>;
   /** Parsed `Content-Length`, or `null` when absent (chunked). */
   readonly contentLength: number | null;
   /**
@@ -142,7 +162,8 @@ export interface HttpResponse {
   readonly range: ContentRange | null;
   /**
    * Discards the rest of the body and frees the connection. Safe to call more than once. If a
-   * reader currently holds the body, its pending read rejects with an `AbortError`.
+   * reader (of `body` or of `chunks()`) currently holds the body, its pending read rejects with
+   * an `AbortError`.
    */
   cancel(reason?: unknown): Promise<void>;
 }

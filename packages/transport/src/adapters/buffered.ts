@@ -2,6 +2,7 @@
 // that cannot stream, and proves that callers need no second code path: the body is still a
 // ReadableStream, produced from the buffer.
 
+import { BodyClaim } from '../core/download-body.js';
 import { readBytes } from '../core/read-body.js';
 import type { HttpClient, HttpClientConfig, HttpRequest, HttpResponse } from '../types.js';
 
@@ -39,27 +40,68 @@ export function bufferedHttpClient<TConfig extends HttpClientConfig>(
       response,
       options.maxBytes === undefined ? {} : { maxBytes: options.maxBytes },
     );
-    let offset = 0;
-    const body = new ReadableStream<Uint8Array>(
-      {
-        pull(controller) {
-          if (offset >= bytes.byteLength) {
-            controller.close();
-            return;
-          }
-          const end = Math.min(bytes.byteLength, offset + REPLAY_CHUNK);
-          controller.enqueue(bytes.subarray(offset, end));
-          offset = end;
-        },
-      },
-      { highWaterMark: 0 },
-    );
+    // Served from the buffer through `body` or `chunks()` (one of them, like every response).
+    const claim = new BodyClaim();
+    let stream: ReadableStream<Uint8Array> | null = null;
+    let remaining: Uint8Array | null = bytes;
+    const nextChunk = (): Uint8Array | null => {
+      if (remaining === null || remaining.byteLength === 0) {
+        remaining = null;
+        return null;
+      }
+      const chunk = remaining.subarray(0, REPLAY_CHUNK);
+      remaining = remaining.subarray(chunk.byteLength);
+      return chunk;
+    };
+    const drop = (): void => {
+      // The connection is already free; this only drops the buffer.
+      remaining = null;
+    };
     return {
-      ...response,
-      body,
+      status: response.status,
+      statusText: response.statusText,
+      ok: response.ok,
+      headers: response.headers,
+      method: response.method,
+      url: response.url,
+      redirected: response.redirected,
+      contentLength: response.contentLength,
+      range: response.range,
+      get body(): ReadableStream<Uint8Array> {
+        claim.claimBody();
+        stream ??= new ReadableStream<Uint8Array>(
+          {
+            pull(controller) {
+              const chunk = nextChunk();
+              if (chunk === null) controller.close();
+              else controller.enqueue(chunk);
+            },
+            cancel: drop,
+          },
+          { highWaterMark: 0 },
+        );
+        return stream;
+      },
+      chunks: (): AsyncIterableIterator<Uint8Array> => {
+        claim.claimChunks();
+        const iterator: AsyncIterableIterator<Uint8Array> = {
+          next: () => {
+            const chunk = nextChunk();
+            return Promise.resolve(
+              chunk === null ? { done: true, value: undefined } : { done: false, value: chunk },
+            );
+          },
+          return: () => {
+            drop();
+            return Promise.resolve({ done: true, value: undefined });
+          },
+          [Symbol.asyncIterator]: () => iterator,
+        };
+        return iterator;
+      },
       cancel: async (reason?: unknown) => {
-        // The connection is already free; this only drops the buffer.
-        await body.cancel(reason).catch(() => undefined);
+        if (stream && !stream.locked) await stream.cancel(reason).catch(() => undefined);
+        drop();
       },
     };
   };

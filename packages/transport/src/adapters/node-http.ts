@@ -257,6 +257,11 @@ function responseSource(
       if (ended) return;
       ended = true;
       release();
+      // A read still waiting must settle (the core may be waiting in it).
+      if (waiter) {
+        waiter.resolve(null);
+        waiter = null;
+      }
       // Fully received (e.g. HEAD, 204): the socket is clean and goes back to the pool.
       if (response.complete) {
         response.resume();

@@ -292,4 +292,107 @@ describe('defineHttpClient', () => {
     expect(error).toMatchObject({ direction: 'request', expectedBytes: 4, actualBytes: 5 });
     expect(new TextDecoder().decode(Buffer.concat(sent))).toBe('ab');
   });
+
+  describe('chunks()', () => {
+    /** A body source that yields `chunks`, then (optionally) never settles a read again. */
+    const sourceOf = (
+      chunks: Uint8Array[],
+      hangAfter: boolean,
+    ): BodySource & { cancelled: boolean } => {
+      const state = {
+        cancelled: false,
+        read: (): Promise<Uint8Array | null> => {
+          const chunk = chunks.shift();
+          if (chunk) return Promise.resolve(chunk);
+          return hangAfter ? new Promise<never>(() => undefined) : Promise.resolve(null);
+        },
+        cancel: () => {
+          state.cancelled = true;
+        },
+      };
+      return state;
+    };
+    const clientOf = (source: BodySource, length: string | null) =>
+      defineHttpClient({
+        name: 'source',
+        send: async () => ({
+          status: 200,
+          statusText: '',
+          headers: length === null ? {} : { 'content-length': length },
+          body: source,
+        }),
+      });
+    const collect = async (iterable: AsyncIterable<Uint8Array>): Promise<string> => {
+      let out = '';
+      for await (const chunk of iterable) out += new TextDecoder().decode(chunk);
+      return out;
+    };
+
+    it('checks the body against Content-Length, both shorter and longer', async () => {
+      const short = await clientOf(sourceOf([text('short')], false), '10').request({
+        url: 'http://h/',
+      });
+      const shortError = await collect(short.chunks()).catch((e: unknown) => e);
+      expect(shortError).toBeInstanceOf(ContentLengthMismatchError);
+      expect(shortError).toMatchObject({
+        direction: 'response',
+        expectedBytes: 10,
+        actualBytes: 5,
+      });
+
+      const long = await clientOf(sourceOf([text('abc'), text('def')], false), '4').request({
+        url: 'http://h/',
+      });
+      const longError = await collect(long.chunks()).catch((e: unknown) => e);
+      expect(longError).toMatchObject({ direction: 'response', expectedBytes: 4, actualBytes: 6 });
+
+      const exact = await clientOf(sourceOf([text('ab'), text('cd')], false), '4').request({
+        url: 'http://h/',
+      });
+      expect(await collect(exact.chunks())).toBe('abcd');
+    });
+
+    it('ends a wait with the idle timeout even if the adapter read never settles', async () => {
+      const source = sourceOf([text('ab')], true);
+      const response = await clientOf(source, null).request({
+        url: 'http://h/',
+        timeouts: { idleTimeoutMs: 50 },
+      });
+      const error = await collect(response.chunks()).catch((e: unknown) => e);
+      expect(error).toMatchObject({ name: 'TimeoutError', phase: 'download', timeoutMs: 50 });
+      expect(source.cancelled).toBe(true);
+    });
+
+    it('response.cancel() rejects a pending next() with an AbortError and cancels the source', async () => {
+      const source = sourceOf([text('ab')], true);
+      const response = await clientOf(source, null).request({ url: 'http://h/' });
+      const iterator = response.chunks();
+      expect((await iterator.next()).value).toEqual(text('ab'));
+      const pending = iterator.next();
+      await response.cancel(new Error('stop'));
+      await expect(pending).rejects.toMatchObject({ name: 'AbortError', phase: 'download' });
+      expect(source.cancelled).toBe(true);
+    });
+
+    it('runs beforeError hooks on failures seen through chunks()', async () => {
+      const client = defineHttpClient({
+        name: 'hooked',
+        options: {
+          hooks: {
+            beforeError: [
+              () => new HttpError('replaced', { request: { method: 'GET', url: 'http://h/' } }),
+            ],
+          },
+        },
+        send: async () => ({
+          status: 200,
+          statusText: '',
+          headers: { 'content-length': '9' },
+          body: sourceOf([text('abc')], false),
+        }),
+      });
+      const response = await client.request({ url: 'http://h/' });
+      await expect(collect(response.chunks())).rejects.toThrow('replaced');
+    });
+  });
 });

@@ -135,6 +135,7 @@ function writeChunked(
  * - `/slow-headers?delay=ms`: headers after `delay`.
  * - `/stall?after=N&size=M`: declares M bytes, sends N, then goes silent.
  * - `/reset?after=N&size=M`: declares M bytes, sends N, then resets the connection.
+ * - `/short?after=N&size=M`: declares M bytes, sends N, then closes the connection cleanly.
  * - `/upload`: consumes the body; replies JSON `{ received, sha256, contentLength, chunked }`.
  * - `/upload-stall?stall=ms`: stops reading the body for `stall` ms (default 1500).
  * - `/early-reply`: answers 413 before reading the body, then drains it.
@@ -217,6 +218,15 @@ export async function startTestServer(): Promise<TestServer> {
             // Let the bytes leave before the RST.
             setTimeout(() => req.socket.resetAndDestroy(), 20);
           }
+        });
+        return;
+      }
+      case '/short': {
+        // Declares M bytes, sends N, then closes the connection cleanly (FIN, no RST).
+        const after = Number(q.get('after') ?? '0');
+        res.writeHead(200, { 'content-length': String(size) });
+        writeChunked(res, 0, after, () => {
+          setTimeout(() => req.socket.end(), 20);
         });
         return;
       }
