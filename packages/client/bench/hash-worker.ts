@@ -1,7 +1,7 @@
-// Benchmark: the client's automatic worker hashing (MAC + blob SHA-256 on @wa-media/crypto's
-// worker thread for transfers ≥ 8 MiB) against the same client with it switched off, in one
-// process, alternating in a rotating order over loopback; the CDN (emulator) runs in a child
-// process. Prints medians of wall time and of CPU time per thread: this process's main thread,
+// Benchmark: the client's automatic worker hashing (transfers ≥ 8 MiB hash on @wa-media/crypto's
+// worker thread: ×3 = hashInWorker 'all', the default; ×2 = only the two ciphertext hashes)
+// against the same client with it switched off, in one process, alternating in a rotating
+// order over loopback; the CDN (emulator) runs in a child process. Prints medians of wall time and of CPU time per thread: this process's main thread,
 // its other threads (the hashing worker, libuv's pool running WebCrypto), and the CDN process.
 // Runs on the sources (no build needed):
 //   BENCH_MB=256 BENCH_RUNS=5 pnpm --filter @wa-media/client bench
@@ -14,10 +14,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encryptedLength } from '@wa-media/crypto';
 import { connectEmulatorSignaling } from '@wa-media/emulator';
-// Sources, like tsx resolves `@wa-media/*` here (tsconfig paths), so the internal knobs below
-// are the instances the client runs: crypto's plan (the plaintext's hash on the worker as well)
-// and the client's size threshold.
-import { workerPlan } from '../../crypto/src/encrypt.ts';
+// Sources, like tsx resolves `@wa-media/*` here (tsconfig paths), so the internal knob below
+// (size threshold and which hashes move) is the instance the client runs.
 import { workerHashing } from '../src/internal/worker-hashing.ts';
 import { createNodeMediaClient, fileSource } from '../src/node.ts';
 
@@ -161,15 +159,15 @@ const ON = DEFAULT_MIN_BYTES;
 const contenders: {
   name: string;
   minBytes: number;
-  /** All three hashes on the worker (crypto's internal plan), not only the ciphertext's two. */
+  /** `hashInWorker: 'all'` (the default) or `true` (the two ciphertext hashes only). */
   allThree?: boolean;
   setup: () => Promise<unknown>;
   run: () => Promise<void>;
 }[] = [
-  { name: 'download, worker', minBytes: ON, setup: seed, run: download },
+  { name: 'download, worker ×2', minBytes: ON, setup: seed, run: download },
   { name: 'download, worker ×3', minBytes: ON, allThree: true, setup: seed, run: download },
   { name: 'download, one thread', minBytes: OFF, setup: seed, run: download },
-  { name: 'upload, worker', minBytes: ON, setup: dropBlobs, run: upload },
+  { name: 'upload, worker ×2', minBytes: ON, setup: dropBlobs, run: upload },
   { name: 'upload, worker ×3', minBytes: ON, allThree: true, setup: dropBlobs, run: upload },
   { name: 'upload, one thread', minBytes: OFF, setup: dropBlobs, run: upload },
 ];
@@ -184,10 +182,10 @@ for (let run = 0; run < RUNS; run++) {
   for (let i = 0; i < contenders.length; i++) {
     const contender = contenders[(i + run) % contenders.length]!;
     workerHashing.minBytes = DEFAULT_MIN_BYTES;
-    workerPlan.plaintextToo = false;
+    workerHashing.split = 'all';
     await contender.setup();
     workerHashing.minBytes = contender.minBytes;
-    workerPlan.plaintextToo = contender.allThree === true;
+    workerHashing.split = contender.allThree === true ? 'all' : true;
     const s = await sample(contender.run);
     results.get(contender.name)!.push(s);
     console.log(
@@ -196,7 +194,7 @@ for (let run = 0; run < RUNS; run++) {
   }
 }
 workerHashing.minBytes = DEFAULT_MIN_BYTES;
-workerPlan.plaintextToo = false;
+workerHashing.split = 'all';
 
 const med = (name: string, key: keyof Sample): number =>
   median(results.get(name)!.map((s) => s[key]));
@@ -218,7 +216,7 @@ for (const { name } of contenders) {
 }
 for (const what of ['download', 'upload']) {
   const off = `${what}, one thread`;
-  for (const on of [`${what}, worker`, `${what}, worker ×3`]) {
+  for (const on of [`${what}, worker ×2`, `${what}, worker ×3`]) {
     console.log(
       `${on.padEnd(20)} vs one thread ×${(med(off, 'wall') / med(on, 'wall')).toFixed(2)} (wall), main-thread CPU ×${(med(off, 'main') / med(on, 'main')).toFixed(2)}`,
     );

@@ -3,6 +3,7 @@ import type { CbcStream, CryptoBackend, Sha256State } from './backend/types.js';
 import { assertBytes, assertLength, EMPTY, join, timingSafeEqual } from './bytes.js';
 import {
   ciphertextHashes,
+  type HashInWorker,
   plaintextHash,
   resolveEncrypted,
   updateBoth,
@@ -39,10 +40,14 @@ export interface MediaDecryptorOptions extends BackendOption {
    * checks in the usual order. Only the node backend has a worker; other backends ignore this.
    * The first use starts one worker thread for the process (unref'd: it never keeps the
    * process alive); `update` and `finalize` throw an `Error` if it fails (the blob is then
-   * refused, never reported verified).
+   * refused, never reported verified): a `HashWorkerError`.
+   *
+   * `'all'` moves the plaintext's SHA-256 there too (a second copy per chunk): better when this
+   * thread has other work per byte (the client's downloads), worse when the worker then
+   * becomes the bottleneck (bare decryption: it measured no faster than one thread).
    * @default false
    */
-  hashInWorker?: boolean;
+  hashInWorker?: HashInWorker;
 }
 
 /** The hashes and length of a verified blob. */
@@ -159,7 +164,7 @@ export class MediaDecryptor {
     this.#fileEncSha256 = hashOption(options.fileEncSha256, 'fileEncSha256');
     const inWorker = usesWorker(backend, options.hashInWorker);
     // With `hashInWorker` the plaintext's hash stays here, the ciphertext's hashes move.
-    this.#plainHash = plaintextHash(backend, inWorker && this.encrypted);
+    this.#plainHash = plaintextHash(backend, this.encrypted ? options.hashInWorker : false);
     // (Encrypted media replaces it below by the one paired with the MAC.)
     this.#blobHash = inWorker && !this.encrypted ? backend.sha256InWorker!() : backend.sha256();
     if (!this.encrypted) {

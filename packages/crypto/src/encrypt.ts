@@ -36,10 +36,14 @@ export interface MediaEncryptorOptions extends BackendOption {
    * blocks when the worker falls behind, so memory stays bounded) and `finalize()` waits for
    * the worker. Only the node backend has a worker; other backends ignore this. The first use
    * starts one worker thread for the process (unref'd: it never keeps the process alive);
-   * `update` and `finalize` throw an `Error` if it fails.
+   * `update` and `finalize` throw a `HashWorkerError` if it fails.
+   *
+   * `'all'` moves the plaintext's SHA-256 there too (a second copy per chunk): better when this
+   * thread has other work per byte (the client's uploads and downloads), worse when the worker
+   * then becomes the bottleneck (bare decryption).
    * @default false
    */
-  hashInWorker?: boolean;
+  hashInWorker?: HashInWorker;
 }
 
 /** What an encrypted upload needs besides the bytes (message fields). */
@@ -106,22 +110,22 @@ export function resolveEncrypted(type: MediaType, encrypted: boolean | undefined
   return typeEncrypted && encrypted !== false;
 }
 
-/**
- * Internal (not exported by the package): with `hashInWorker`, also hash the plaintext on the
- * worker (all three hash passes there). Off: measured as the worse split (see the README).
- */
-export const workerPlan: { plaintextToo: boolean } = { plaintextToo: false };
+/** Which hashes run on the worker thread: see the `hashInWorker` options. */
+export type HashInWorker = boolean | 'all';
 
-/** The plaintext's hash: here, or on the worker when `inWorker` and {@link workerPlan} say so. */
-export function plaintextHash(backend: CryptoBackend, inWorker: boolean): Sha256State {
-  return inWorker && workerPlan.plaintextToo && backend.sha256InWorker !== undefined
+/** The plaintext's hash: on the worker with `hashInWorker: 'all'` (when there is one). */
+export function plaintextHash(
+  backend: CryptoBackend,
+  inWorker: HashInWorker | undefined,
+): Sha256State {
+  return inWorker === 'all' && backend.sha256InWorker !== undefined
     ? backend.sha256InWorker()
     : backend.sha256();
 }
 
 /** True when `hashInWorker` is asked for and the backend has a worker. */
-export function usesWorker(backend: CryptoBackend, inWorker: boolean | undefined): boolean {
-  return inWorker === true && backend.sha256InWorker !== undefined;
+export function usesWorker(backend: CryptoBackend, inWorker: HashInWorker | undefined): boolean {
+  return (inWorker === true || inWorker === 'all') && backend.sha256InWorker !== undefined;
 }
 
 /** The blob's hash and the MAC: on the backend's worker thread with `inWorker`, else here. */
@@ -202,7 +206,7 @@ export class MediaEncryptor {
     this.encrypted = resolveEncrypted(type, options.encrypted);
     // The plaintext's hash stays on this thread: with `hashInWorker` the two ciphertext
     // hashes move instead (one copy feeds both; this thread keeps the serial CBC encryption).
-    this.#plainHash = plaintextHash(backend, usesWorker(backend, options.hashInWorker));
+    this.#plainHash = plaintextHash(backend, options.hashInWorker);
     if (!this.encrypted) {
       if (options.mediaKey !== undefined) {
         throw new TypeError('mediaKey must not be given for unencrypted media');

@@ -21,6 +21,7 @@ export {
   type EncryptedMediaWithKey,
   encryptedLength,
   encryptMedia,
+  type HashInWorker,
   MediaEncryptor,
   type MediaEncryptorOptions,
   type MediaEncryptorResult,

@@ -36,7 +36,7 @@ import {
   retryDelay,
   sleep,
 } from '../internal/cdn-policy.js';
-import { useHashWorker } from '../internal/worker-hashing.js';
+import { hashInWorkerFor } from '../internal/worker-hashing.js';
 import type { MediaConnCache } from '../media-conn/media-conn-cache.js';
 import type { MediaReuploadResult } from '../reupload/media-reupload.js';
 import type { TransferControl } from '../transfers/transfer.js';
@@ -545,8 +545,8 @@ class StreamingFetcher implements BlobFetcher<VerifiedDownload> {
     const { type, mediaKey, fileSha256, fileEncSha256, encrypted, fileLength } = this.#params;
     return new MediaDecryptor({
       type,
-      // Large downloads: the MAC and the blob's hash run on crypto's worker thread.
-      hashInWorker: !this.#workerFailed && useHashWorker(fileLength),
+      // Large downloads: the hashes run on crypto's worker thread.
+      hashInWorker: this.#workerFailed ? false : hashInWorkerFor(fileLength),
       ...(mediaKey === undefined ? {} : { mediaKey }),
       ...(fileSha256 === undefined ? {} : { fileSha256 }),
       ...(fileEncSha256 === undefined ? {} : { fileEncSha256 }),

@@ -5,6 +5,7 @@
 import {
   deriveMediaKeys,
   encryptedLength,
+  type HashInWorker,
   isHashWorkerError,
   MediaEncryptor,
   type MediaEncryptorResult,
@@ -42,7 +43,7 @@ import {
   retryDelay,
   sleep,
 } from '../internal/cdn-policy.js';
-import { useHashWorker } from '../internal/worker-hashing.js';
+import { hashInWorkerFor } from '../internal/worker-hashing.js';
 import type { MediaConnCache } from '../media-conn/media-conn-cache.js';
 import type { TransferControl } from '../transfers/transfer.js';
 import {
@@ -193,7 +194,7 @@ type EncryptorOptions = {
   encrypted: boolean;
   mediaKey?: Uint8Array;
   sidecar?: boolean;
-  hashInWorker?: boolean;
+  hashInWorker?: HashInWorker;
 };
 
 async function prepare(
@@ -233,7 +234,7 @@ async function prepare(
   }
   if (reopenable !== undefined) {
     const readable = reopenable;
-    const hash = (hashInWorker: boolean): Promise<MediaEncryptorResult> =>
+    const hash = (hashInWorker: HashInWorker): Promise<MediaEncryptorResult> =>
       hashPass(
         abortableReads(readable.open(), control),
         type,
@@ -243,8 +244,8 @@ async function prepare(
       );
     let hashed: MediaEncryptorResult;
     try {
-      // Large files: the MAC and the blob's hash run on crypto's worker thread beside the cipher.
-      hashed = await hash(useHashWorker(reopenable.size));
+      // Large files: the hashes run on crypto's worker thread beside the cipher.
+      hashed = await hash(hashInWorkerFor(reopenable.size));
     } catch (error) {
       if (!isHashWorkerError(error)) throw error;
       // The hashing thread died (its hash states with it): hash again on this thread alone.

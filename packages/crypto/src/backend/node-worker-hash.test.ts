@@ -2,7 +2,7 @@ import { createCipheriv, createHash, createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MediaDecryptor } from '../decrypt.js';
-import { encryptMedia, MediaEncryptor, workerPlan } from '../encrypt.js';
+import { encryptMedia, MediaEncryptor } from '../encrypt.js';
 import { HashWorkerError, isHashWorkerError } from '../errors.js';
 import { deriveMediaKeys } from '../keys.js';
 import { createDecryptStream, createEncryptStream, decryptIterable } from '../streams.js';
@@ -259,38 +259,33 @@ describe.each(backends)(
       });
     });
 
-    it('gives the same results with the plaintext hashed on the worker too (internal plan)', () => {
+    it("gives the same results with all three hashes on the worker ('all')", () => {
       const plaintext = pseudoRandomBytes(150_001, 25);
       const mediaKey = pseudoRandomBytes(32, 26);
       const reference = encryptMedia(plaintext, 'video', { mediaKey, backend });
-      workerPlan.plaintextToo = true;
-      try {
-        const encrypted = encryptMedia(plaintext, 'video', {
-          mediaKey,
-          backend,
-          hashInWorker: true,
-        });
-        expect(encrypted).toEqual(reference);
-        const options = {
-          type: 'video',
-          mediaKey,
-          fileSha256: reference.fileSha256,
-          fileEncSha256: reference.fileEncSha256,
-          backend,
-          hashInWorker: true,
-        } as const;
-        expect(decryptOutcome(splitAt(reference.data, [5, 70_000]), options)).toEqual({
-          plaintext,
-          fileSha256: reference.fileSha256,
-        });
-        const bad = reference.data.slice();
-        bad[bad.length - 1]! ^= 1;
-        expect(decryptOutcome([bad], { ...options, fileEncSha256: undefined } as never)).toEqual({
-          code: 'mac-mismatch',
-        });
-      } finally {
-        workerPlan.plaintextToo = false;
-      }
+      const encrypted = encryptMedia(plaintext, 'video', {
+        mediaKey,
+        backend,
+        hashInWorker: 'all',
+      });
+      expect(encrypted).toEqual(reference);
+      const options = {
+        type: 'video',
+        mediaKey,
+        fileSha256: reference.fileSha256,
+        fileEncSha256: reference.fileEncSha256,
+        backend,
+        hashInWorker: 'all',
+      } as const;
+      expect(decryptOutcome(splitAt(reference.data, [5, 70_000]), options)).toEqual({
+        plaintext,
+        fileSha256: reference.fileSha256,
+      });
+      const bad = reference.data.slice();
+      bad[bad.length - 1]! ^= 1;
+      expect(decryptOutcome([bad], { ...options, fileEncSha256: undefined } as never)).toEqual({
+        code: 'mac-mismatch',
+      });
     });
 
     it('refuses bad padding under a valid MAC', () => {
