@@ -158,7 +158,7 @@ describe('wa-media decrypt', () => {
     const run = await runCli(['decrypt', '--type', 'image', '--media-key', imageKey, '-', '-'], {
       input: imageEncrypted,
     });
-    expect(run.code).toBe(0);
+    expect(run.code, run.stderr).toBe(0);
     expect(Buffer.compare(run.stdoutBytes, imageOriginal)).toBe(0);
 
     const corrupted = Buffer.from(imageEncrypted);
@@ -184,7 +184,7 @@ describe('wa-media encrypt', () => {
       join(vectors, 'IMAGE.original'),
       out,
     ]);
-    expect(run.code).toBe(0);
+    expect(run.code, run.stderr).toBe(0);
     const result = JSON.parse(run.stdout);
     expect(result).toMatchObject({
       ok: true,
@@ -211,7 +211,7 @@ describe('wa-media encrypt', () => {
       input,
       join(dir, 'round.enc'),
     ]);
-    expect(encrypted.code).toBe(0);
+    expect(encrypted.code, encrypted.stderr).toBe(0);
     const info = JSON.parse(encrypted.stdout);
     expect(Buffer.from(info.mediaKey, 'base64')).toHaveLength(32);
     expect(info.fileSha256).toBe(sha256(plaintext));
@@ -231,7 +231,7 @@ describe('wa-media encrypt', () => {
       join(dir, 'round.enc'),
       join(dir, 'round.out'),
     ]);
-    expect(decrypted.code).toBe(0);
+    expect(decrypted.code, decrypted.stderr).toBe(0);
     expect(Buffer.compare(await readFile(join(dir, 'round.out')), plaintext)).toBe(0);
     // Human output names what was checked, and never the key.
     expect(decrypted.stdout).toMatch(/decrypted and verified/);
@@ -246,7 +246,7 @@ describe('wa-media encrypt', () => {
       join(vectors, 'AUDIO.original'),
       join(dir, 'doc.enc'),
     ]);
-    expect(run.code).toBe(0);
+    expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/mediaKey: +[A-Za-z0-9+/]{43}=/);
   });
 });
@@ -272,7 +272,7 @@ describe('usage and help', () => {
 
   it('lists the commands with --help and exits 2 without a command', async () => {
     const help = await runCli(['--help']);
-    expect(help.code).toBe(0);
+    expect(help.code, help.stderr).toBe(0);
     for (const name of [
       'encrypt',
       'decrypt',

@@ -7,7 +7,7 @@ describe('wa-media demo', () => {
   it('passes every check with a small sample and reports them as JSON', async () => {
     const run = await runCli(['demo', '--size', '8', '--json'], { timeoutMs: 120_000 });
     expect(run.stderr).toBe('');
-    expect(run.code).toBe(0);
+    expect(run.code, run.stderr).toBe(0);
     const report = JSON.parse(run.stdout) as {
       ok: boolean;
       failed: number;
@@ -33,7 +33,7 @@ describe('wa-media demo', () => {
 
   it('prints one line per check for humans', async () => {
     const run = await runCli(['demo', '--size', '6'], { timeoutMs: 120_000 });
-    expect(run.code).toBe(0);
+    expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/✓ a flipped byte on host 0 is caught/);
     expect(run.stdout).toMatch(/✓ media reupload/);
     expect(run.stdout).toMatch(/\d+ passed, 0 failed/);

@@ -63,7 +63,7 @@ describe('wa-media serve --emulator', () => {
       control.token,
       join(dir, 'photo.jpg'),
     ]);
-    expect(upload.code).toBe(0);
+    expect(upload.code, upload.stderr).toBe(0);
     const fields = JSON.parse(upload.stdout);
     const message = Message.fromPartial({
       imageMessage: {
@@ -102,7 +102,7 @@ describe('wa-media serve --emulator', () => {
         .status,
     ).toBe(200);
     const run = await other.stop('SIGTERM');
-    expect(run.code).toBe(0);
+    expect(run.code, run.stderr).toBe(0);
     await expect(fetch(`${started.url}/v1/status`)).rejects.toThrow();
     expect(await readdir(dataDir)).toContain('store.db');
   });

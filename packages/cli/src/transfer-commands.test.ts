@@ -43,7 +43,7 @@ describe('wa-media emulator', () => {
     const started = JSON.parse(await other.firstLine) as CliEmulatorInfo;
     expect(await portOpen(started.hosts[0]!.origin)).toBe(true);
     const run = await other.stop('SIGINT');
-    expect(run.code).toBe(0);
+    expect(run.code, run.stderr).toBe(0);
     expect(run.stdout.trim().split('\n')).toHaveLength(1); // one JSON object, nothing else
     expect(await portOpen(started.hosts[0]!.origin)).toBe(false);
     expect(await portOpen(started.control.url)).toBe(false);
@@ -97,11 +97,11 @@ describe('upload and download', () => {
     const up = await cli.upload(['--type', 'document', '--json'], '-', {
       input: small,
     });
-    expect(up.code).toBe(0);
+    expect(up.code, up.stderr).toBe(0);
     const down = await cli.download(['--params', '-'], '-', {
       input: up.stdout,
     });
-    expect(down.code).toBe(0);
+    expect(down.code, down.stderr).toBe(0);
     expect(Buffer.compare(down.stdoutBytes, small)).toBe(0);
   });
 
@@ -115,7 +115,7 @@ describe('upload and download', () => {
     const run = await cli.download(['--params', '-'], '-', {
       input: await readFile(uploadFile),
     });
-    expect(run.code).toBe(0);
+    expect(run.code, run.stderr).toBe(0);
     expect(sha256(run.stdoutBytes)).toBe(sha256(plaintext));
   });
 
@@ -137,7 +137,7 @@ describe('upload and download', () => {
       ['--message', join(cli.dir, 'message.bin')],
       join(cli.dir, 'm1.mp4'),
     );
-    expect(fromProto.code).toBe(0);
+    expect(fromProto.code, fromProto.stderr).toBe(0);
     expect(sha256(await readFile(join(cli.dir, 'm1.mp4')))).toBe(sha256(plaintext));
 
     // A Baileys-style JSON dump: bytes as {type:'Buffer',data:[…]} or base64 strings.
@@ -157,7 +157,7 @@ describe('upload and download', () => {
       ['--message', join(cli.dir, 'message.json')],
       join(cli.dir, 'm2.mp4'),
     );
-    expect(fromJson.code).toBe(0);
+    expect(fromJson.code, fromJson.stderr).toBe(0);
     expect(sha256(await readFile(join(cli.dir, 'm2.mp4')))).toBe(sha256(plaintext));
   });
 
@@ -214,7 +214,7 @@ describe('upload and download', () => {
       join(folder, 'recovered.mp4'),
     );
     expect(auto.stderr).toBe('');
-    expect(auto.code).toBe(0);
+    expect(auto.code, auto.stderr).toBe(0);
     expect(sha256(await readFile(join(folder, 'recovered.mp4')))).toBe(sha256(plaintext));
 
     // Explicit: the reupload command prints the new direct path.
@@ -229,7 +229,7 @@ describe('upload and download', () => {
       '--json',
       ...cli.connection,
     ]);
-    expect(explicit.code).toBe(0);
+    expect(explicit.code, explicit.stderr).toBe(0);
     const result = JSON.parse(explicit.stdout);
     expect(result).toMatchObject({ ok: true, status: 'success', msgId: '3EB0CLI00000001' });
     expect(result.directPath).toMatch(/^\/v\//);

@@ -56,13 +56,13 @@ describe('newsletter media (upload --unencrypted)', () => {
       ['upload', '--type', 'video', '--newsletter', '--json', ...cli.connection, '-'],
       { input: clip },
     );
-    expect(up.code).toBe(0);
+    expect(up.code, up.stderr).toBe(0);
     expect(JSON.parse(up.stdout)).toMatchObject({ encrypted: false, fileSha256: sha256(clip) });
     expect(JSON.parse(up.stdout)).not.toHaveProperty('mediaKey');
     const down = await cli.download(['--params', '-'], '-', {
       input: up.stdout,
     });
-    expect(down.code).toBe(0);
+    expect(down.code, down.stderr).toBe(0);
     expect(Buffer.compare(down.stdoutBytes, clip)).toBe(0);
   });
 
@@ -71,7 +71,7 @@ describe('newsletter media (upload --unencrypted)', () => {
       ['--type', 'document', '--unencrypted'],
       join(cli.dir, 'photo.jpg'),
     );
-    expect(run.code).toBe(0);
+    expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/mediaKey: +\(none: not encrypted/);
     expect(run.stdout).toMatch(/handle: +\S+/);
   });
@@ -92,7 +92,7 @@ describe('newsletter media (upload --unencrypted)', () => {
       sha256(plaintext),
       join(cli.dir, 'by-flags.jpg'),
     ]);
-    expect(good.code).toBe(0);
+    expect(good.code, good.stderr).toBe(0);
     expect(Buffer.compare(await readFile(join(cli.dir, 'by-flags.jpg')), plaintext)).toBe(0);
 
     // Another file's hash: every host's bytes fail the check, nothing is written.
@@ -128,7 +128,7 @@ describe('product-catalog-image (always unencrypted)', () => {
       join(cli.dir, 'product.jpg'),
     );
     expect(up.stderr).toBe('');
-    expect(up.code).toBe(0);
+    expect(up.code, up.stderr).toBe(0);
     const result = JSON.parse(up.stdout);
     expect(result).toMatchObject({
       ok: true,
@@ -144,7 +144,7 @@ describe('product-catalog-image (always unencrypted)', () => {
     const down = await cli.download(['--params', '-'], out, {
       input: up.stdout,
     });
-    expect(down.code).toBe(0);
+    expect(down.code, down.stderr).toBe(0);
     expect(Buffer.compare(await readFile(out), image)).toBe(0);
   });
 });

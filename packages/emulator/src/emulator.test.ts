@@ -22,6 +22,8 @@ describe('startEmulator', () => {
     expect(emulator.hosts.map((h) => h.type)).toEqual(['primary', 'fallback', 'fallback']);
     expect(new Set(emulator.hosts.map((h) => h.port)).size).toBe(3);
     expect(emulator.hostnames.every((name) => /^127\.0\.0\.1:\d+$/.test(name))).toBe(true);
+    // A generated control token is hex: it can never start with '-' and be taken for a CLI flag.
+    expect(emulator.control!.token).toMatch(/^[0-9a-f]{48}$/);
     const urls = [...emulator.hosts.map((h) => `${h.origin}/x`), `${emulator.control!.url}/_info`];
     for (const url of urls) expect(await refused(url)).toBeUndefined();
     await emulator.close();

@@ -184,7 +184,8 @@ function checkControl(
     throw bad('control must be an object or false');
   }
   const port = checkPort(control?.port, 'control.port');
-  const token = control?.token ?? randomBytes(24).toString('base64url');
+  // Hex, so the token never starts with '-' (a CLI flag value must not look like a flag).
+  const token = control?.token ?? randomBytes(24).toString('hex');
   if (typeof token !== 'string' || token.length < 8)
     throw bad('control.token must be at least 8 characters');
   return { port, token };

@@ -88,7 +88,7 @@ export const serveCommand: CommandSpec = {
     const token =
       stringFlag(context, 'token') ??
       context.env.WA_MEDIA_STORE_TOKEN ??
-      randomBytes(18).toString('base64url');
+      randomBytes(18).toString('hex');
     if (token.length < 16) throw new UsageError('--token must be at least 16 characters');
     context.out.secrets.add(token);
     const webhookUrl = stringFlag(context, 'webhook-url');
