@@ -14,16 +14,16 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdtemp, open, rm, stat } from 'node:fs/promises';
+import { open, rm, stat } from 'node:fs/promises';
 import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createNodeMediaClient, fileSource } from '@wa-media/client/node';
 import { encryptedLength, MediaEncryptor } from '@wa-media/crypto';
 import { connectEmulatorSignaling } from '@wa-media/emulator';
 import { buildUploadUrl, CDN_HEADERS, mediaUploadToken } from '@wa-media/protocol';
+import { median, startCdnChild, writeSample } from './support.ts';
 
 const MB = Number(process.env.BENCH_MB ?? 256);
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -38,10 +38,6 @@ try {
   console.log(`baileys not available (${(error as Error).message}); its rows are skipped`);
 }
 
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] as number;
-};
 const mbps = (ms: number): string => `${(SIZE / 1024 / 1024 / (ms / 1000)).toFixed(1)} MiB/s`;
 
 async function time(fn: () => Promise<void>): Promise<number> {
@@ -50,36 +46,9 @@ async function time(fn: () => Promise<void>): Promise<number> {
   return performance.now() - started;
 }
 
-const dir = await mkdtemp(join(tmpdir(), 'wa-media-bench-'));
-const plainPath = join(dir, 'plain.bin');
-{
-  const block = randomBytes(1024 * 1024);
-  const handle = await open(plainPath, 'w');
-  for (let written = 0; written < SIZE; written += block.length) {
-    await handle.write(block, 0, Math.min(block.length, SIZE - written));
-  }
-  await handle.close();
-}
-
-const cdnProcess = spawn(
-  process.execPath,
-  ['--import', 'tsx', fileURLToPath(new URL('./cdn-child.ts', import.meta.url))],
-  {
-    env: { ...process.env, BENCH_MAX_UPLOAD: String(encryptedLength(SIZE) + 1024) },
-    stdio: ['pipe', 'pipe', 'inherit'],
-  },
-);
-const cdn = await new Promise<{ hostnames: string[]; control: { url: string; token: string } }>(
-  (resolve, reject) => {
-    let text = '';
-    cdnProcess.stdout.on('data', (chunk: Buffer) => {
-      text += chunk.toString();
-      const line = text.split('\n').find((l) => l.startsWith('{'));
-      if (line !== undefined) resolve(JSON.parse(line));
-    });
-    cdnProcess.on('exit', () => reject(new Error('the CDN process exited')));
-  },
-);
+const { dir, plainPath } = await writeSample(SIZE, 'wa-media-bench-');
+const cdn = await startCdnChild(SIZE);
+const cdnProcess = cdn.process;
 const host = cdn.hostnames[0] as string;
 const signaling = await connectEmulatorSignaling(cdn.control.url, {
   ownJid: '15550001111:2@s.whatsapp.net',

@@ -1,19 +1,10 @@
-// Benchmark: the client's automatic worker hashing (transfers ≥ 8 MiB hash on @wa-media/crypto's
-// worker thread: ×3 = hashInWorker 'all', the default; ×2 = only the two ciphertext hashes)
-// against the same client with it switched off, in one process, alternating in a rotating
-// order over loopback; the CDN (emulator) runs in a child process. Prints medians of wall time and of CPU time per thread: this process's main thread,
-// its other threads (the hashing worker, libuv's pool running WebCrypto), and the CDN process.
-// Runs on the sources (no build needed):
-//   BENCH_MB=256 BENCH_RUNS=5 pnpm --filter @wa-media/client bench
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import { mkdtemp, open, rm } from 'node:fs/promises';
-import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { encryptedLength } from '@wa-media/crypto';
+import { rm } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import { connectEmulatorSignaling } from '@wa-media/emulator';
+// The set-up shared with the client-vs-Baileys bench (sample file, CDN child process).
+import { median, startCdnChild, writeSample } from '../../../tools/bench/support.ts';
 // Sources, like tsx resolves `@wa-media/*` here (tsconfig paths), so the internal knob below
 // (size threshold and which hashes move) is the instance the client runs.
 import { workerHashing } from '../src/internal/worker-hashing.ts';
@@ -23,11 +14,6 @@ const MB = Number(process.env.BENCH_MB ?? 256);
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const SIZE = MB * 1024 * 1024;
 const DEFAULT_MIN_BYTES = workerHashing.minBytes;
-
-const median = (values: readonly number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] as number;
-};
 
 /** utime + stime of a thread or process from /proc, in seconds (Linux; NaN elsewhere). */
 function cpuSeconds(statPath: string): number {
@@ -59,36 +45,9 @@ function cpuByThreadName(): Map<string, number> {
   return out;
 }
 
-const dir = await mkdtemp(join(tmpdir(), 'wa-media-hash-worker-bench-'));
-const plainPath = join(dir, 'plain.bin');
-{
-  const block = randomBytes(1024 * 1024);
-  const handle = await open(plainPath, 'w');
-  for (let written = 0; written < SIZE; written += block.length) {
-    await handle.write(block, 0, Math.min(block.length, SIZE - written));
-  }
-  await handle.close();
-}
-
-const cdnProcess = spawn(
-  process.execPath,
-  ['--import', 'tsx', fileURLToPath(new URL('./cdn-child.ts', import.meta.url))],
-  {
-    env: { ...process.env, BENCH_MAX_UPLOAD: String(encryptedLength(SIZE) + 1024) },
-    stdio: ['pipe', 'pipe', 'inherit'],
-  },
-);
-const cdn = await new Promise<{ hostnames: string[]; control: { url: string; token: string } }>(
-  (resolve, reject) => {
-    let text = '';
-    cdnProcess.stdout.on('data', (chunk: Buffer) => {
-      text += chunk.toString();
-      const line = text.split('\n').find((l) => l.startsWith('{'));
-      if (line !== undefined) resolve(JSON.parse(line));
-    });
-    cdnProcess.on('exit', () => reject(new Error('the CDN process exited')));
-  },
-);
+const { dir, plainPath } = await writeSample(SIZE, 'wa-media-hash-worker-bench-');
+const cdn = await startCdnChild(SIZE);
+const cdnProcess = cdn.process;
 const signaling = await connectEmulatorSignaling(cdn.control.url, {
   ownJid: '15550001111:2@s.whatsapp.net',
   token: cdn.control.token,
