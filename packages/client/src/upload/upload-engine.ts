@@ -435,6 +435,14 @@ async function* regenerateCiphertext(
       for await (const chunk of source.open()) {
         if (stopped) return;
         let rest = checkChunk(chunk);
+        if (filled === 0 && rest.length === CBC_BATCH) {
+          // A read of exactly one batch (fileSource reads 1 MiB) goes to WebCrypto uncopied.
+          const out = (await encrypt(rest as Uint8Array<ArrayBuffer>)).subarray(0, CBC_BATCH);
+          chain = out.slice(CBC_BATCH - 16);
+          await push(out);
+          if (stopped) return;
+          continue;
+        }
         while (rest.length > 0) {
           const take = Math.min(rest.length, CBC_BATCH - filled);
           batch.set(rest.subarray(0, take), filled);
