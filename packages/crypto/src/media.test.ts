@@ -54,6 +54,25 @@ function decryptChunked(decryptor: MediaDecryptor, pieces: readonly Uint8Array[]
 }
 
 /** Runs `fn` and returns the MediaIntegrityError code it throws. */
+/**
+ * A blob with a correct MAC around hand-made (possibly badly padded) image plaintext blocks,
+ * as a malicious sender could produce: computed with bare node:crypto, no library code.
+ */
+function sealWithValidMac(mediaKey: Uint8Array, paddedBlocks: Uint8Array): Uint8Array {
+  const expanded = Buffer.from(
+    hkdfSync('sha256', mediaKey, Buffer.alloc(32), 'WhatsApp Image Keys', 112),
+  );
+  const cipher = createCipheriv('aes-256-cbc', expanded.subarray(16, 48), expanded.subarray(0, 16));
+  cipher.setAutoPadding(false);
+  const ciphertext = Buffer.concat([cipher.update(paddedBlocks), cipher.final()]);
+  const mac = createHmac('sha256', expanded.subarray(48, 80))
+    .update(expanded.subarray(0, 16))
+    .update(ciphertext)
+    .digest()
+    .subarray(0, 10);
+  return new Uint8Array(Buffer.concat([ciphertext, mac]));
+}
+
 function integrityCode(fn: () => unknown): MediaIntegrityErrorCode {
   try {
     fn();
@@ -368,24 +387,9 @@ describe.each(backends)('media format with the %s backend', (_name, backend) => 
     (padByte) => {
       // Encrypt a hand-padded block with a correct MAC, as a malicious sender could.
       const mediaKey = generateMediaKey({ backend });
-      const expanded = Buffer.from(
-        hkdfSync('sha256', mediaKey, Buffer.alloc(32), 'WhatsApp Image Keys', 112),
-      );
       const block = Buffer.alloc(32, 7);
       block[31] = padByte;
-      const cipher = createCipheriv(
-        'aes-256-cbc',
-        expanded.subarray(16, 48),
-        expanded.subarray(0, 16),
-      );
-      cipher.setAutoPadding(false);
-      const ciphertext = Buffer.concat([cipher.update(block), cipher.final()]);
-      const mac = createHmac('sha256', expanded.subarray(48, 80))
-        .update(expanded.subarray(0, 16))
-        .update(ciphertext)
-        .digest()
-        .subarray(0, 10);
-      const blob = new Uint8Array(Buffer.concat([ciphertext, mac]));
+      const blob = sealWithValidMac(mediaKey, block);
       expect(integrityCode(() => decryptMedia(blob, { type: 'image', mediaKey, backend }))).toBe(
         'bad-padding',
       );
@@ -394,24 +398,9 @@ describe.each(backends)('media format with the %s backend', (_name, backend) => 
 
   it('refuses padding whose bytes disagree (bad-padding)', () => {
     const mediaKey = generateMediaKey({ backend });
-    const expanded = Buffer.from(
-      hkdfSync('sha256', mediaKey, Buffer.alloc(32), 'WhatsApp Image Keys', 112),
-    );
     const block = Buffer.alloc(16, 4);
     block[13] = 5; // last four bytes should all be 4
-    const cipher = createCipheriv(
-      'aes-256-cbc',
-      expanded.subarray(16, 48),
-      expanded.subarray(0, 16),
-    );
-    cipher.setAutoPadding(false);
-    const ciphertext = Buffer.concat([cipher.update(block), cipher.final()]);
-    const mac = createHmac('sha256', expanded.subarray(48, 80))
-      .update(expanded.subarray(0, 16))
-      .update(ciphertext)
-      .digest()
-      .subarray(0, 10);
-    const blob = new Uint8Array(Buffer.concat([ciphertext, mac]));
+    const blob = sealWithValidMac(mediaKey, block);
     expect(integrityCode(() => decryptMedia(blob, { type: 'image', mediaKey, backend }))).toBe(
       'bad-padding',
     );
