@@ -37,6 +37,15 @@ const DAY_MS = 86_400_000;
 const STEP_TIMEOUT_MS = 90_000;
 
 /** Rejects when a step runs longer than `ms` (so a hang shows as a failed check, not a stall). */
+/** What every demo step works with. */
+interface DemoContext {
+  readonly report: DemoReport;
+  readonly emulator: Emulator;
+  readonly client: NodeMediaClient;
+  /** The demo's temp folder, for the files steps download. */
+  readonly dir: string;
+}
+
 async function timeLimit<T>(ms: number, task: () => Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -212,28 +221,22 @@ export async function runDemo(out: Output, options: DemoOptions = {}): Promise<D
       });
     }
 
+    // The emulator and client exist by now (their steps throw otherwise).
+    const context = (): DemoContext => ({ report, emulator: emulator!, client: client!, dir });
     report.section('3. pause and resume (Transfer API)');
     await step('pause and resume a download', () =>
-      pauseResumeDownload(report, emulator!, client!, uploads.video, video, dir),
+      pauseResumeDownload(context(), uploads.video, video),
     );
-    await step('pause and resume an upload', () =>
-      pauseResumeUpload(report, emulator!, client!, video),
-    );
+    await step('pause and resume an upload', () => pauseResumeUpload(context(), video));
 
     report.section('4. injected faults');
-    await step('503 with Retry-After', () =>
-      fault503(report, emulator!, client!, uploads.image, image, dir),
-    );
-    await step('reset mid-body', () =>
-      faultReset(report, emulator!, client!, uploads.video, video, dir),
-    );
-    await step('flipped byte on one host', () =>
-      faultFlip(report, emulator!, client!, uploads.image, image, dir),
-    );
+    await step('503 with Retry-After', () => fault503(context(), uploads.image, image));
+    await step('reset mid-body', () => faultReset(context(), uploads.video, video));
+    await step('flipped byte on one host', () => faultFlip(context(), uploads.image, image));
 
     report.section('5. expiry and media reupload');
     await step('expired media recovered through media reupload', () =>
-      expiryAndReupload(report, emulator!, client!, uploads.image, image, dir),
+      expiryAndReupload(context(), uploads.image, image),
     );
   } finally {
     client?.close();
@@ -309,13 +312,11 @@ async function cryptoRoundTrip(report: DemoReport, dir: string, video: Sample): 
 }
 
 async function pauseResumeDownload(
-  report: DemoReport,
-  emulator: Emulator,
-  client: NodeMediaClient,
+  ctx: DemoContext,
   upload: UploadResult | undefined,
   video: Sample,
-  dir: string,
 ): Promise<void> {
+  const { report, emulator, client, dir } = ctx;
   if (upload === undefined) throw new Error('the video upload failed');
   const target = join(dir, 'paused-download.mp4');
   const since = lastSeq(emulator);
@@ -355,12 +356,8 @@ async function pauseResumeDownload(
   }
 }
 
-async function pauseResumeUpload(
-  report: DemoReport,
-  emulator: Emulator,
-  client: NodeMediaClient,
-  video: Sample,
-): Promise<void> {
+async function pauseResumeUpload(ctx: DemoContext, video: Sample): Promise<void> {
+  const { report, emulator, client } = ctx;
   const since = lastSeq(emulator);
   emulator.faults.setBandwidth(pauseBandwidth(video));
   try {
@@ -415,13 +412,12 @@ interface FaultedDownload {
  * requests), then clears the faults. Throws when the upload step before it failed.
  */
 async function downloadUnderFault(
-  emulator: Emulator,
-  client: NodeMediaClient,
+  ctx: DemoContext,
   upload: UploadResult | undefined,
   sample: Sample,
-  dir: string,
   scenario: { name: string; id: string; fileName: string; times: number | 'always'; fault: Fault },
 ): Promise<FaultedDownload> {
+  const { emulator, client, dir } = ctx;
   if (upload === undefined) throw new Error(`the ${scenario.name} upload failed`);
   const since = lastSeq(emulator);
   emulator.faults.clear();
@@ -438,14 +434,12 @@ async function downloadUnderFault(
 }
 
 async function fault503(
-  report: DemoReport,
-  emulator: Emulator,
-  client: NodeMediaClient,
+  ctx: DemoContext,
   upload: UploadResult | undefined,
   image: Sample,
-  dir: string,
 ): Promise<void> {
-  const { entries, same, ms } = await downloadUnderFault(emulator, client, upload, image, dir, {
+  const { report } = ctx;
+  const { entries, same, ms } = await downloadUnderFault(ctx, upload, image, {
     name: 'image',
     id: 'demo-fault-503',
     fileName: 'fault-503.jpg',
@@ -462,14 +456,12 @@ async function fault503(
 }
 
 async function faultReset(
-  report: DemoReport,
-  emulator: Emulator,
-  client: NodeMediaClient,
+  ctx: DemoContext,
   upload: UploadResult | undefined,
   video: Sample,
-  dir: string,
 ): Promise<void> {
-  const { entries, same } = await downloadUnderFault(emulator, client, upload, video, dir, {
+  const { report } = ctx;
+  const { entries, same } = await downloadUnderFault(ctx, upload, video, {
     name: 'video',
     id: 'demo-fault-reset',
     fileName: 'fault-reset.mp4',
@@ -486,14 +478,12 @@ async function faultReset(
 }
 
 async function faultFlip(
-  report: DemoReport,
-  emulator: Emulator,
-  client: NodeMediaClient,
+  ctx: DemoContext,
   upload: UploadResult | undefined,
   image: Sample,
-  dir: string,
 ): Promise<void> {
-  const { entries, same } = await downloadUnderFault(emulator, client, upload, image, dir, {
+  const { report } = ctx;
+  const { entries, same } = await downloadUnderFault(ctx, upload, image, {
     name: 'image',
     id: 'demo-fault-flip',
     fileName: 'fault-flip.jpg',
@@ -511,13 +501,11 @@ async function faultFlip(
 }
 
 async function expiryAndReupload(
-  report: DemoReport,
-  emulator: Emulator,
-  client: NodeMediaClient,
+  ctx: DemoContext,
   upload: UploadResult | undefined,
   image: Sample,
-  dir: string,
 ): Promise<void> {
+  const { report, emulator, client, dir } = ctx;
   if (upload === undefined || upload.mediaKey === undefined)
     throw new Error('the image upload failed');
   const msgId = '3EB0DEMO0000000000000001';
