@@ -134,6 +134,12 @@ async function requestChunks(client: HttpClient, request: HttpRequest): Promise<
   return readChunks(await client.request(request));
 }
 
+/** The two ways of reading a whole body: `response.body` and `response.chunks()`. */
+const readPaths = [
+  ['body', requestBytes],
+  ['chunks()', requestChunks],
+] as const;
+
 function checkMonotone(events: TransferProgress[], total: number): void {
   expect(events.length).toBeGreaterThan(0);
   for (let i = 1; i < events.length; i++) {
@@ -317,17 +323,19 @@ describe.each(adapters)('$name adapter', ({ name, streaming, create }) => {
     await (await server.waitFor(id)).closedEarly;
   });
 
-  it('fires the idle timeout when a download stalls', async () => {
-    const id = nextId();
-    const error = await rejectionOf(
-      requestBytes(client, {
-        url: `${server.origin}/stall?after=100000&size=1000000&id=${id}`,
-        timeouts: { idleTimeoutMs: 300 },
-      }),
-    );
-    expect(isTimeoutError(error)).toBe(true);
-    expect((error as TimeoutError).phase).toBe('download');
-    await (await server.waitFor(id)).closedEarly;
+  describe.each(readPaths)('reading via %s', (_path, read) => {
+    it('fires the idle timeout when a download stalls', async () => {
+      const id = nextId();
+      const error = await rejectionOf(
+        read(client, {
+          url: `${server.origin}/stall?after=100000&size=1000000&id=${id}`,
+          timeouts: { idleTimeoutMs: 300 },
+        }),
+      );
+      expect(isTimeoutError(error)).toBe(true);
+      expect((error as TimeoutError).phase).toBe('download');
+      await (await server.waitFor(id)).closedEarly;
+    });
   });
 
   it('fires the idle timeout when the server stops reading an upload', async () => {
@@ -796,19 +804,6 @@ describe.each(adapters)('$name adapter', ({ name, streaming, create }) => {
       checkMonotone(events, size);
       expect(events.at(-1)!.totalBytes).toBe(size);
       if (streaming) expect(growthBytes).toBeLessThan(96 * MiB);
-    });
-
-    it('fires the idle timeout when a download stalls', async () => {
-      const id = nextId();
-      const error = await rejectionOf(
-        requestChunks(client, {
-          url: `${server.origin}/stall?after=100000&size=1000000&id=${id}`,
-          timeouts: { idleTimeoutMs: 300 },
-        }),
-      );
-      expect(isTimeoutError(error)).toBe(true);
-      expect((error as TimeoutError).phase).toBe('download');
-      await (await server.waitFor(id)).closedEarly;
     });
 
     it('aborts mid-body and the server sees the socket close', async () => {
