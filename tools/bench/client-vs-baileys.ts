@@ -10,6 +10,11 @@
 // `downloadEncryptedContent`). Baileys computes no streaming sidecar, so the upload target row
 // uploads with `sidecar: false`; the default (sidecar for video) is shown beside it.
 //
+// The floor row (floor.ts) does exactly the checks of our verified download with bare node:http
+// and node:crypto on one thread: its CPU time plus the CDN's, spread over every core, bounds
+// the wall time of any node:crypto implementation from below, and so the best ratio to Baileys
+// this machine allows (printed below the ratios).
+//
 // Env: BENCH_MB (default 256), BENCH_RUNS (default 5), BENCH_RSS_MB (default 1024, 0 = skip).
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -17,12 +22,14 @@ import { createReadStream } from 'node:fs';
 import { open, rm, stat } from 'node:fs/promises';
 import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createNodeMediaClient, fileSource } from '@wa-media/client/node';
-import { encryptedLength, MediaEncryptor } from '@wa-media/crypto';
+import { deriveMediaKeys, encryptedLength, MediaEncryptor } from '@wa-media/crypto';
 import { connectEmulatorSignaling } from '@wa-media/emulator';
 import { buildUploadUrl, CDN_HEADERS, mediaUploadToken } from '@wa-media/protocol';
+import { bareVerifiedDownload, processCpuMs } from './floor.ts';
 import { median, startCdnChild, writeSample } from './support.ts';
 
 const MB = Number(process.env.BENCH_MB ?? 256);
@@ -124,6 +131,7 @@ const encryptedInfo = await (async () => {
 const blobLength = (await stat(encPath)).size;
 
 const DL_BARE = 'download: bare HTTP GET (no crypto)';
+const DL_FLOOR = 'download: floor, same checks, bare node:crypto, 1 thread';
 const DL_OURS = 'download: wa-media verified';
 const DL_BAILEYS = 'download: Baileys downloadEncryptedContent (unverified)';
 const UP_BARE = 'upload: bare HTTP POST of the blob (no crypto)';
@@ -140,6 +148,10 @@ const freshCdn = async (): Promise<void> => {
 type Case = { name: string; run: () => Promise<void> };
 const downloads: Case[] = [
   { name: DL_BARE, run: () => drain(downloadUrl) },
+  {
+    name: DL_FLOOR,
+    run: () => bareVerifiedDownload(downloadUrl, deriveMediaKeys(seedKey, 'video'), seeded),
+  },
   {
     name: DL_OURS,
     run: async () => {
@@ -207,11 +219,20 @@ const results = new Map<string, number[]>(
 const cpuResults = new Map<string, number[]>(
   [...downloads, ...uploads].map((c) => [c.name, [] as number[]]),
 );
+/** The CDN process's CPU time per run (Linux only: read from /proc). */
+const cdnCpuResults = new Map<string, number[]>(
+  [...downloads, ...uploads].map((c) => [c.name, [] as number[]]),
+);
 async function measure(c: Case): Promise<void> {
   const cpuBefore = process.cpuUsage();
+  const cdnBefore = processCpuMs(cdnProcess.pid);
   results.get(c.name)?.push(await time(c.run));
   const cpu = process.cpuUsage(cpuBefore);
   cpuResults.get(c.name)?.push((cpu.user + cpu.system) / 1000);
+  const cdnAfter = processCpuMs(cdnProcess.pid);
+  if (cdnBefore !== undefined && cdnAfter !== undefined) {
+    cdnCpuResults.get(c.name)?.push(cdnAfter - cdnBefore);
+  }
 }
 // Runs alternate between the contenders, and the order rotates every run, so a slow phase of
 // the (shared, 2-core) machine hits every contender alike.
@@ -237,8 +258,11 @@ for (const [name, values] of results) {
   if (ms !== undefined) {
     const all = values.map((v) => v.toFixed(0)).join(' ');
     const cpu = median(cpuResults.get(name) ?? [0]);
+    const cdnCpu = cdnCpuResults.get(name)?.length
+      ? `${median(cdnCpuResults.get(name) ?? []).toFixed(0)}`
+      : 'n/a';
     console.log(
-      `${name.padEnd(58)} ${ms.toFixed(0).padStart(7)} ms  ${mbps(ms).padStart(13)}  cpu ${cpu.toFixed(0).padStart(6)} ms  [${all}]`,
+      `${name.padEnd(58)} ${ms.toFixed(0).padStart(7)} ms  ${mbps(ms).padStart(13)}  cpu ${cpu.toFixed(0).padStart(6)} ms  cdn ${cdnCpu.padStart(5)} ms  [${all}]`,
     );
   }
 }
@@ -272,6 +296,23 @@ console.log(
 console.log(
   `  CPU time, upload vs Baileys:              ${show(cpuRatio(UP_OURS, UP_BAILEYS))}  (informational)`,
 );
+// The lower bound: the floor's CPU time (the required work) plus the CDN's, over every core.
+const cores = availableParallelism();
+const floorCpu = cpuResults.get(DL_FLOOR);
+const floorCdnCpu = cdnCpuResults.get(DL_FLOOR);
+const baileysMs = row(DL_BAILEYS);
+if (floorCpu?.length && floorCdnCpu?.length && baileysMs !== undefined) {
+  const boundMs = (median(floorCpu) + median(floorCdnCpu)) / cores;
+  console.log(
+    `  best ratio to Baileys this machine allows a verified download built on node:crypto: ${show(baileysMs / boundMs)}`,
+  );
+  console.log(
+    `    (wall ≥ (required work ${median(floorCpu).toFixed(0)} ms CPU + CDN ${median(floorCdnCpu).toFixed(0)} ms CPU) / ${cores} cores = ${boundMs.toFixed(0)} ms; Baileys ${baileysMs.toFixed(0)} ms)`,
+  );
+  console.log(
+    `  verified download vs the floor (same checks, 1 thread): ${show(ratio(DL_OURS, DL_FLOOR))}`,
+  );
+}
 const summary: { target: string; measured: string; met: string }[] = [
   {
     target: 'verified download ≥ 0.80× Baileys (unverified)',

@@ -1,11 +1,12 @@
 // Shared set-up of the client benchmarks (this folder's client-vs-baileys.ts and
 // packages/client/bench/hash-worker.ts): a plaintext sample on disk and the CDN (the emulator)
 // in its own process, as a real CDN is another machine.
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { encryptedLength } from '@wa-media/crypto';
 
@@ -31,7 +32,7 @@ export async function writeSample(
 }
 
 export interface CdnChild {
-  process: ChildProcessWithoutNullStreams;
+  process: ChildProcessByStdio<Writable, Readable, null>;
   hostnames: string[];
   control: { url: string; token: string };
 }
@@ -45,7 +46,7 @@ export async function startCdnChild(size: number): Promise<CdnChild> {
       env: { ...process.env, BENCH_MAX_UPLOAD: String(encryptedLength(size) + 1024) },
       stdio: ['pipe', 'pipe', 'inherit'],
     },
-  ) as ChildProcessWithoutNullStreams;
+  );
   const info = await new Promise<Omit<CdnChild, 'process'>>((resolve, reject) => {
     let text = '';
     child.stdout.on('data', (chunk: Buffer) => {
