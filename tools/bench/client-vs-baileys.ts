@@ -29,8 +29,8 @@ import { createNodeMediaClient, fileSource } from '@wa-media/client/node';
 import { deriveMediaKeys, encryptedLength, MediaEncryptor } from '@wa-media/crypto';
 import { connectEmulatorSignaling } from '@wa-media/emulator';
 import { buildUploadUrl, CDN_HEADERS, mediaUploadToken } from '@wa-media/protocol';
-import { bareVerifiedDownload, processCpuMs } from './floor.ts';
-import { median, startCdnChild, writeSample } from './support.ts';
+import { bareVerifiedDownload } from './floor.ts';
+import { cpuSeconds, median, startCdnChild, writeSample } from './support.ts';
 
 const MB = Number(process.env.BENCH_MB ?? 256);
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -225,14 +225,13 @@ const cdnCpuResults = new Map<string, number[]>(
 );
 async function measure(c: Case): Promise<void> {
   const cpuBefore = process.cpuUsage();
-  const cdnBefore = processCpuMs(cdnProcess.pid);
+  const cdnStat = `/proc/${cdnProcess.pid}/stat`;
+  const cdnBefore = cpuSeconds(cdnStat);
   results.get(c.name)?.push(await time(c.run));
   const cpu = process.cpuUsage(cpuBefore);
   cpuResults.get(c.name)?.push((cpu.user + cpu.system) / 1000);
-  const cdnAfter = processCpuMs(cdnProcess.pid);
-  if (cdnBefore !== undefined && cdnAfter !== undefined) {
-    cdnCpuResults.get(c.name)?.push(cdnAfter - cdnBefore);
-  }
+  const cdnCpu = (cpuSeconds(cdnStat) - cdnBefore) * 1000;
+  if (!Number.isNaN(cdnCpu)) cdnCpuResults.get(c.name)?.push(cdnCpu);
 }
 // Runs alternate between the contenders, and the order rotates every run, so a slow phase of
 // the (shared, 2-core) machine hits every contender alike.

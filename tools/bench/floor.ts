@@ -5,7 +5,6 @@
 // CDN's CPU time that bounds the wall time on this machine's cores from below. The benchmark
 // prints that bound, so a target this machine cannot reach shows up as a measured figure.
 import { createDecipheriv, createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { CDN_HEADERS } from '@wa-media/protocol';
 
@@ -78,18 +77,4 @@ export function bareVerifiedDownload(
     req.on('error', reject);
     req.end();
   });
-}
-
-/** CPU time (user + system, ms) a process has used so far, from /proc; undefined elsewhere. */
-export function processCpuMs(pid: number | undefined): number | undefined {
-  if (pid === undefined) return undefined;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name (which may hold spaces): utime and stime are the 12th
-    // and 13th, in clock ticks (USER_HZ = 100 on Linux).
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return undefined;
-  }
 }

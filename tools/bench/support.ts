@@ -3,12 +3,29 @@
 // in its own process, as a real CDN is another machine.
 import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { encryptedLength } from '@wa-media/crypto';
+
+/**
+ * CPU seconds (user + system) of a thread or process so far, from its /proc stat file
+ * (`/proc/<pid>/stat`, `/proc/self/task/<tid>/stat`); NaN where there is no /proc.
+ */
+export function cpuSeconds(statPath: string): number {
+  try {
+    const stat = readFileSync(statPath, 'utf8');
+    // After the command name (which may hold spaces): utime and stime are the 12th and 13th
+    // fields, in clock ticks (USER_HZ = 100 on Linux).
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
 
 export const median = (values: readonly number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);

@@ -4,7 +4,7 @@ import { rm } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { connectEmulatorSignaling } from '@wa-media/emulator';
 // The set-up shared with the client-vs-Baileys bench (sample file, CDN child process).
-import { median, startCdnChild, writeSample } from '../../../tools/bench/support.ts';
+import { cpuSeconds, median, startCdnChild, writeSample } from '../../../tools/bench/support.ts';
 // Sources, like tsx resolves `@wa-media/*` here (tsconfig paths), so the internal knob below
 // (size threshold and which hashes move) is the instance the client runs.
 import { workerHashing } from '../src/internal/worker-hashing.ts';
@@ -14,17 +14,6 @@ const MB = Number(process.env.BENCH_MB ?? 256);
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const SIZE = MB * 1024 * 1024;
 const DEFAULT_MIN_BYTES = workerHashing.minBytes;
-
-/** utime + stime of a thread or process from /proc, in seconds (Linux; NaN elsewhere). */
-function cpuSeconds(statPath: string): number {
-  try {
-    const stat = readFileSync(statPath, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return Number.NaN;
-  }
-}
 
 /** CPU seconds per thread name (`comm`) of this process: which threads did the work. */
 function cpuByThreadName(): Map<string, number> {
