@@ -39,9 +39,6 @@ export const vectorsDir: string = fileURLToPath(
   new URL('../../../shared/vectors/', import.meta.url),
 );
 
-/** True when the slow suites should run (`pnpm test:slow`). */
-export const slowSuites: boolean = process.env.WA_MEDIA_SLOW === '1';
-
 export function definePackageProject(name: string, overrides: ViteUserConfig = {}): ViteUserConfig {
   return mergeConfig(
     defineProject({
@@ -49,7 +46,6 @@ export function definePackageProject(name: string, overrides: ViteUserConfig = {
       test: {
         name,
         include: ['src/**/*.test.ts'],
-        exclude: slowSuites ? [] : ['src/**/*.slow.test.ts'],
         testTimeout: 30_000,
         hookTimeout: 30_000,
         env: { WA_MEDIA_VECTORS: vectorsDir },

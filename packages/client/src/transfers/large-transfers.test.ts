@@ -1,4 +1,4 @@
-// Bigger transfers (run with `pnpm test:slow`): many pauses on a 48 MiB download and a 24 MiB
+// Bigger transfers (about 3 s on 2 cores, so in the default run): many pauses on a 48 MiB download and a 24 MiB
 // upload, byte-identical results, and only the missing bytes moved.
 import { encryptedLength, encryptMedia } from '@wa-media/crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
