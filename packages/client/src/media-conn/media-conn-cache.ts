@@ -11,6 +11,7 @@ import {
   parseMediaConn,
 } from '@wa-media/protocol';
 import { MediaConnError } from '../errors.js';
+import { withAbort } from '../internal/abort.js';
 
 /** `client.mediaConn`: the shared media connection. */
 export interface MediaConnManager {
@@ -77,27 +78,8 @@ export class MediaConnCache implements MediaConnManager {
       this.#inflight = this.#refresh();
     }
     const inflight = this.#inflight;
-    const signal = options.signal;
-    if (signal === undefined) return inflight;
     // The shared query keeps running for the other callers; only this caller stops waiting.
-    return new Promise<MediaConn>((resolve, reject) => {
-      if (signal.aborted) {
-        reject(signal.reason);
-        return;
-      }
-      const onAbort = (): void => reject(signal.reason);
-      signal.addEventListener('abort', onAbort, { once: true });
-      inflight.then(
-        (value) => {
-          signal.removeEventListener('abort', onAbort);
-          resolve(value);
-        },
-        (error: unknown) => {
-          signal.removeEventListener('abort', onAbort);
-          reject(error);
-        },
-      );
-    });
+    return withAbort(inflight, options.signal);
   }
 
   invalidate(failed?: MediaConn): void {

@@ -4,6 +4,7 @@
 
 import type { BinaryNode, BinaryNodeMatcher, SignalingWaitOptions } from '@wa-media/protocol';
 import { SignalingTimeoutError } from '../errors.js';
+import { withAbort } from '../internal/abort.js';
 import type { DisconnectAwareSignaling } from './signaling.js';
 
 /** The parts of a Baileys socket (`makeWASocket(...)`) this adapter uses. */
@@ -140,23 +141,4 @@ export function fromBaileysSocket(
       disconnectListeners.clear();
     },
   };
-}
-
-function withAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (signal === undefined) return promise;
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
 }

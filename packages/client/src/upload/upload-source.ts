@@ -3,6 +3,7 @@
 // Re-readable sources (bytes, Blob, files) are simply read twice; one-shot streams are spooled.
 
 import { InvalidArgumentError } from '../errors.js';
+import { withAbort } from '../internal/abort.js';
 import type { TransferControl } from '../transfers/transfer.js';
 
 /**
@@ -161,20 +162,9 @@ const ABORTED: unique symbol = Symbol('aborted');
 
 /** `promise`, or {@link ABORTED} as soon as `signal` aborts (the promise is left running). */
 function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T | typeof ABORTED> {
-  if (signal.aborted) return Promise.resolve(ABORTED);
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => resolve(ABORTED);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
+  return withAbort(promise, signal).catch((error: unknown) => {
+    if (signal.aborted && error === signal.reason) return ABORTED;
+    throw error;
   });
 }
 
