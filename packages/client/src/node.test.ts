@@ -2,7 +2,6 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { encryptMedia } from '@wa-media/crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { isMediaDownloadError, isTransferCancelledError } from './errors.js';
 import {
@@ -12,7 +11,14 @@ import {
   type NodeMediaClient,
   tempFileSpool,
 } from './node.js';
-import { equalBytes, type Harness, startHarness, testBytes } from './test-support/harness.js';
+import {
+  equalBytes,
+  type Harness,
+  type SeededMedia,
+  seedMedia,
+  startHarness,
+  testBytes,
+} from './test-support/harness.js';
 
 let h: Harness;
 let dir: string;
@@ -33,21 +39,8 @@ afterAll(async () => {
 });
 beforeEach(() => h.emulator.reset());
 
-function seed(size: number) {
-  const plain = testBytes(size, size);
-  const encrypted = encryptMedia(plain, 'document');
-  const stored = h.emulator.putMedia(encrypted.data, { mmsType: 'document' });
-  return {
-    plain,
-    params: {
-      type: 'document' as const,
-      directPath: stored.directPath,
-      mediaKey: encrypted.mediaKey,
-      fileSha256: encrypted.fileSha256,
-      fileEncSha256: encrypted.fileEncSha256,
-    },
-  };
-}
+const seed = (size: number): SeededMedia =>
+  seedMedia(h.emulator, size, { type: 'document', seed: size, fileLength: false });
 
 describe('downloadToFile', () => {
   it('writes the verified file (after a corrupted host) and leaves no temp file', async () => {

@@ -2,22 +2,20 @@
 // one-refresh budget, a pause after the last byte, a stale staticUrl, media_conn failures, the
 // sidecar range path under the status rules, and what automatic reupload reports.
 
-import { encryptMedia, type MediaType, mediaTypeInfo } from '@wa-media/crypto';
+import { type EncryptedMediaType, encryptMedia } from '@wa-media/crypto';
 import type { Message } from '@wa-media/protocol';
 import { createNodeHttpClient } from '@wa-media/transport/node';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createMediaClient } from '../client.js';
+import { isMediaConnError, isMediaUploadError } from '../errors.js';
 import {
-  isMediaConnError,
-  isMediaDownloadError,
-  isMediaUploadError,
-  type MediaDownloadError,
-} from '../errors.js';
-import {
+  downloadFailure,
   equalBytes,
   type Harness,
   MemoryWriter,
   OWN_JID,
+  type SeededMedia,
+  seedMedia,
   startHarness,
   testBytes,
 } from '../test-support/harness.js';
@@ -36,34 +34,12 @@ beforeEach(() => {
 
 const CHAT = '15550002222@s.whatsapp.net';
 
-function seed(size: number, type: MediaType = 'image', seedValue = 1, sidecar = false) {
-  const plain = testBytes(size, seedValue);
-  const encrypted = encryptMedia(plain, type as 'image', { sidecar });
-  const mmsType = mediaTypeInfo(type).mmsType;
-  const stored = h.emulator.putMedia(encrypted.data, { mmsType });
-  const params = {
-    type,
-    directPath: stored.directPath,
-    mediaKey: encrypted.mediaKey,
-    fileSha256: encrypted.fileSha256,
-    fileEncSha256: encrypted.fileEncSha256,
-    fileLength: plain.length,
-    ...(encrypted.streamingSidecar === undefined
-      ? {}
-      : { streamingSidecar: encrypted.streamingSidecar }),
-  };
-  return { plain, encrypted, stored, params };
-}
-
-async function failure(promise: PromiseLike<unknown>): Promise<MediaDownloadError> {
-  const error = await Promise.resolve(promise).then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!isMediaDownloadError(error))
-    throw new Error(`expected a MediaDownloadError, got ${String(error)}`);
-  return error;
-}
+const seed = (
+  size: number,
+  type: EncryptedMediaType = 'image',
+  seedValue = 1,
+  sidecar = false,
+): SeededMedia => seedMedia(h.emulator, size, { type, seed: seedValue, sidecar });
 
 function downloadStatuses(): number[] {
   return h.emulator.log.filter((e) => e.kind === 'download').map((e) => e.status);
@@ -88,7 +64,7 @@ describe('a writer that fails', () => {
       }
     }
     const writer = new FlakyWriter();
-    const error = await failure(h.client.downloadToWriter(params, writer));
+    const error = await downloadFailure(h.client.downloadToWriter(params, writer));
     expect(error.code).toBe('writer-failed');
     expect((error.cause as Error).message).toBe('EAGAIN once');
     // One request: the CDN did nothing wrong, so no other host and no Range retry.
@@ -109,7 +85,7 @@ describe('a writer that fails', () => {
         throw new Error('EIO on truncate');
       },
     });
-    const error = await failure(h.client.downloadToWriter(params, writer));
+    const error = await downloadFailure(h.client.downloadToWriter(params, writer));
     expect(error.code).toBe('writer-failed');
     expect((error.cause as Error).message).toBe('EIO on truncate');
     // The bad host was tried; the good one was not asked to fill a writer that cannot rewind.
@@ -123,7 +99,7 @@ describe('a writer that fails', () => {
         throw new Error('rename failed');
       },
     });
-    const error = await failure(h.client.downloadToWriter(params, writer));
+    const error = await downloadFailure(h.client.downloadToWriter(params, writer));
     expect(error.code).toBe('writer-failed');
   });
 });
@@ -134,7 +110,7 @@ describe('one media_conn refresh per operation', () => {
     const refreshes = await countRefreshes();
     h.emulator.faults.add({ on: 'download', times: 1, fault: { kind: 'status', status: 401 } });
     h.emulator.faults.add({ on: 'download', times: 1, fault: { kind: 'status', status: 404 } });
-    const error = await failure(h.client.download(params));
+    const error = await downloadFailure(h.client.download(params));
     expect(error.code).toBe('media-not-found');
     expect(downloadStatuses()).toEqual([401, 404]);
     expect(refreshes()).toBe(1);
@@ -255,7 +231,7 @@ describe('a resume answered with the wrong range', () => {
         retry: { baseDelayMs: 1 },
       });
       let written = 0;
-      const error = await failure(
+      const error = await downloadFailure(
         client.downloadToWriter(
           {
             type: 'video',
@@ -342,7 +318,7 @@ describe('media_conn failing with signalling present', () => {
         },
       },
     });
-    const error = await failure(client.download(params));
+    const error = await downloadFailure(client.download(params));
     expect(error.code).toBe('all-hosts-failed');
     expect(asked).toEqual(['mmg.whatsapp.net', 'mmg-fallback.whatsapp.net']);
   });
@@ -388,7 +364,7 @@ describe('automatic reupload that the phone refuses', () => {
   it('not found on the phone: reupload-not-found with the result', async () => {
     const { encrypted, stored, params } = seed(5000, 'image', 31);
     h.emulator.expireMedia(stored.directPath);
-    const error = await failure(
+    const error = await downloadFailure(
       h.client.download(params, {
         reupload: { msgId: 'M-UNKNOWN', chatJid: CHAT, isFromMe: false },
       }),
@@ -407,7 +383,7 @@ describe('automatic reupload that the phone refuses', () => {
       directPath: stored.directPath,
     });
     h.emulator.expireMedia(stored.directPath);
-    const error = await failure(
+    const error = await downloadFailure(
       h.client.download(params, {
         reupload: { msgId: 'M-BADKEY', chatJid: CHAT, isFromMe: false },
       }),
@@ -434,7 +410,7 @@ describe('download(message) picks the type from the field that is set', () => {
     mediaKey: params.mediaKey,
     fileSha256: params.fileSha256,
     fileEncSha256: params.fileEncSha256,
-    fileLength: BigInt(params.fileLength),
+    fileLength: BigInt(params.fileLength ?? 0),
   });
 
   it.each([
@@ -451,7 +427,7 @@ describe('download(message) picks the type from the field that is set', () => {
       ...params,
       type: type === 'audio' ? ('document' as const) : ('audio' as const),
     };
-    const error = await failure(h.client.download(wrong));
+    const error = await downloadFailure(h.client.download(wrong));
     expect(['all-hosts-failed', 'media-not-found']).toContain(error.code);
   });
 

@@ -1,18 +1,21 @@
-import { encryptMedia, isMediaIntegrityError, type MediaType } from '@wa-media/crypto';
+import {
+  type EncryptedMediaType,
+  encryptedLength,
+  encryptMedia,
+  isMediaIntegrityError,
+} from '@wa-media/crypto';
 import type { Message } from '@wa-media/protocol';
 import { bufferedHttpClient } from '@wa-media/transport';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createMediaClient } from '../client.js';
+import { isMediaDownloadError, isNoMediaError, isTransferCancelledError } from '../errors.js';
 import {
-  isMediaDownloadError,
-  isNoMediaError,
-  isTransferCancelledError,
-  type MediaDownloadError,
-} from '../errors.js';
-import {
+  downloadFailure,
   equalBytes,
   type Harness,
   MemoryWriter,
+  type SeededMedia,
+  seedMedia,
   startHarness,
   testBytes,
 } from '../test-support/harness.js';
@@ -29,31 +32,8 @@ beforeEach(() => {
   h.client.mediaConn.invalidate();
 });
 
-function seed(size: number, type: MediaType = 'image', seedValue = 1) {
-  const plain = testBytes(size, seedValue);
-  const encrypted = encryptMedia(plain, type as 'image');
-  const mmsType = type === 'sticker' ? 'image' : type === 'history' ? 'md-msg-hist' : type;
-  const stored = h.emulator.putMedia(encrypted.data, { mmsType });
-  const params = {
-    type,
-    directPath: stored.directPath,
-    mediaKey: encrypted.mediaKey,
-    fileSha256: encrypted.fileSha256,
-    fileEncSha256: encrypted.fileEncSha256,
-    fileLength: plain.length,
-  };
-  return { plain, encrypted, stored, params };
-}
-
-async function failure(promise: PromiseLike<unknown>): Promise<MediaDownloadError> {
-  const error = await Promise.resolve(promise).then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!isMediaDownloadError(error))
-    throw new Error(`expected a MediaDownloadError, got ${String(error)}`);
-  return error;
-}
+const seed = (size: number, type: EncryptedMediaType = 'image', seedValue = 1): SeededMedia =>
+  seedMedia(h.emulator, size, { type, seed: seedValue });
 
 function downloadsPerHost(): number[] {
   const counts = [0, 0];
@@ -179,7 +159,7 @@ describe('status rules', () => {
       times: 'always',
       fault: { kind: 'status', status: 401 },
     });
-    const error = await failure(h.client.download(params));
+    const error = await downloadFailure(h.client.download(params));
     expect(error.code).toBe('auth-failed');
     expect(h.signaling.mediaConnQueries - before).toBe(1);
     expect(downloadsPerHost()).toEqual([2, 0]);
@@ -201,7 +181,7 @@ describe('status rules', () => {
       fault: { kind: 'status', status: 404 },
     });
     const queriesBefore = h.signaling.mediaConnQueries;
-    const error = await failure(h.client.download(params));
+    const error = await downloadFailure(h.client.download(params));
     expect(error.code).toBe('media-not-found');
     expect(error.status).toBe(404);
     expect(downloadsPerHost()).toEqual([2, 0]);
@@ -276,7 +256,7 @@ describe('status rules', () => {
     const { params } = seed(100_000);
     h.emulator.faults.add({ on: 'download', times: 'always', fault: { kind: 'flip', offset: 5 } });
     const writer = new MemoryWriter();
-    const error = await failure(h.client.downloadToWriter(params, writer));
+    const error = await downloadFailure(h.client.downloadToWriter(params, writer));
     expect(error.code).toBe('all-hosts-failed');
     expect(error.attempts.length).toBe(2);
     expect(error.attempts.every((attempt) => isMediaIntegrityError(attempt.error))).toBe(true);
@@ -293,7 +273,7 @@ describe('status rules', () => {
       fault: { kind: 'flip', offset: 5 },
     });
     const chunks: Uint8Array[] = [];
-    const error = await failure(
+    const error = await downloadFailure(
       h.client.downloadToWriter(params, { write: (chunk) => void chunks.push(chunk) }),
     );
     expect(error.code).toBe('not-rewindable');
@@ -314,7 +294,7 @@ describe('status rules', () => {
     expect(downloads.length).toBe(2);
     expect(downloads[1]?.range).toMatch(/^bytes=\d+-$/);
     const total = downloads.reduce((sum, entry) => sum + entry.bytesOut, 0);
-    expect(total).toBe(params.fileLength + 16 - (params.fileLength % 16) + 10);
+    expect(total).toBe(encryptedLength(plain.length));
   });
 
   it('errors name no secret (auth, media key, signed query)', async () => {
@@ -324,7 +304,7 @@ describe('status rules', () => {
       times: 'always',
       fault: { kind: 'status', status: 500 },
     });
-    const error = await failure(h.client.download(params));
+    const error = await downloadFailure(h.client.download(params));
     const conn = h.client.mediaConn.peek();
     const text = `${JSON.stringify(error)} ${error.message} ${error.stack} ${String(error.attempts.map((a) => `${a.url} ${String(a.error)} ${JSON.stringify(a.error)}`))}`;
     const oh = new URLSearchParams(params.directPath.split('?')[1]).get('oh') as string;

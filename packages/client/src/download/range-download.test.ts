@@ -1,7 +1,13 @@
-import { encryptMedia, isMediaIntegrityError } from '@wa-media/crypto';
+import { isMediaIntegrityError } from '@wa-media/crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { isMediaDownloadError, isTransferCancelledError } from '../errors.js';
-import { equalBytes, type Harness, startHarness, testBytes } from '../test-support/harness.js';
+import {
+  equalBytes,
+  type Harness,
+  type SeededMedia,
+  seedMedia,
+  startHarness,
+} from '../test-support/harness.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -10,25 +16,8 @@ beforeAll(async () => {
 afterAll(() => h.close());
 beforeEach(() => h.emulator.reset());
 
-function seed(size: number, sidecar: boolean) {
-  const plain = testBytes(size, 31);
-  const encrypted = encryptMedia(plain, 'video', { sidecar });
-  const stored = h.emulator.putMedia(encrypted.data, { mmsType: 'video' });
-  return {
-    plain,
-    params: {
-      type: 'video' as const,
-      directPath: stored.directPath,
-      mediaKey: encrypted.mediaKey,
-      fileSha256: encrypted.fileSha256,
-      fileEncSha256: encrypted.fileEncSha256,
-      fileLength: size,
-      ...(encrypted.streamingSidecar === undefined
-        ? {}
-        : { streamingSidecar: encrypted.streamingSidecar }),
-    },
-  };
-}
+const seed = (size: number, sidecar: boolean): SeededMedia =>
+  seedMedia(h.emulator, size, { type: 'video', seed: 31, sidecar });
 
 describe('downloadRange', () => {
   it('with a sidecar: fetches only the windows needed and authenticates them', async () => {
@@ -112,7 +101,7 @@ describe('downloadRange as a transfer', () => {
       fault: { kind: 'status', status: 401 },
     });
     const error = await h.client
-      .downloadRange({ ...params, fileLength: params.fileLength + 64 }, 0, 1000)
+      .downloadRange({ ...params, fileLength: 300_000 + 64 }, 0, 1000)
       .then(
         () => undefined,
         (e: unknown) => e,

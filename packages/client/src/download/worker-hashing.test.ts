@@ -11,6 +11,8 @@ import {
   equalBytes,
   type Harness,
   MemoryWriter,
+  type SeededMedia,
+  seedMedia,
   startHarness,
   testBytes,
 } from '../test-support/harness.js';
@@ -31,20 +33,8 @@ beforeEach(() => {
   h.client.mediaConn.invalidate();
 });
 
-function seed(size: number, seedValue: number) {
-  const plain = testBytes(size, seedValue);
-  const encrypted = encryptMedia(plain, 'video');
-  const stored = h.emulator.putMedia(encrypted.data, { mmsType: 'video' });
-  const params = {
-    type: 'video' as const,
-    directPath: stored.directPath,
-    mediaKey: encrypted.mediaKey,
-    fileSha256: encrypted.fileSha256,
-    fileEncSha256: encrypted.fileEncSha256,
-    fileLength: plain.length,
-  };
-  return { plain, encrypted, params };
-}
+const seed = (size: number, seedValue: number): SeededMedia =>
+  seedMedia(h.emulator, size, { type: 'video', seed: seedValue });
 
 describe('download with the hashing worker (above the size threshold)', () => {
   it('writes the same verified bytes and reports the same hashes', async () => {

@@ -1,11 +1,24 @@
 // Test harness: a real emulator (CDN servers on 127.0.0.1 + signalling peer) and a client
 // talking to it over plain http. Nothing is mocked.
 
-import { type Emulator, type EmulatorOptions, startEmulator } from '@wa-media/emulator';
+import {
+  type EncryptedMediaType,
+  type EncryptedMediaWithKey,
+  encryptMedia,
+  mediaTypeInfo,
+} from '@wa-media/crypto';
+import {
+  type Emulator,
+  type EmulatorMedia,
+  type EmulatorOptions,
+  startEmulator,
+} from '@wa-media/emulator';
 import type { BinaryNode, MediaSignaling } from '@wa-media/protocol';
 import type { HttpClient } from '@wa-media/transport';
 import { createNodeHttpClient } from '@wa-media/transport/node';
 import { createMediaClient, type MediaClient, type MediaClientOptions } from '../client.js';
+import type { DownloadParams } from '../download/downloadable.js';
+import { isMediaDownloadError, type MediaDownloadError } from '../errors.js';
 import type { DisconnectAwareSignaling } from '../signaling/signaling.js';
 
 export const OWN_JID = '15550001111:2@s.whatsapp.net';
@@ -75,6 +88,59 @@ export async function startHarness(
     makeClient,
     close: () => emulator.close(),
   };
+}
+
+/** A blob encrypted from {@link testBytes} and stored on the emulator, with its download params. */
+export interface SeededMedia {
+  plain: Uint8Array<ArrayBuffer>;
+  encrypted: EncryptedMediaWithKey;
+  stored: EmulatorMedia;
+  params: DownloadParams & Pick<EncryptedMediaWithKey, 'mediaKey' | 'fileSha256' | 'fileEncSha256'>;
+}
+
+/**
+ * Encrypts `size` test bytes and stores the blob on the emulator under the type's mms-type.
+ * `fileLength: false` leaves the length out of the params, as some senders do (the client then
+ * cannot size the transfer up front, e.g. for worker hashing).
+ */
+export function seedMedia(
+  emulator: Emulator,
+  size: number,
+  options: {
+    type?: EncryptedMediaType;
+    seed?: number;
+    sidecar?: boolean;
+    fileLength?: boolean;
+  } = {},
+): SeededMedia {
+  const { type = 'image', seed = 1, sidecar = false, fileLength = true } = options;
+  const plain = testBytes(size, seed);
+  const encrypted = encryptMedia(plain, type, { sidecar });
+  const stored = emulator.putMedia(encrypted.data, { mmsType: mediaTypeInfo(type).mmsType });
+  const params: SeededMedia['params'] = {
+    type,
+    directPath: stored.directPath,
+    mediaKey: encrypted.mediaKey,
+    fileSha256: encrypted.fileSha256,
+    fileEncSha256: encrypted.fileEncSha256,
+    ...(fileLength ? { fileLength: size } : {}),
+    ...(encrypted.streamingSidecar === undefined
+      ? {}
+      : { streamingSidecar: encrypted.streamingSidecar }),
+  };
+  return { plain, encrypted, stored, params };
+}
+
+/** The MediaDownloadError `promise` rejects with; fails the test on anything else. */
+export async function downloadFailure(promise: PromiseLike<unknown>): Promise<MediaDownloadError> {
+  const error = await Promise.resolve(promise).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!isMediaDownloadError(error)) {
+    throw new Error(`expected a MediaDownloadError, got ${String(error)}`);
+  }
+  return error;
 }
 
 /** Deterministic pseudo-random bytes (fast, no crypto needed for test data). */

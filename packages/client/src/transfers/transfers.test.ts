@@ -13,6 +13,8 @@ import {
   equalBytes,
   type Harness,
   MemoryWriter,
+  type SeededMedia,
+  seedMedia,
   startHarness,
   testBytes,
 } from '../test-support/harness.js';
@@ -31,22 +33,9 @@ beforeEach(() => {
   h.client.mediaConn.invalidate();
 });
 
-function seed(size: number, seedValue = 1) {
-  const plain = testBytes(size, seedValue);
-  const encrypted = encryptMedia(plain, 'video');
-  const stored = h.emulator.putMedia(encrypted.data, { mmsType: 'video' });
-  return {
-    plain,
-    blobLength: encrypted.data.length,
-    params: {
-      type: 'video' as const,
-      directPath: stored.directPath,
-      mediaKey: encrypted.mediaKey,
-      fileSha256: encrypted.fileSha256,
-      fileEncSha256: encrypted.fileEncSha256,
-    },
-  };
-}
+// No fileLength: the size is not known up front.
+const seed = (size: number, seedValue = 1): SeededMedia =>
+  seedMedia(h.emulator, size, { type: 'video', seed: seedValue, fileLength: false });
 
 function reached(transfer: Transfer<unknown>, bytes: number): Promise<void> {
   return new Promise((resolve) => {
@@ -74,7 +63,8 @@ const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('pause / resume', () => {
   it('download: pausing at random points and resuming gives the verified bytes; only missing bytes move', async () => {
-    const { plain, params, blobLength } = seed(3_000_000, 5);
+    const { plain, params, encrypted } = seed(3_000_000, 5);
+    const blobLength = encrypted.data.length;
     h.emulator.faults.setBandwidth(12_000_000);
     const writer = new MemoryWriter();
     const transfer = h.client.downloadToWriter(params, writer, { id: 'dl-pause' });
