@@ -84,7 +84,7 @@ describe('downloadRange as a transfer', () => {
   it('the sidecar phase and the full-blob fallback share one media_conn refresh', async () => {
     // A wrong fileLength makes the sidecar answer unusable: the full blob follows. A 401 in each
     // phase: the second one is final (one refresh per operation), not a second refresh.
-    const { params } = seed(300_000, true);
+    const { plain, params } = seed(300_000, true);
     h.client.mediaConn.invalidate();
     await h.client.mediaConn.get();
     const before = h.signaling.mediaConnQueries;
@@ -101,7 +101,7 @@ describe('downloadRange as a transfer', () => {
       fault: { kind: 'status', status: 401 },
     });
     const error = await h.client
-      .downloadRange({ ...params, fileLength: 300_000 + 64 }, 0, 1000)
+      .downloadRange({ ...params, fileLength: plain.length + 64 }, 0, 1000)
       .then(
         () => undefined,
         (e: unknown) => e,
