@@ -8,11 +8,27 @@ import {
   type EmulatorSignaling,
   startEmulator,
 } from '@wa-media/emulator';
-import { createMediaStore } from '@wa-media/store';
 import { booleanFlag, type CommandSpec, integerFlag, requireFlag, stringFlag } from '../command.js';
 import { CliError, describeError, UsageError } from '../errors.js';
 import { DEFAULT_OWN_JID, safeControlUrl } from './connection.js';
 import { waitForAbort } from './wait.js';
+
+/**
+ * `@wa-media/store`, imported only when `serve` runs: it brings the SQLite addon, which the other
+ * commands never need (a machine without a build of it still encrypts, uploads and downloads).
+ * @throws {CliError} `notAvailable` (exit 8) when the store or its addon cannot be loaded.
+ */
+async function loadStore(): Promise<typeof import('@wa-media/store')> {
+  try {
+    return await import('@wa-media/store');
+  } catch (error) {
+    throw new CliError(
+      'notAvailable',
+      `serve needs @wa-media/store and its SQLite addon (better-sqlite3), which could not be loaded: ${describeError(error)}`,
+      { cause: error, code: 'store-unavailable' },
+    );
+  }
+}
 
 /** `wa-media serve`: the durable media store's HTTP API until Ctrl-C. */
 export const serveCommand: CommandSpec = {
@@ -139,6 +155,7 @@ export const serveCommand: CommandSpec = {
         signaling === undefined ? {} : { signaling, cdn: { scheme: 'http' } },
       );
       cleanups.unshift(() => client.close());
+      const { createMediaStore } = await loadStore();
       const store = await createMediaStore({
         client,
         dataDir,
