@@ -34,11 +34,6 @@ export const workspaceAliases: { find: RegExp; replacement: string }[] = readdir
     },
   ]);
 
-/** Absolute path of `../shared/vectors`, where the test vectors live. */
-export const vectorsDir: string = fileURLToPath(
-  new URL('../../../shared/vectors/', import.meta.url),
-);
-
 export function definePackageProject(name: string, overrides: ViteUserConfig = {}): ViteUserConfig {
   return mergeConfig(
     defineProject({
@@ -48,7 +43,6 @@ export function definePackageProject(name: string, overrides: ViteUserConfig = {
         include: ['src/**/*.test.ts'],
         testTimeout: 30_000,
         hookTimeout: 30_000,
-        env: { WA_MEDIA_VECTORS: vectorsDir },
       },
     }),
     overrides,

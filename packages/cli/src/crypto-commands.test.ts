@@ -2,12 +2,13 @@
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT_CODES } from './errors.js';
 import { runCli } from './test-support/run-cli.js';
 import { sha256 } from './test-support/sha256.js';
 
-const vectors = join(process.env.WA_MEDIA_VECTORS ?? '', 'psr7-task-samples');
+const vectors = fileURLToPath(new URL('../../../vectors/psr7-task-samples/', import.meta.url));
 // Known answers from the vectors' README (computed there with node:crypto and Python).
 const IMAGE = {
   fileSha256: 'Tl3raHEx8OAc0x0QqzseREj7rBomNiZUSXjCRT+SzAA=',

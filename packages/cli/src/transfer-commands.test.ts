@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { encodeMessage, Message } from '@wa-media/protocol';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { EXIT_CODES } from './errors.js';
@@ -259,7 +260,7 @@ describe('connection problems', () => {
       'upload',
       '--type',
       'image',
-      join(process.env.WA_MEDIA_VECTORS ?? '', 'psr7-task-samples/IMAGE.original'),
+      fileURLToPath(new URL('../../../vectors/psr7-task-samples/IMAGE.original', import.meta.url)),
     ]);
     expect(run.code).toBe(EXIT_CODES.usage);
     expect(run.stderr).toMatch(/needs a WhatsApp connection: pass --emulator/);

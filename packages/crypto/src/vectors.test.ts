@@ -1,4 +1,4 @@
-// Known answers from ../shared/vectors; each block names its source folder (see its README).
+// Known answers from the repository's vectors/ folder; each block names its folder (see its README).
 import { describe, expect, it } from 'vitest';
 import { decryptMedia, MediaDecryptor } from './decrypt.js';
 import { encryptMedia } from './encrypt.js';
@@ -7,7 +7,7 @@ import { decryptMediaRetry, encryptMediaRetry } from './media-retry.js';
 import { computeSidecar } from './range.js';
 import { b64, backends, hex, toHex, vector } from './test-support/index.js';
 
-// vectors/psr7-task-samples (README.txt: samples of a PSR-7 test task; hashes computed there).
+// vectors/psr7-task-samples (README.md: samples of a PSR-7 test task; hashes computed there).
 const samples = [
   {
     name: 'AUDIO',
@@ -88,7 +88,7 @@ describe.each(backends)('vectors with the %s backend', (_name, backend) => {
   });
 
   it('whats-dec-hkdf: HKDF expands the iPhone-backup key to iv, cipherKey, macKey, refKey', () => {
-    // Source: robertdavidgraham/whats-dec README "Example usage" (refKey computed in the README here).
+    // vectors/whats-dec-hkdf: robertdavidgraham/whats-dec README "Example usage" (refKey computed here).
     const keys = deriveMediaKeys(
       hex('3167ca5206c6e9c35c18eaa05c7ed3d3724f46653dd6858ed562d3f76b255890'),
       'video',

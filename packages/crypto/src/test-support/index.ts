@@ -2,6 +2,7 @@
 import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { nobleBackend } from '../backend/noble.js';
 import { nodeBackend } from '../backend/node.js';
 import type { CryptoBackend } from '../backend/types.js';
@@ -12,11 +13,12 @@ export const backends: readonly [string, CryptoBackend][] = [
   ['noble', nobleBackend],
 ];
 
-/** A file from ../shared/vectors (path set by the shared vitest config). */
+/** The repository's `vectors/` folder (known-answer data, each folder with its source). */
+const vectorsDir = fileURLToPath(new URL('../../../../vectors/', import.meta.url));
+
+/** A file from the repository's `vectors/` folder. */
 export function vector(...parts: string[]): Uint8Array {
-  const dir = process.env.WA_MEDIA_VECTORS;
-  if (!dir) throw new Error('WA_MEDIA_VECTORS is not set (run through vitest)');
-  return new Uint8Array(readFileSync(join(dir, ...parts)));
+  return new Uint8Array(readFileSync(join(vectorsDir, ...parts)));
 }
 
 export const hex = (text: string): Uint8Array =>
@@ -65,7 +67,7 @@ const infos: Record<string, string> = {
 
 /**
  * The media format written out directly with node:crypto, no library code: the cross-check
- * reference for encryption (PROTOCOL.md §2).
+ * reference for encryption (docs/protocol.md §2).
  */
 export function referenceEncrypt(
   plaintext: Uint8Array,
@@ -112,7 +114,7 @@ export function referenceDecrypt(
   );
 }
 
-/** Reference sidecar: HMAC windows over iv ‖ blob, written out directly (PROTOCOL.md §2). */
+/** Reference sidecar: HMAC windows over iv ‖ blob, written out directly (docs/protocol.md §2). */
 export function referenceSidecar(data: Uint8Array, iv: Uint8Array, macKey: Uint8Array): Uint8Array {
   const s = Buffer.concat([iv, data]);
   const entries: Buffer[] = [];

@@ -1,6 +1,5 @@
 import { createCipheriv, createDecipheriv, hkdfSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { BinaryNode } from '../binary-node/binary-node.js';
 import {
@@ -21,21 +20,18 @@ import { buildServerErrorReceipt } from './receipt.js';
 
 const hex = (text: string) => new Uint8Array(Buffer.from(text, 'hex'));
 
-// Known answer: vectors/zapo-media-retry/README.txt (source and commit named there).
-const vectorReadme = readFileSync(
-  join(process.env.WA_MEDIA_VECTORS ?? '', 'zapo-media-retry/README.txt'),
-  'utf8',
-);
-function vectorValue(label: string): string {
-  const match = new RegExp(`${label}\\s*(?:=\\s*)?([0-9a-f]+)`).exec(vectorReadme);
-  if (!match?.[1]) throw new Error(`vector value ${label} not found`);
-  return match[1];
-}
-const mediaKey = hex(vectorValue('mediaKey'));
-const iv = hex(vectorValue('iv'));
-const stanzaId = /stanzaId\s+"([^"]+)"/.exec(vectorReadme)?.[1] ?? '';
-const expectedPlaintext = hex(vectorValue('ServerErrorReceipt\\{stanzaId\\} protobuf ='));
-const expectedSealed = hex(vectorValue('\\(31 bytes = 15 \\+ 16-byte tag\\):'));
+// Known answer: vectors/zapo-media-retry (its README names the source and commit).
+const vector = JSON.parse(
+  readFileSync(
+    new URL('../../../../vectors/zapo-media-retry/vector.json', import.meta.url),
+    'utf8',
+  ),
+) as Record<'mediaKey' | 'iv' | 'stanzaId' | 'plaintext' | 'sealed', string>;
+const mediaKey = hex(vector.mediaKey);
+const iv = hex(vector.iv);
+const stanzaId = vector.stanzaId;
+const expectedPlaintext = hex(vector.plaintext);
+const expectedSealed = hex(vector.sealed);
 
 const retryKey = new Uint8Array(
   hkdfSync('sha256', mediaKey, new Uint8Array(32), 'WhatsApp Media Retry Notification', 32),
