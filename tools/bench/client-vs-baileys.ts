@@ -403,7 +403,7 @@ if (RSS_MB > 0) {
 }
 await rm(dir, { recursive: true, force: true });
 
-console.log('\ntargets (issue 5):');
+console.log('\ntargets:');
 for (const { target, measured, met } of summary) {
   console.log(`  ${met} ${target.padEnd(52)} ${measured}`);
 }

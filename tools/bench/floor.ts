@@ -1,4 +1,4 @@
-// The floor of a verified download: the work PROTOCOL.md §4 requires (the blob's SHA-256, the
+// The floor of a verified download: the work docs/protocol.md §4 requires (the blob's SHA-256, the
 // MAC, AES-256-CBC with its padding check, the plaintext's SHA-256), written as bare as node
 // allows — node:http, node:crypto, one thread, no library. Its CPU time is what any
 // implementation built on node:crypto must spend, whatever it does with threads; with the

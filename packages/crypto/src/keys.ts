@@ -3,7 +3,7 @@ import type { CryptoBackend } from './backend/types.js';
 import { assertLength, utf8 } from './bytes.js';
 import { type MediaType, mediaTypeInfo } from './media-types.js';
 
-/** The keys HKDF expands a media key into (PROTOCOL.md §2). */
+/** The keys HKDF expands a media key into (docs/protocol.md §2). */
 export interface MediaKeys {
   /** AES-CBC IV of the first block, 16 bytes. */
   readonly iv: Uint8Array;

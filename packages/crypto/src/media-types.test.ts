@@ -4,7 +4,7 @@ import { encryptMedia } from './encrypt.js';
 import { deriveMediaKeys } from './keys.js';
 import { MEDIA_TYPE_NAMES, MEDIA_TYPES, mediaTypeInfo, resolveMediaType } from './media-types.js';
 
-// PROTOCOL.md §1, row by row (info, upload path, mms-type, encrypted).
+// docs/protocol.md §1, row by row (info, upload path, mms-type, encrypted).
 const table: [string, string | undefined, string, string, boolean][] = [
   ['image', 'WhatsApp Image Keys', '/mms/image', 'image', true],
   ['video', 'WhatsApp Video Keys', '/mms/video', 'video', true],
@@ -54,7 +54,7 @@ const table: [string, string | undefined, string, string, boolean][] = [
 ];
 
 describe('media type table', () => {
-  it('lists exactly the types of PROTOCOL.md §1', () => {
+  it('lists exactly the types of docs/protocol.md §1', () => {
     expect([...MEDIA_TYPE_NAMES].sort()).toEqual(table.map(([type]) => type).sort());
   });
 

@@ -59,7 +59,7 @@ function entry(
 }
 
 /**
- * The media type table (PROTOCOL.md §1), keyed by {@link MediaType}. Frozen.
+ * The media type table (docs/protocol.md §1), keyed by {@link MediaType}. Frozen.
  *
  * @example
  * ```ts

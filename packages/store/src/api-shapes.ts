@@ -29,7 +29,7 @@ export interface ApiError {
  *
  * | code | title | HTTP | when |
  * | --- | --- | --- | --- |
- * | 400 | Parameter not valid | webhook | media not found in the datastore: gone from the CDN and the sender's phone (the seed's completion failure) |
+ * | 400 | Parameter not valid | webhook | media not found in the datastore: gone from the CDN and the sender's phone (the completion failure of the WhatsApp Business API) |
  * | 1000 | Generic error | 405 / webhook | method not allowed; a download that failed after its retries |
  * | 1004 | Resource already exists | 409 | (chatJid, msgId) registered with different media |
  * | 1005 | Access denied | 401 | missing or wrong bearer token |
@@ -99,7 +99,7 @@ export interface WebhookBody {
   })[];
 }
 
-/** Builds the seed's webhook body for one completion. */
+/** Builds the WhatsApp Business API-shaped webhook body for one completion. */
 export function webhookBody(
   media: { id: string; type: string; mimeType: string; sha256Hex: string },
   failure?: ApiError,

@@ -27,7 +27,7 @@ describe('media store against the emulator', () => {
     await h.close();
   });
 
-  it('register → verified file stored → signed webhook in the seed shape', async () => {
+  it('register → verified file stored → signed webhook in the WhatsApp Business API shape', async () => {
     const media = seedImage(h.emulator);
     const { id, created } = await h.store.register(media.message, receivedIn(media));
     expect(created).toBe(true);
@@ -137,7 +137,7 @@ describe('media store against the emulator', () => {
     expect(h.emulator.phone.requests).toEqual([
       expect.objectContaining({ msgId: media.msgId, outcome: 'not-found' }),
     ]);
-    // The phone finds the media again: the seed's retry stores it.
+    // The phone finds the media again: the retry-download stores it.
     h.emulator.phone.remember({
       msgId: media.msgId,
       mediaKey: media.mediaKey,

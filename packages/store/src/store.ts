@@ -135,7 +135,7 @@ export interface MediaStore {
    */
   register(message: Message, info: RegisterInfo): Promise<{ id: string; created: boolean }>;
   /**
-   * Asks to store the media again (the seed's `GET /v1/media/{id}/download`): a failed record,
+   * Asks to store the media again (the WhatsApp Business API's `GET /v1/media/{id}/download`): a failed record,
    * or a pending one waiting out its backoff, gets a download due now with a fresh attempt
    * budget (one already running is left to finish); a downloaded one has its completion webhook
    * sent again — or, if its file is missing or damaged, is downloaded again.

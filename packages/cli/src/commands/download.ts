@@ -62,7 +62,7 @@ function reuploadTarget(
   const chatJid = stringFlag(context, 'chat-jid');
   if (msgId === undefined && chatJid === undefined) return undefined;
   if (isUnencrypted(downloadable)) {
-    // Media retry needs the media key (PROTOCOL.md §5); the client would skip it silently.
+    // Media retry needs the media key (docs/protocol.md §5); the client would skip it silently.
     throw new UsageError(
       '--msg-id / --chat-jid: unencrypted (newsletter, product) media cannot be re-uploaded by the phone',
       { code: 'newsletter' },

@@ -76,7 +76,7 @@ export function hashFlag(context: CommandContext, name: string): Uint8Array | un
 
 /**
  * `--unencrypted` and its alias `--newsletter`: channel (`@newsletter`) media, which is sent as
- * plaintext with no media key (PROTOCOL.md §1). parseArgs has no long-flag aliases, so the alias
+ * plaintext with no media key (docs/protocol.md §1). parseArgs has no long-flag aliases, so the alias
  * is a second boolean flag read by {@link unencryptedFlag}.
  */
 export const UNENCRYPTED_FLAGS: Readonly<Record<string, FlagSpec>> = {

@@ -94,7 +94,7 @@ export const uploadCommand: CommandSpec = {
     const mediaKey = mediaKeyFlag(context, false);
     const msgId = stringFlag(context, 'msg-id');
     if (unencrypted && msgId !== undefined) {
-      // Media retry needs the media key (PROTOCOL.md §5): nothing for the phone to remember.
+      // Media retry needs the media key (docs/protocol.md §5): nothing for the phone to remember.
       throw new UsageError(
         '--msg-id cannot be used with unencrypted media: newsletter and product media cannot be re-uploaded by the phone',
         { code: 'newsletter' },

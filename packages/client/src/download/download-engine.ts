@@ -3,7 +3,7 @@
 // but the result only counts once `MediaDecryptor.finalize()` passed every check; a failure
 // resets the sink (rewind + truncate) so nothing unverified is left as a result.
 //
-// Two layers: `CdnLoop` is the host / status loop of PROTOCOL.md §4 (which URL next, the one
+// Two layers: `CdnLoop` is the host / status loop of docs/protocol.md §4 (which URL next, the one
 // media_conn refresh, retries, automatic reupload) around a `BlobFetcher` that does one try of
 // one URL: `StreamingFetcher` here (the whole blob, resumable with Range) or the sidecar range
 // fetcher of range-download.ts. A sink error is never a CDN failure: it ends the download.
@@ -113,7 +113,7 @@ export async function runDownload(
 }
 
 /**
- * The host / status loop of PROTOCOL.md §4 around any {@link BlobFetcher}: failover, same-host
+ * The host / status loop of docs/protocol.md §4 around any {@link BlobFetcher}: failover, same-host
  * retries, at most one media_conn refresh per operation (shared by 401/403 and 404/410), a
  * stale `staticUrl` skipped for the direct path, and automatic media reupload.
  * @throws {MediaDownloadError} `auth-failed`, `media-not-found`, `reupload-*`,
@@ -152,7 +152,7 @@ class CdnLoop<R> {
   readonly #control: TransferControl;
   readonly #fetcher: BlobFetcher<R>;
   readonly #attempts: TransferAttempt[] = [];
-  /** The one media_conn refresh of this operation (PROTOCOL.md §4; seed 001), and the rest. */
+  /** The one media_conn refresh of this operation (docs/protocol.md §4), and the rest. */
   readonly #budget: CdnBudget;
   get #directPath(): string {
     return this.#budget.directPath;

@@ -63,7 +63,7 @@ describe('download with the hashing worker (above the size threshold)', () => {
     const codes = isMediaDownloadError(error)
       ? error.attempts.map((attempt) => (attempt.error as { code?: unknown }).code)
       : [];
-    // fileEncSha256 is checked first (PROTOCOL.md §2 order), on the worker or not.
+    // fileEncSha256 is checked first (docs/protocol.md §2 order), on the worker or not.
     expect(codes).toEqual(['enc-sha256-mismatch', 'enc-sha256-mismatch']);
     expect(writer.data.length).toBe(0);
   });

@@ -1,4 +1,4 @@
-// The status rules of PROTOCOL.md §4, shared by upload and download: what to do after one
+// The status rules of docs/protocol.md §4, shared by upload and download: what to do after one
 // failed try of one URL. Pure: the I/O loops in upload/ and download/ act on the verdict.
 
 import { isMediaIntegrityError } from '@wa-media/crypto';
@@ -22,7 +22,7 @@ export type CdnVerdict =
   /** Anything else: next host. */
   | { action: 'next-host'; status?: number };
 
-/** Classifies one failure by the table of PROTOCOL.md §4. */
+/** Classifies one failure by the table of docs/protocol.md §4. */
 export function classifyCdnFailure(error: unknown): CdnVerdict {
   if (isMediaIntegrityError(error)) return { action: 'integrity' };
   if (isHttpStatusError(error)) {

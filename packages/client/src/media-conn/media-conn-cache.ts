@@ -1,4 +1,4 @@
-// The media_conn cache of PROTOCOL.md §3: one refresh in flight at a time (single flight),
+// The media_conn cache of docs/protocol.md §3: one refresh in flight at a time (single flight),
 // fresh while younger than min(ttl, auth_ttl), dropped on disconnect and when the CDN answers
 // 401/403/404/410. It lives in the client so every upload and download shares it.
 

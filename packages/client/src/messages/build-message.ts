@@ -254,7 +254,7 @@ export function forwardMediaMessage(
 
 /**
  * What a newsletter (channel) media message needs beside its proto: the upload's `handle`, sent
- * as the message stanza's `media_id` attribute (PROTOCOL.md §4). The proto `Message` has no
+ * as the message stanza's `media_id` attribute (docs/protocol.md §4). The proto `Message` has no
  * field for it, so the builders cannot carry it; pass these attributes to your send call.
  * @throws {InvalidArgumentError} when `upload` has no handle (not a newsletter or product upload).
  * @example

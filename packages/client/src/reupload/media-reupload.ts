@@ -1,4 +1,4 @@
-// Media reupload (media retry, seed 000 / PROTOCOL.md §5): ask the sender's phone to upload an
+// Media reupload (media retry, docs/protocol.md §5): ask the sender's phone to upload an
 // expired blob again. The waiter for the notification is registered before the receipt is
 // sent, so a fast answer is never missed.
 

@@ -1,4 +1,4 @@
-// `client.transfers`: the seed's by-id API (pause / resume / cancel a transfer by message id).
+// `client.transfers`: the by-id API (pause / resume / cancel a transfer by message id).
 // Active transfers are held whole; an ended one is replaced by a small summary (id, kind, final
 // state, progress, error code) so its result (possibly megabytes of plaintext) is not retained,
 // while acting on it still says "ended with state X".

@@ -27,7 +27,7 @@ export interface TransferStateEvent {
 
 /**
  * Listeners by event name. `progress` and `state` are the core events; `pending`, `resuming`,
- * `success` and `error` are conveniences named after the callbacks of seed 004's SDK
+ * `success` and `error` are conveniences named after the callbacks of chat SDKs
  * (`onPending` / `onResuming` / `onSuccess` / `onError`).
  */
 export interface TransferEventMap<T = unknown> {
@@ -121,7 +121,7 @@ export interface TransferControl {
   /**
    * Runs the operation's final, irreversible step (e.g. renaming a temp file into place). A
    * cancel requested before it wins; one requested during it waits for it, and if it succeeded
-   * the transfer succeeds and the cancel is refused (`transfer-ended`, like seed 004's "cannot
+   * the transfer succeeds and the cancel is refused (`transfer-ended`, like callback SDKs' "cannot
    * cancel after success").
    * @throws {TransferCancelledError} when cancelled before the step started.
    */

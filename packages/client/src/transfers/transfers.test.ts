@@ -640,7 +640,7 @@ describe('buffered adapter', () => {
   });
 });
 
-describe("seed 004's callbacks as events", () => {
+describe('callback-style SDK events', () => {
   it('pending → resuming → success for a paused upload; error for a failed download', async () => {
     h.emulator.faults.setBandwidth(2_000_000);
     const upload = h.client.upload(testBytes(400_000, 81), 'image', { id: 'cb-up' });

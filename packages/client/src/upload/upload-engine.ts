@@ -691,7 +691,7 @@ class UploadRun {
     return probe;
   }
 
-  /** PROTOCOL.md §4: never fatal; anything unexpected means "upload in full". */
+  /** docs/protocol.md §4: never fatal; anything unexpected means "upload in full". */
   async #probe(url: string): Promise<ReturnType<typeof parseResumeProbe>> {
     try {
       const response = await this.#context.http.request({

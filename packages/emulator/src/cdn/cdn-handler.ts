@@ -12,7 +12,7 @@ import type { LogDraft, RequestLogEntry } from './request-log.js';
 import { redactPath, verifySignedQuery } from './signed-url.js';
 import { matchUploadPath, type UploadRoute } from './upload-routes.js';
 
-/** The only Origin the CDN accepts on uploads (PROTOCOL.md §4). */
+/** The only Origin the CDN accepts on uploads (docs/protocol.md §4). */
 export const WHATSAPP_WEB_ORIGIN = 'https://web.whatsapp.com';
 
 export interface CdnSettings {

@@ -1,4 +1,4 @@
-// Exact Content-Length (PROTOCOL.md §4): a body longer or shorter than declared is refused and
+// Exact Content-Length (docs/protocol.md §4): a body longer or shorter than declared is refused and
 // never stored as an object. Raw sockets, because HTTP clients refuse to send such requests.
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
 /**
- * The upload endpoints the emulated CDN accepts (PROTOCOL.md §1), and how it names the objects
+ * The upload endpoints the emulated CDN accepts (docs/protocol.md §1), and how it names the objects
  * it stores for each. The CDN keeps its own table on purpose: it plays the server, so it must not
  * share the client's idea of which paths exist.
  */

@@ -1,7 +1,7 @@
 /** What a CDN request is, as fault rules and the request log see it. */
 export type RequestKind = 'upload' | 'probe' | 'download';
 
-/** Statuses a `status` fault may answer with (the ones clients must handle, PROTOCOL.md §4). */
+/** Statuses a `status` fault may answer with (the ones clients must handle, docs/protocol.md §4). */
 export type FaultStatus = 401 | 403 | 404 | 410 | 429 | 500 | 502 | 503 | 504;
 
 /**

@@ -29,7 +29,7 @@ export interface MediaConnOptions {
 }
 
 /**
- * How long an auth token is accepted: min(ttl, auth_ttl) (PROTOCOL.md §3), so a client that
+ * How long an auth token is accepted: min(ttl, auth_ttl) (docs/protocol.md §3), so a client that
  * keeps a media_conn past its `ttl` fails with 401 like it would against WhatsApp.
  */
 export function authLifetimeMs(mediaConn: Required<MediaConnOptions>): number {
@@ -143,7 +143,7 @@ export class SignalingPeer {
     const mediaConn = getChild(node, 'media_conn');
     if (mediaConn === undefined) return errorIq(node, 501, 'feature-not-implemented');
     if (this.#behavior.mediaConn === 'ignore') return undefined;
-    // Strict: exactly the IQ of PROTOCOL.md §3, so a malformed request fails in tests.
+    // Strict: exactly the IQ of docs/protocol.md §3, so a malformed request fails in tests.
     const { xmlns, type, to } = node.attrs;
     if (
       xmlns !== 'w:m' ||

@@ -146,7 +146,7 @@ export class Phone implements PhoneEmulator {
   }
 
   /**
-   * Answers a `<receipt type="server-error">` (PROTOCOL.md §5) with the
+   * Answers a `<receipt type="server-error">` (docs/protocol.md §5) with the
    * `<notification type="mediaretry">` the server would relay, or undefined when the receipt has
    * no id to answer to.
    */

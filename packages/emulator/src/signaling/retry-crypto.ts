@@ -1,6 +1,6 @@
 import { decryptMediaRetry, encryptMediaRetry } from '@wa-media/crypto';
 
-// The phone's side of the media-retry GCM (PROTOCOL.md §2), over @wa-media/crypto.
+// The phone's side of the media-retry GCM (docs/protocol.md §2), over @wa-media/crypto.
 
 /** Seals a `MediaRetryNotification` for the requester (random 12-byte iv). */
 export function sealRetryPayload(

@@ -3,7 +3,7 @@ import { EmulatorError } from '../errors.js';
 
 /** Default wait of `query` (ms). */
 export const DEFAULT_QUERY_TIMEOUT_MS = 20_000;
-/** Default wait of `waitFor` (ms): the media retry wait of PROTOCOL.md §5. */
+/** Default wait of `waitFor` (ms): the media retry wait of docs/protocol.md §5. */
 export const DEFAULT_WAIT_TIMEOUT_MS = 30_000;
 
 /**

@@ -69,7 +69,7 @@ export function rawRequest(options: RawRequest): Promise<RawResponse> {
   });
 }
 
-/** Encrypts like WhatsApp (PROTOCOL.md §2) with bare node:crypto: blob = AES-CBC ‖ 10-byte MAC. */
+/** Encrypts like WhatsApp (docs/protocol.md §2) with bare node:crypto: blob = AES-CBC ‖ 10-byte MAC. */
 export function encryptForTest(
   plaintext: Uint8Array,
   info = 'WhatsApp Image Keys',

@@ -22,7 +22,7 @@ const directPath =
   '/v/t62.7118-24/30578806_1_2.enc?ccb=11-4&oh=01_Q5AaI&oe=6650A1B2&_nc_sid=5e03e0';
 
 describe('constants', () => {
-  it('match PROTOCOL.md §4', () => {
+  it('match docs/protocol.md §4', () => {
     expect(CDN_HEADERS).toEqual({
       Origin: 'https://web.whatsapp.com',
       Referer: 'https://web.whatsapp.com/',
@@ -268,7 +268,7 @@ describe('parseResumeProbe', () => {
     expect(parseResumeProbe(status, body, total)).toEqual({ kind: 'not-found' });
   });
 
-  it('without total (DESIGN form): any positive safe-integer offset resumes', () => {
+  it('without total (two-argument form): any positive safe-integer offset resumes', () => {
     expect(parseResumeProbe(200, { resume: '1048576' })).toEqual({
       kind: 'resume',
       offset: 1048576,

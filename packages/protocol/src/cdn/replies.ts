@@ -93,7 +93,7 @@ export function parseUploadReply(json: unknown): UploadReply {
 }
 
 /**
- * Interpret the reply to a resume probe exactly as PROTOCOL.md §4 says:
+ * Interpret the reply to a resume probe exactly as docs/protocol.md §4 says:
  * `{"resume":"complete","url","direct_path"}` → complete (nothing to upload);
  * `{"resume":"<decimal offset>"}` with `0 < offset < total` → resume from offset;
  * anything else (non-2xx status, other JSON, unparsable body) → not-found, i.e. upload in full.
@@ -102,7 +102,7 @@ export function parseUploadReply(json: unknown): UploadReply {
  * @param json the reply body (parsed JSON, text or bytes).
  * @param total length of the whole blob in bytes. When given, an offset must be below it (and a
  *   `total` that is not a positive safe integer makes every offset not-found); when omitted (the
- *   DESIGN.md form), any positive safe-integer offset resumes and the caller must still check it
+ *   two-argument form), any positive safe-integer offset resumes and the caller must still check it
  *   against the blob length before slicing.
  * @example
  * parseResumeProbe(200, '{"resume":"1048576"}', blob.byteLength); // { kind: 'resume', offset: 1048576 }

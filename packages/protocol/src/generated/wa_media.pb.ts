@@ -10,7 +10,7 @@ import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 /**
  * wa-media's own protobuf schema for the WhatsApp media wire formats.
  *
- * Written by hand from the field tables in shared/WAPROTO_FIELDS.md (numbers, types and labels
+ * Written by hand from the field tables of docs/protocol.md §6 (numbers, types and labels
  * checked there against two independent sources). Only the media subset is modelled: every
  * field left out here (ContextInfo, InteractiveAnnotation, text messages, …) is kept by the
  * generated decoders as an unknown field and written back unchanged, so never declare a field

@@ -54,7 +54,7 @@ const RETRY_IV_BYTES = 12;
 const RETRY_TAG_BYTES = 16;
 
 /**
- * Parse the phone's answer to a server-error receipt (PROTOCOL.md §5). The encrypted payload
+ * Parse the phone's answer to a server-error receipt (docs/protocol.md §5). The encrypted payload
  * is returned as is: open it with crypto's media-retry functions, then
  * {@link decodeMediaRetryNotification}.
  * @throws {MediaRetryError} when the node is not a mediaretry notification, has no `id`, has

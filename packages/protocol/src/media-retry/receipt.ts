@@ -23,7 +23,7 @@ export interface ServerErrorReceiptParams {
 }
 
 /**
- * The media retry ("server-error") receipt of PROTOCOL.md §5:
+ * The media retry ("server-error") receipt of docs/protocol.md §5:
  * `<receipt id to type="server-error"><encrypt><enc_p/><enc_iv/></encrypt><rmr jid from_me participant?/></receipt>`,
  * or for history sync `<receipt id to type="server-error" category="peer"><encrypt>…</encrypt></receipt>`.
  * Register the `waitFor(isMediaRetryNotificationFor(msgId))` waiter before sending it.

@@ -1,7 +1,7 @@
 // Interop with an independent implementation: protobufjs, with a schema built here through
-// its reflection API from the tables of shared/WAPROTO_FIELDS.md — not from our .proto file.
+// its reflection API from the field tables of docs/protocol.md §6 — not from our .proto file.
 // Enum-typed fields are declared as int32 (same varint wire encoding); ContextInfo,
-// InteractiveAnnotation and friends, which WAPROTO_FIELDS does not expand, get small
+// InteractiveAnnotation and friends, which those tables do not expand, get small
 // test-only shapes: they stand for "fields we do not model".
 import fc from 'fast-check';
 import protobuf from 'protobufjs';
@@ -274,7 +274,7 @@ define('Message', [
   ['associatedChildMessage', 91, 'FutureProofMessage'],
   ['futureField', 300, 'string'], // a number no schema uses yet
 ]);
-// Test-only shapes for the types WAPROTO_FIELDS does not expand (numbers are arbitrary).
+// Test-only shapes for the types those tables do not expand (numbers are arbitrary).
 define('ContextInfo', [
   ['stanzaId', 1, 'string'],
   ['participant', 2, 'string'],

@@ -83,7 +83,7 @@ describe('HTTP API', () => {
     );
     expect(new Uint8Array(await bytes.arrayBuffer())).toEqual(media.plaintext);
 
-    // The seed's endpoint on stored media answers at once and re-sends the completion webhook.
+    // The retry-download endpoint on stored media answers at once and re-sends the completion webhook.
     const retry = await call(`/v1/media/${id}/download`);
     expect(retry.status).toBe(200);
     expect(await retry.json()).toEqual({ media_items: [{ id }], meta });
@@ -146,7 +146,7 @@ describe('HTTP API', () => {
     expect(notReady.status).toBe(409);
     expect(((await notReady.json()) as { errors: { code: number }[] }).errors[0]!.code).toBe(1011);
 
-    // The phone has the media again; the seed's endpoint asks to store it.
+    // The phone has the media again; the retry-download endpoint asks to store it.
     h.emulator.phone.remember({
       msgId: media.msgId,
       mediaKey: media.mediaKey,

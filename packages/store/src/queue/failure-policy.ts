@@ -21,7 +21,7 @@ function safeCode(error: unknown): string {
   return 'Error';
 }
 
-// The two "media is gone" kinds start with the seed's completion-failure text, so receivers
+// The two "media is gone" kinds start with the WhatsApp Business API's completion-failure text, so receivers
 // written for the On-Premises API recognise them; the rest says which case it was.
 const details: Record<StoreFailureKind, string> = {
   expired:
