@@ -2,7 +2,7 @@
 // equal blocks, each block's mean |sample|, scaled so the loudest block is 100 (values 0–100).
 // Decoding streams the Ogg Opus bytes through ogg-opus-decoder chunk by chunk.
 
-import { MediaInfoError } from '../errors.js';
+import { MediaInfoError, UnreadableMediaError } from '../errors.js';
 import { loadOptional } from '../optional.js';
 import type { MediaBytes } from '../source.js';
 
@@ -89,6 +89,10 @@ export async function opusWaveform(
       take(await decoder.decode(chunk));
     }
     take(await decoder.flush());
+  } catch (error) {
+    if (error instanceof MediaInfoError) throw error;
+    // The decoder's own errors (damaged pages or packets) are the file's fault.
+    throw new UnreadableMediaError('The Opus audio cannot be decoded', error);
   } finally {
     try {
       decoder.free();
