@@ -3,7 +3,7 @@
 // stack or a serialized error. Integrity failures keep crypto's MediaIntegrityError as cause.
 
 import { redactUrl } from '@wa-media/transport';
-import type { MediaReuploadResult } from './reupload/media-reupload.js';
+import type { MediaReuploadResult } from './reupload/reupload-result.js';
 
 /** Every `code` a {@link MediaClientError} can carry. */
 export type MediaClientErrorCode =

@@ -9,13 +9,13 @@ import { assertOk, type HttpClient, readBytes } from '@wa-media/transport';
 import { InvalidArgumentError } from '../errors.js';
 import type { AutoReuploadOptions } from '../reupload/media-reupload.js';
 import type { TransferControl } from '../transfers/transfer.js';
-import {
-  type BlobFetcher,
-  type CdnBudget,
-  cdnBudget,
-  type DownloadSink,
-  type VerifiedDownload,
-} from './download-engine.js';
+import { downloadBudget } from './download-engine.js';
+import type {
+  BlobFetcher,
+  DownloadBudget,
+  DownloadSink,
+  VerifiedDownload,
+} from './download-types.js';
 import type { DownloadParams } from './downloadable.js';
 
 /** Options of `client.downloadRange`. */
@@ -37,10 +37,14 @@ export interface RangeDownloadContext {
   download(
     sink: DownloadSink,
     control: TransferControl,
-    budget: CdnBudget,
+    budget: DownloadBudget,
   ): Promise<VerifiedDownload>;
   /** Runs the shared host / status loop (refresh, retries, reupload) around `fetcher`. */
-  fetchLoop<R>(fetcher: BlobFetcher<R>, control: TransferControl, budget: CdnBudget): Promise<R>;
+  fetchLoop<R>(
+    fetcher: BlobFetcher<R>,
+    control: TransferControl,
+    budget: DownloadBudget,
+  ): Promise<R>;
   /** Blob length from the message's fileLength, when known. */
   readonly blobLength: number | undefined;
 }
@@ -69,7 +73,7 @@ export async function downloadRange(
   control: TransferControl,
 ): Promise<Uint8Array> {
   checkRange(start, end);
-  const budget = cdnBudget(params);
+  const budget = downloadBudget(params);
   const { streamingSidecar, mediaKey, blobLength } =
     params.encrypted === false ? {} : { ...params, blobLength: context.blobLength };
   if (streamingSidecar !== undefined && mediaKey !== undefined && blobLength !== undefined) {
@@ -156,7 +160,7 @@ async function fullRange(
   start: number,
   end: number,
   control: TransferControl,
-  budget: CdnBudget,
+  budget: DownloadBudget,
 ): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
   let position = 0;

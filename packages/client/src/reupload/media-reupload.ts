@@ -13,6 +13,9 @@ import {
   parseMediaRetryNotification,
 } from '@wa-media/protocol';
 import { isMediaClientError, MediaReuploadError } from '../errors.js';
+import type { MediaReuploadResult } from './reupload-result.js';
+
+export type { MediaReuploadResult } from './reupload-result.js';
 
 /** Identifies the media message to re-upload. */
 export interface MediaReuploadRequest {
@@ -36,11 +39,6 @@ export interface MediaReuploadRequest {
 
 /** Where to re-request expired media from (automatic media reupload on 404/410 of a download). */
 export type AutoReuploadOptions = Omit<MediaReuploadRequest, 'mediaKey' | 'signal'>;
-
-/** What the phone answered. */
-export type MediaReuploadResult =
-  | { status: 'success'; directPath: string }
-  | { status: 'general-error' | 'not-found' | 'decryption-error' };
 
 /** One outcome of {@link MediaReupload.requestMany}. */
 export type MediaReuploadSettled =

@@ -1,0 +1,63 @@
+// The download engine's shared types: the sink bytes go to, what the engine needs from the
+// client, one URL's fetcher, the per-operation budget, and the sink's own failure.
+
+import type { DecryptedMediaInfo } from '@wa-media/crypto';
+import type { HttpClient } from '@wa-media/transport';
+import type { CdnBudget } from '../internal/cdn-driver.js';
+import type { ResolvedRetryPolicy } from '../internal/cdn-policy.js';
+import type { MediaConnCache } from '../media-conn/media-conn-cache.js';
+import type { MediaReuploadResult } from '../reupload/reupload-result.js';
+
+/** Where decrypted bytes go. */
+export interface DownloadSink {
+  /** Unverified plaintext, in order. */
+  write(chunk: Uint8Array): void | Promise<void>;
+  /**
+   * Forget everything written so far (the download restarts from byte 0).
+   * @throws {MediaDownloadError} `not-rewindable` when the sink cannot.
+   */
+  reset(): void | Promise<void>;
+}
+
+/** What the loop needs from the client. */
+export interface DownloadEngineContext {
+  readonly http: HttpClient;
+  readonly mediaConn: MediaConnCache;
+  readonly hasSignaling: boolean;
+  readonly scheme: 'https' | 'http';
+  readonly defaultHosts: readonly string[] | undefined;
+  readonly retry: ResolvedRetryPolicy;
+  /** Asks the sender's phone to re-upload (automatic media reupload), when configured. */
+  readonly reupload: ((signal: AbortSignal) => Promise<MediaReuploadResult>) | undefined;
+}
+
+/** What a finished download proved. */
+export type VerifiedDownload = DecryptedMediaInfo;
+
+/**
+ * How one URL is fetched: the whole verified stream (streaming-fetcher.ts) or only the sidecar
+ * windows of a range (range-download.ts). The host / status loop is the same for both.
+ */
+export interface BlobFetcher<R> {
+  /** One try of one URL; throws what the request or the verification threw. */
+  fetch(url: string, signal: AbortSignal): Promise<R>;
+  /** Forget every byte received: the next try starts from byte 0. */
+  restart(): Promise<void>;
+  /** True when the bytes received so far come from more than one URL (a resume elsewhere). */
+  readonly mixedSources: boolean;
+}
+
+/**
+ * What one download operation may spend, shared when it runs the loop more than once (a range
+ * download that falls back to the full blob): the driver's one media_conn refresh, the one
+ * media reupload, and the direct path it gave.
+ */
+export interface DownloadBudget extends CdnBudget {
+  reuploaded: boolean;
+  directPath: string;
+}
+
+/** A sink (writer, stream) error: never the CDN's fault, so never a reason to try another host. */
+export class SinkFailure extends Error {
+  override name: string = 'SinkFailure';
+}
