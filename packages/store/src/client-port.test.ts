@@ -1,79 +1,70 @@
+import {
+  MediaDownloadError,
+  MediaReuploadError,
+  NoMediaError,
+  TransferCancelledError,
+  UnsupportedMessageError,
+} from '@wa-media/client';
 import { MediaIntegrityError } from '@wa-media/crypto';
+import { AbortError, HttpStatusError, NetworkError, TimeoutError } from '@wa-media/transport';
 import { describe, expect, it } from 'vitest';
 import { classifyDownloadFailure } from './client-port.js';
 
-const error = (fields: Record<string, unknown>): Error => Object.assign(new Error('x'), fields);
+const gone = (code: 'media-not-found', cause?: unknown) =>
+  new MediaDownloadError(code, 'gone', cause === undefined ? {} : { cause });
+const hosts = (...attempts: { status?: number; error: unknown }[]) =>
+  new MediaDownloadError('all-hosts-failed', 'every host failed', {
+    attempts: attempts.map((attempt, index) => ({ url: `https://h${index}/x`, ...attempt })),
+  });
+const status = (code: number) => new HttpStatusError({ status: code });
+const reset = () => new NetworkError('reset', { phase: 'download', code: 'ECONNRESET' });
 
-describe('classifyDownloadFailure', () => {
+describe('classifyDownloadFailure (through the client, crypto and transport guards)', () => {
   it.each([
-    [error({ name: 'MediaDownloadError', code: 'expired' }), 'expired'],
-    [
-      error({ name: 'MediaDownloadError', attempts: [{ status: 404 }, { status: 410 }] }),
-      'expired',
-    ],
-    [
-      error({ name: 'MediaDownloadError', attempts: [{ status: 404 }, { status: 503 }] }),
-      'network',
-    ],
-    [error({ status: 429 }), 'network'],
-    [error({ code: 'ECONNRESET' }), 'network'],
-    [error({ name: 'MediaReuploadError', code: 'not-found' }), 'reupload-not-found'],
-    [error({ name: 'MediaReuploadError', code: 'timeout' }), 'reupload-failed'],
+    [gone('media-not-found'), 'expired'],
+    [hosts({ status: 404, error: status(404) }, { status: 410, error: status(410) }), 'expired'],
+    [hosts({ status: 404, error: status(404) }, { status: 503, error: status(503) }), 'network'],
+    [status(429), 'network'],
+    [status(404), 'expired'],
+    [reset(), 'network'],
+    [new TimeoutError({ phase: 'headers', timeoutMs: 10 }), 'network'],
+    [gone('media-not-found', new MediaReuploadError('timeout', 'no answer')), 'reupload-failed'],
+    [gone('media-not-found', new MediaReuploadError('newsletter', 'channel')), 'expired'],
+    [new MediaReuploadError('timeout', 'no answer'), 'reupload-failed'],
+    [new MediaReuploadError('no-signaling', 'none'), 'expired'],
+    [new MediaReuploadError('aborted', 'stopped'), 'aborted'],
     [new MediaIntegrityError('mac-mismatch'), 'integrity'],
-    [error({ code: 'sha256-mismatch' }), 'integrity'],
-    [error({ name: 'NoMediaError' }), 'unsupported'],
-    [error({ name: 'AbortError' }), 'aborted'],
+    [new MediaIntegrityError('sha256-mismatch'), 'integrity'],
+    // A code the old string list missed.
+    [new MediaIntegrityError('sidecar-mismatch'), 'integrity'],
+    [new NoMediaError('no media'), 'unsupported'],
+    [new UnsupportedMessageError('not media'), 'unsupported'],
+    [new AbortError({ phase: 'download' }), 'aborted'],
+    [Object.assign(new Error('aborted'), { name: 'AbortError' }), 'aborted'],
+    [new TransferCancelledError('t1'), 'aborted'],
     [
-      error({ name: 'MediaDownloadError', cause: new MediaIntegrityError('bad-padding') }),
+      new MediaDownloadError('writer-failed', 'x', {
+        cause: new MediaIntegrityError('bad-padding'),
+      }),
       'integrity',
     ],
-    [error({ name: 'Wrapper', cause: error({ cause: error({ code: 'expired' }) }) }), 'expired'],
-    // Shapes of @wa-media/client's errors.
-    [error({ name: 'MediaDownloadError', code: 'media-not-found', status: 404 }), 'expired'],
     [
-      error({
-        name: 'MediaDownloadError',
-        code: 'media-not-found',
-        cause: error({ name: 'MediaReuploadError', code: 'timeout' }),
-      }),
-      'reupload-failed',
-    ],
-    [
-      error({
-        name: 'MediaDownloadError',
-        code: 'media-not-found',
-        cause: error({ name: 'MediaReuploadError', code: 'newsletter' }),
-      }),
+      new Error('wrapper', { cause: new Error('inner', { cause: gone('media-not-found') }) }),
       'expired',
     ],
-    [error({ name: 'MediaDownloadError', code: 'missing-media-fields' }), 'unsupported'],
+    [new MediaDownloadError('missing-media-fields', 'no key'), 'unsupported'],
     // The client's reupload outcomes as download codes (404/410, then the phone answered).
-    [error({ name: 'MediaDownloadError', code: 'reupload-not-found' }), 'reupload-not-found'],
-    [error({ name: 'MediaDownloadError', code: 'reupload-general-error' }), 'reupload-failed'],
-    [error({ name: 'MediaDownloadError', code: 'reupload-decryption-error' }), 'expired'],
+    [new MediaDownloadError('reupload-not-found', 'x'), 'reupload-not-found'],
+    [new MediaDownloadError('reupload-general-error', 'x'), 'reupload-failed'],
+    [new MediaDownloadError('reupload-decryption-error', 'x'), 'expired'],
     [
-      error({
-        name: 'MediaDownloadError',
-        code: 'all-hosts-failed',
-        attempts: [
-          { url: 'a', error: new MediaIntegrityError('mac-mismatch') },
-          { url: 'b', status: 503 },
-        ],
-      }),
+      hosts(
+        { error: new MediaIntegrityError('mac-mismatch') },
+        { status: 503, error: status(503) },
+      ),
       'integrity',
     ],
-    [
-      error({
-        name: 'MediaDownloadError',
-        code: 'all-hosts-failed',
-        attempts: [
-          { url: 'a', status: 503 },
-          { url: 'b', error: error({ code: 'ECONNRESET' }) },
-        ],
-      }),
-      'network',
-    ],
-    [error({ name: 'TransferCancelledError', code: 'cancelled' }), 'aborted'],
+    [hosts({ status: 503, error: status(503) }, { error: reset() }), 'network'],
     [new Error('plain'), 'unknown'],
     ['a string', 'unknown'],
     [null, 'unknown'],
@@ -81,9 +72,17 @@ describe('classifyDownloadFailure', () => {
     expect(classifyDownloadFailure(input)).toBe(kind);
   });
 
+  it('recognises copies of the errors from a duplicated install (by name and code)', () => {
+    const copy = Object.assign(new Error('x'), {
+      name: 'MediaDownloadError',
+      code: 'media-not-found',
+    });
+    expect(classifyDownloadFailure(copy)).toBe('expired');
+  });
+
   it('survives a cause cycle', () => {
-    const a = error({ name: 'A' });
-    const b = error({ name: 'B', cause: a });
+    const a = Object.assign(new Error('a'), { name: 'A' });
+    const b = Object.assign(new Error('b'), { name: 'B', cause: a });
     (a as { cause?: unknown }).cause = b;
     expect(classifyDownloadFailure(a)).toBe('unknown');
   });

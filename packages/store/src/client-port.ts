@@ -1,4 +1,22 @@
+// What the store needs from a media client (StoreMediaClient), and how a client's failure maps
+// to the store's retry policy (classifyDownloadFailure, through the packages' own guards).
+import {
+  isMediaDownloadError,
+  isMediaReuploadError,
+  isNoMediaError,
+  isTransferCancelledError,
+  isUnsupportedMessageError,
+  type MediaDownloadError,
+  type MediaReuploadError,
+} from '@wa-media/client';
+import { isMediaIntegrityError } from '@wa-media/crypto';
 import type { Message } from '@wa-media/protocol';
+import {
+  isAbortError,
+  isHttpStatusError,
+  isNetworkError,
+  isTimeoutError,
+} from '@wa-media/transport';
 
 /** Who sent a message and where: what a media reupload (media retry) request needs. */
 export interface ReuploadInfo {
@@ -56,117 +74,89 @@ export type DownloadFailureKind =
   | 'aborted'
   | 'unknown';
 
-const integrityCodes = new Set([
-  'integrity',
-  'mac-mismatch',
-  'enc-sha256-mismatch',
-  'sha256-mismatch',
-  'bad-padding',
-  'truncated',
-  'bad-length',
-]);
-const networkCodes = new Set([
-  'network',
-  'timeout',
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EPIPE',
-  'UND_ERR_SOCKET',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'ERR_STREAM_PREMATURE_CLOSE',
-]);
-
-interface ErrorLike {
-  name?: unknown;
-  code?: unknown;
-  status?: unknown;
-  attempts?: unknown;
-  cause?: unknown;
-}
-
-function statusesOf(error: ErrorLike): number[] {
-  const statuses: number[] = [];
-  if (typeof error.status === 'number') statuses.push(error.status);
-  if (Array.isArray(error.attempts)) {
-    for (const attempt of error.attempts as ErrorLike[]) {
-      if (attempt !== null && typeof attempt === 'object' && typeof attempt.status === 'number') {
-        statuses.push(attempt.status);
-      }
-    }
-  }
-  return statuses;
-}
-
-function classifyOne(error: ErrorLike): DownloadFailureKind | undefined {
-  const name = typeof error.name === 'string' ? error.name : '';
-  const code = typeof error.code === 'string' ? error.code : '';
-  if (name === 'AbortError' || name === 'TransferCancelledError' || code === 'aborted') {
-    return 'aborted';
-  }
-  if (name === 'MediaReuploadError' || code.startsWith('reupload-')) {
-    if (code === 'not-found' || code === 'reupload-not-found') return 'reupload-not-found';
-    // Media that can never be re-uploaded: retrying cannot help. A decryption error means the
-    // phone cannot open a request sealed with the message's media key, and the key won't change.
-    if (
-      code === 'newsletter' ||
-      code === 'no-signaling' ||
-      code === 'decryption-error' ||
-      code === 'reupload-decryption-error'
-    ) {
+// Codes of MediaDownloadError / MediaReuploadError that no retry can fix: newsletter media
+// cannot be re-requested, no signalling means no phone to ask, and a phone that cannot open a
+// request sealed with the message's media key never will (the key does not change).
+function reuploadRequestKind(error: MediaReuploadError): DownloadFailureKind {
+  switch (error.code) {
+    case 'aborted':
+      return 'aborted';
+    case 'newsletter':
+    case 'no-signaling':
+    case 'encryption':
       return 'expired';
+    default:
+      return 'reupload-failed';
+  }
+}
+
+function isGoneStatus(status: number | undefined): boolean {
+  return status === 404 || status === 410;
+}
+
+// Every host failed: integrity if any host served bad bytes, expired if every host said gone,
+// else a passing failure (5xx, 429, connection trouble).
+function allHostsKind(error: MediaDownloadError): DownloadFailureKind {
+  // A copy from another install may lack the list.
+  const attempts = Array.isArray(error.attempts) ? error.attempts : [];
+  if (attempts.some((attempt) => isMediaIntegrityError(attempt?.error))) return 'integrity';
+  const statuses = attempts.map((attempt) => attempt?.status);
+  if (statuses.length > 0 && statuses.every(isGoneStatus)) return 'expired';
+  return 'network';
+}
+
+function downloadKind(error: MediaDownloadError): DownloadFailureKind | undefined {
+  switch (error.code) {
+    case 'media-not-found': {
+      // Gone from the CDN; a reupload that failed for a passing reason (timeout, …) is retried.
+      const cause = error.cause === undefined ? undefined : classifyDownloadFailure(error.cause);
+      return cause === 'reupload-failed' || cause === 'reupload-not-found' ? cause : 'expired';
     }
-    return 'reupload-failed';
+    case 'reupload-not-found':
+      return 'reupload-not-found';
+    case 'reupload-decryption-error':
+      return 'expired';
+    case 'reupload-general-error':
+      return 'reupload-failed';
+    case 'missing-media-fields':
+      return 'unsupported';
+    case 'all-hosts-failed':
+      return allHostsKind(error);
+    default:
+      // auth-failed, not-rewindable, writer-failed: the cause (if any) may say more.
+      return undefined;
   }
-  if (name === 'MediaIntegrityError' || integrityCodes.has(code)) return 'integrity';
-  if (
-    name === 'NoMediaError' ||
-    name === 'UnsupportedMessageError' ||
-    code === 'no-media' ||
-    code === 'unsupported' ||
-    code === 'unsupported-message' ||
-    code === 'missing-media-fields'
-  ) {
-    return 'unsupported';
-  }
-  if (code === 'expired' || code === 'media-expired' || code === 'media-not-found') {
-    // Gone from the CDN; a reupload that failed for a passing reason (timeout, …) is retried.
-    const cause = error.cause === undefined ? undefined : classifyDownloadFailure(error.cause);
-    return cause === 'reupload-failed' || cause === 'reupload-not-found' ? cause : 'expired';
-  }
-  if (Array.isArray(error.attempts)) {
-    // Every host failed: integrity if any host served bad bytes, else by status.
-    for (const attempt of error.attempts as { error?: unknown; cause?: unknown }[]) {
-      const inner = attempt?.error ?? attempt?.cause;
-      if (inner !== undefined && classifyOne(inner as ErrorLike) === 'integrity') {
-        return 'integrity';
-      }
-    }
-  }
-  const statuses = statusesOf(error);
-  if (statuses.length > 0 && statuses.every((status) => status === 404 || status === 410)) {
-    return 'expired';
-  }
-  if (networkCodes.has(code) || statuses.some((status) => status === 429 || status >= 500)) {
-    return 'network';
+}
+
+function classifyOne(error: unknown): DownloadFailureKind | undefined {
+  if (isTransferCancelledError(error) || isAbortError(error)) return 'aborted';
+  if ((error as { name?: unknown }).name === 'AbortError') return 'aborted';
+  if (isMediaReuploadError(error)) return reuploadRequestKind(error);
+  if (isMediaIntegrityError(error)) return 'integrity';
+  if (isNoMediaError(error) || isUnsupportedMessageError(error)) return 'unsupported';
+  if (isMediaDownloadError(error)) return downloadKind(error);
+  if (isNetworkError(error) || isTimeoutError(error)) return 'network';
+  if (isHttpStatusError(error)) {
+    if (isGoneStatus(error.status)) return 'expired';
+    if (error.status === 429 || error.status >= 500) return 'network';
   }
   return undefined;
 }
 
 /**
- * Best-effort classification of an error thrown by a media client's download, by duck typing
- * (`name`, `code`, `status`, per-host `attempts`, then the `cause` chain), so it works with
- * `@wa-media/client`'s errors without importing them. Pass `classifyError` to
- * `createMediaStore` to override it.
+ * Classifies an error thrown by a media client's download through the exported guards of
+ * `@wa-media/client`, `@wa-media/crypto` and `@wa-media/transport` (which also recognise copies
+ * from duplicated installs), then the `cause` chain. Pass `classifyError` to `createMediaStore`
+ * to override it.
  */
 export function classifyDownloadFailure(error: unknown): DownloadFailureKind {
   let current: unknown = error;
   // The cause chain is short in practice; the cap guards against cycles.
   for (let depth = 0; depth < 8; depth++) {
     if (current === null || typeof current !== 'object') break;
-    const kind = classifyOne(current as ErrorLike);
+    const kind = classifyOne(current);
     if (kind !== undefined) return kind;
-    current = (current as ErrorLike).cause;
+    current = (current as { cause?: unknown }).cause;
   }
   return 'unknown';
 }

@@ -3,22 +3,23 @@
  * (with media reupload past the CDN window) and notify by signed webhook; with an HTTP API
  * modelled on the WhatsApp Business API media endpoints.
  *
- * Folder map: `store.ts` (`createMediaStore`), `client-port.ts` (what the store needs from a
- * media client), `db/` (SQLite: records, job queue, webhook outbox), `queue/` (scheduler,
- * backoff, failure policy), `media/` (message facts, records, blob files), `webhooks/`
- * (signing, delivery), `http/` (the API server), `api-shapes.ts` (JSON shapes and error codes).
+ * Folder map: `store.ts` (`createMediaStore`: composition only), `store-options.ts` (options and
+ * their checks), `open-store.ts` (opening backends, recovery), `store-handle.ts` (the object
+ * returned), `jobs/` (the download job), `ports/` (the metadata, blob and store-API ports),
+ * `client-port.ts` (what the store needs from a media client), `db/` (SQLite), `blobs/` (local
+ * folder), `queue/` (scheduler, backoff, failure policy), `media/` (message facts, records,
+ * ids, completion events), `webhooks/` (signing, delivery), `http/` (the API server),
+ * `api-shapes.ts` (JSON shapes and error codes).
  */
 
 export {
   type ApiError,
   type ApiMeta,
-  apiError,
   STORE_API_VERSION,
   STORE_ERROR_CODES,
   STORE_ERROR_TITLES,
   type WebhookBody,
   type WebhookMediaObject,
-  webhookBody,
 } from './api-shapes.js';
 export {
   classifyDownloadFailure,
@@ -27,7 +28,6 @@ export {
   type StoreDownloadOptions,
   type StoreMediaClient,
 } from './client-port.js';
-export type { MediaStatus } from './db/store-database.js';
 export {
   InvalidMediaInputError,
   isInvalidMediaInputError,
@@ -40,9 +40,12 @@ export {
   type MediaStoreErrorCode,
   type MediaStoreErrorOptions,
 } from './errors.js';
-export { type ApiServer, type ListenOptions, recordToJson } from './http/api-server.js';
+export type { ApiServer, ListenOptions } from './http/api-server.js';
 export { describeMediaMessage, type MediaDescription } from './media/describe-message.js';
 export type { MediaFailure, MediaRecord } from './media/media-record.js';
+export type { BlobRange, BlobReadable, BlobStore } from './ports/blob-store.js';
+export type { MediaStatus } from './ports/metadata-store.js';
+export type { StoreApi } from './ports/store-api.js';
 export {
   createMediaStore,
   isMediaId,
@@ -63,4 +66,4 @@ export {
   WEBHOOK_TIMESTAMP_HEADER,
   type WebhookHeaders,
 } from './webhooks/signature.js';
-export { redactUrl, type WebhookOptions } from './webhooks/webhook-dispatcher.js';
+export type { WebhookOptions } from './webhooks/webhook-dispatcher.js';

@@ -66,7 +66,7 @@ describe('media store against the emulator', () => {
       ),
     ).toBe(false);
 
-    const record = h.store.get(id)!;
+    const record = (await h.store.get(id))!;
     expect(record).toMatchObject({
       status: 'downloaded',
       type: 'image',
@@ -80,9 +80,9 @@ describe('media store against the emulator', () => {
     // Idempotent: the same message again is the same record, no new download or webhook.
     const again = await h.store.register(media.message, receivedIn(media));
     expect(again).toEqual({ id, created: false });
-    expect(h.store.list()).toHaveLength(1);
+    expect(await h.store.list()).toHaveLength(1);
     expect(h.client.calls).toBe(1);
-    expect(h.store.status().outcomes).toMatchObject({ downloaded: 1, failed: 0 });
+    expect((await h.store.status()).outcomes).toMatchObject({ downloaded: 1, failed: 0 });
   });
 
   it('past the CDN window (emulator clock) asks the phone to re-upload, then stores', async () => {
@@ -122,7 +122,7 @@ describe('media store against the emulator', () => {
         },
       ],
     });
-    expect(h.store.get(id)).toMatchObject({
+    expect(await h.store.get(id)).toMatchObject({
       status: 'failed',
       // Signalling is there and the phone answered "not found": exactly this kind, final.
       error: { kind: 'reupload-not-found', code: 400 },
@@ -154,9 +154,13 @@ describe('media store against the emulator', () => {
       hooks[0]!.headers['x-wa-media-event-id'],
     );
     expect(await readAll(await h.store.open(id))).toEqual(media.plaintext);
-    expect(h.store.get(id)).toMatchObject({ status: 'downloaded' });
-    expect(h.store.get(id)!.error).toBeUndefined();
-    expect(h.store.status().outcomes).toMatchObject({ downloaded: 1, failed: 1, retried: 1 });
+    expect(await h.store.get(id)).toMatchObject({ status: 'downloaded' });
+    expect((await h.store.get(id))!.error).toBeUndefined();
+    expect((await h.store.status()).outcomes).toMatchObject({
+      downloaded: 1,
+      failed: 1,
+      retried: 1,
+    });
   });
 
   it('transient CDN failures are retried with backoff until stored', async () => {
@@ -165,8 +169,8 @@ describe('media store against the emulator', () => {
     const { id } = await h.store.register(media.message, receivedIn(media));
     await h.receiver.waitFor(1);
     // Attempt 1 met both faults (one per host), attempt 2 succeeded.
-    expect(h.store.get(id)).toMatchObject({ status: 'downloaded', attempts: 2 });
-    expect(h.store.status().outcomes.attemptFailures).toBe(1);
+    expect(await h.store.get(id)).toMatchObject({ status: 'downloaded', attempts: 2 });
+    expect((await h.store.status()).outcomes.attemptFailures).toBe(1);
   });
 
   it('bytes that fail verification on every host are never stored; the record fails after its attempts', async () => {
@@ -182,7 +186,7 @@ describe('media store against the emulator', () => {
       (hook!.body as { media_items: { errors: { code: number }[] }[] }).media_items[0]!.errors[0]!
         .code,
     ).toBe(1000);
-    expect(h.store.get(id)).toMatchObject({
+    expect(await h.store.get(id)).toMatchObject({
       status: 'failed',
       attempts: 3,
       error: { kind: 'integrity' },
@@ -202,8 +206,10 @@ describe('media store against the emulator', () => {
       '3',
     ]);
     expect(hooks.every((hook) => hook.rawBody === hooks[0]!.rawBody)).toBe(true);
-    await eventually(() => (h.store.status().webhooks.delivered === 1 ? true : undefined));
-    expect(h.store.status().webhooks).toEqual({ pending: 0, delivered: 1, dead: 0 });
+    await eventually(async () =>
+      (await h.store.status()).webhooks.delivered === 1 ? true : undefined,
+    );
+    expect((await h.store.status()).webhooks).toEqual({ pending: 0, delivered: 1, dead: 0 });
   });
 
   it('delete removes record, file and queued work', async () => {
@@ -211,7 +217,7 @@ describe('media store against the emulator', () => {
     const { id } = await h.store.register(media.message, receivedIn(media));
     await h.receiver.waitFor(1);
     expect(await h.store.delete(id)).toBe(true);
-    expect(h.store.get(id)).toBeUndefined();
+    expect(await h.store.get(id)).toBeUndefined();
     expect(await h.blobFiles()).toEqual([]);
     expect(await h.store.delete(id)).toBe(false);
     await expect(h.store.open(id)).rejects.toMatchObject({ name: 'MediaNotFoundError' });
@@ -226,12 +232,14 @@ describe('media store against the emulator', () => {
       fault: { kind: 'throttle', bytesPerSec: 40_000 },
     });
     const { id } = await h.store.register(media.message, receivedIn(media));
-    await eventually(() => (h.store.get(id)?.status === 'downloading' ? true : undefined));
+    await eventually(async () =>
+      (await h.store.get(id))?.status === 'downloading' ? true : undefined,
+    );
     await h.store.close();
     const reopened = await h.reopen();
     await h.receiver.waitFor(1);
-    expect(reopened.get(id)).toMatchObject({ status: 'downloaded' });
-    expect(reopened.list()).toHaveLength(1);
+    expect(await reopened.get(id)).toMatchObject({ status: 'downloaded' });
+    expect(await reopened.list()).toHaveLength(1);
     expect(await h.blobFiles()).toEqual([id]);
     const digest = createHash('sha256')
       .update(await readAll(await reopened.open(id)))

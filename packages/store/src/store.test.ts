@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { MediaDownloadError } from '@wa-media/client';
+import { HttpStatusError, NetworkError } from '@wa-media/transport';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createMediaStore, isMediaStoreError, type MediaStore } from './index.js';
 import { createScriptedClient, fakeMessage } from './test-support/scripted-client.js';
@@ -55,12 +57,16 @@ describe('createMediaStore (scripted client)', () => {
           .id,
       );
     }
-    expect(store.status().queue.pending + store.status().queue.running).toBeGreaterThan(0);
-    await eventually(() => (store!.status().media.downloaded === 12 ? true : undefined));
+    expect(
+      (await store.status()).queue.pending + (await store.status()).queue.running,
+    ).toBeGreaterThan(0);
+    await eventually(async () =>
+      (await store!.status()).media.downloaded === 12 ? true : undefined,
+    );
     expect(client.maxActive).toBe(3);
     expect(Math.max(...client.maxActivePerHost.values())).toBe(2);
     expect((await readdir(join(dataDir, 'blobs'))).sort()).toEqual([...ids].sort());
-    expect(store.status()).toMatchObject({
+    expect(await store.status()).toMatchObject({
       queue: { pending: 0, running: 0, due: 0 },
       outcomes: { downloaded: 12 },
     });
@@ -70,23 +76,32 @@ describe('createMediaStore (scripted client)', () => {
     const client = createScriptedClient(async () => new Uint8Array(randomBytes(64)));
     store = await createMediaStore({ client, dataDir, retry: { maxAttempts: 2, baseDelayMs: 10 } });
     const { id } = await store.register(fakeMessage(new Uint8Array(randomBytes(64))), info(1));
-    await eventually(() => (store!.get(id)?.status === 'failed' ? true : undefined));
-    expect(store.get(id)).toMatchObject({ attempts: 2, error: { kind: 'integrity', code: 1000 } });
+    await eventually(async () => ((await store!.get(id))?.status === 'failed' ? true : undefined));
+    expect(await store.get(id)).toMatchObject({
+      attempts: 2,
+      error: { kind: 'integrity', code: 1000 },
+    });
     expect(await readdir(join(dataDir, 'blobs'))).toEqual([]);
   });
 
   it('fails at once (no retries) on expired media the client could not re-upload', async () => {
     const client = createScriptedClient(async () => {
-      throw Object.assign(new Error('gone https://mmg.whatsapp.net/v/x?oh=SECRET'), {
-        name: 'MediaDownloadError',
-        attempts: [{ status: 410 }, { status: 404 }],
-      });
+      throw new MediaDownloadError(
+        'all-hosts-failed',
+        'gone https://mmg.whatsapp.net/v/x?oh=SECRET',
+        {
+          attempts: [
+            { url: 'https://a/x', status: 410, error: new HttpStatusError({ status: 410 }) },
+            { url: 'https://b/x', status: 404, error: new HttpStatusError({ status: 404 }) },
+          ],
+        },
+      );
     });
     store = await createMediaStore({ client, dataDir, retry: { maxAttempts: 5, baseDelayMs: 10 } });
     const { id } = await store.register(fakeMessage(new Uint8Array(8)), info(1));
-    await eventually(() => (store!.get(id)?.status === 'failed' ? true : undefined));
+    await eventually(async () => ((await store!.get(id))?.status === 'failed' ? true : undefined));
     expect(client.calls).toBe(1);
-    const record = store.get(id)!;
+    const record = (await store.get(id))!;
     expect(record.error).toMatchObject({
       kind: 'expired',
       code: 400,
@@ -112,7 +127,7 @@ describe('createMediaStore (scripted client)', () => {
       ...info(7),
       participant: '15550003333@s.whatsapp.net',
     });
-    await eventually(() => seen);
+    await eventually(async () => seen);
     expect(seen).toEqual({
       msgId: 'MSG7',
       chatJid: '15550002222@s.whatsapp.net',
@@ -125,10 +140,12 @@ describe('createMediaStore (scripted client)', () => {
     });
 
     store = await createMediaStore({ client: createScriptedClient(async () => bytes), dataDir });
-    expect(store.get(id)?.status).not.toBe('failed');
-    await eventually(() => (store!.get(id)?.status === 'downloaded' ? true : undefined));
+    expect((await store.get(id))?.status).not.toBe('failed');
+    await eventually(async () =>
+      (await store!.get(id))?.status === 'downloaded' ? true : undefined,
+    );
     // The aborted run did not count as an attempt.
-    expect(store.get(id)!.attempts).toBe(1);
+    expect((await store.get(id))!.attempts).toBe(1);
   });
 
   it('reuses a verified blob left by a crash between rename and commit, and removes stray files', async () => {
@@ -149,7 +166,9 @@ describe('createMediaStore (scripted client)', () => {
       throw new Error('must not download again');
     });
     store = await createMediaStore({ client, dataDir });
-    await eventually(() => (store!.get(id)?.status === 'downloaded' ? true : undefined));
+    await eventually(async () =>
+      (await store!.get(id))?.status === 'downloaded' ? true : undefined,
+    );
     expect(client.calls).toBe(0);
     expect(await readdir(join(dataDir, 'blobs'))).toEqual([id]);
   });
@@ -163,7 +182,7 @@ describe('createMediaStore (scripted client)', () => {
     });
     await store.close();
     store = await createMediaStore({ client, dataDir });
-    expect(store.list()).toEqual([]);
+    expect(await store.list()).toEqual([]);
   });
 
   it('a data directory held by another live process is refused; after its kill -9 it opens at once', async () => {
@@ -186,7 +205,7 @@ describe('createMediaStore (scripted client)', () => {
       await exited;
       // The OS released the lock with the process: no stale lock, whatever PID comes next.
       store = await createMediaStore({ client, dataDir });
-      expect(store.list()).toEqual([]);
+      expect(await store.list()).toEqual([]);
     } finally {
       if (holder.exitCode === null && holder.signalCode === null) holder.kill('SIGKILL');
     }
@@ -200,14 +219,15 @@ describe('createMediaStore (scripted client)', () => {
       client: createScriptedClient(async () => new Uint8Array()),
       dataDir,
     });
-    expect(store.list()).toEqual([]);
+    expect(await store.list()).toEqual([]);
   });
 
   it('retryDownload starts a record waiting out its backoff now, with a fresh attempt budget', async () => {
     const bytes = new Uint8Array(randomBytes(32));
     let failing = true;
     const client = createScriptedClient(async () => {
-      if (failing) throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+      if (failing)
+        throw new NetworkError('socket hang up', { phase: 'download', code: 'ECONNRESET' });
       return bytes;
     });
     store = await createMediaStore({
@@ -217,16 +237,21 @@ describe('createMediaStore (scripted client)', () => {
       retry: { maxAttempts: 5, baseDelayMs: 60_000, maxDelayMs: 300_000 },
     });
     const { id } = await store.register(fakeMessage(bytes), info(1));
-    await eventually(() => (store!.get(id)?.error?.kind === 'network' ? true : undefined));
-    expect(store.get(id)).toMatchObject({ status: 'pending', attempts: 1 });
-    expect(store.status().queue).toMatchObject({ pending: 1, due: 0, running: 0 });
+    await eventually(async () =>
+      (await store!.get(id))?.error?.kind === 'network' ? true : undefined,
+    );
+    expect(await store.get(id)).toMatchObject({ status: 'pending', attempts: 1 });
+    expect((await store.status()).queue).toMatchObject({ pending: 1, due: 0, running: 0 });
     failing = false;
     await store.retryDownload(id);
     // The retry is due at once: no waiting for the 30–60 s backoff.
-    expect(store.status().queue.pending + store.status().queue.running).toBe(1);
-    await eventually(() => (store!.get(id)?.status === 'downloaded' ? true : undefined), 3000);
+    expect((await store.status()).queue.pending + (await store.status()).queue.running).toBe(1);
+    await eventually(
+      async () => ((await store!.get(id))?.status === 'downloaded' ? true : undefined),
+      3000,
+    );
     expect(client.calls).toBe(2);
-    expect(store.status().outcomes).toMatchObject({ retried: 1, downloaded: 1 });
+    expect((await store.status()).outcomes).toMatchObject({ retried: 1, downloaded: 1 });
   });
 
   it('a host at its limit does not hold back due work for other hosts (no head-of-line blocking)', async () => {
@@ -253,19 +278,23 @@ describe('createMediaStore (scripted client)', () => {
     const bytes = new Uint8Array(randomBytes(16));
     payloads.set('MSG999', bytes);
     const { id } = await store.register(fakeMessage(bytes, 'idle.example'), info(999));
-    await eventually(() => (store!.get(id)?.status === 'downloaded' ? true : undefined), 3000);
+    await eventually(
+      async () => ((await store!.get(id))?.status === 'downloaded' ? true : undefined),
+      3000,
+    );
     expect(client.maxActivePerHost.get('busy.example')).toBe(1);
-    expect(store.status().queue.running).toBe(1);
+    expect((await store.status()).queue.running).toBe(1);
     for (;;) {
       const release = releases.shift();
       if (release === undefined) {
-        if (store.status().queue.pending + store.status().queue.running === 0) break;
+        if ((await store.status()).queue.pending + (await store.status()).queue.running === 0)
+          break;
         await sleep(5);
         continue;
       }
       release();
     }
-    expect(store.status().media.downloaded).toBe(61);
+    expect((await store.status()).media.downloaded).toBe(61);
   });
 
   it('a downloaded record whose file was lost is queued again by itself, and says so', async () => {
@@ -273,28 +302,34 @@ describe('createMediaStore (scripted client)', () => {
     const client = createScriptedClient(async () => bytes);
     store = await createMediaStore({ client, dataDir, hostDelayMs: 0 });
     const { id } = await store.register(fakeMessage(bytes), info(1));
-    await eventually(() => (store!.get(id)?.status === 'downloaded' ? true : undefined));
+    await eventually(async () =>
+      (await store!.get(id))?.status === 'downloaded' ? true : undefined,
+    );
     await rm(join(dataDir, 'blobs', id));
 
     const error = await store.open(id).catch((e: unknown) => e);
     expect(error).toMatchObject({ name: 'MediaNotReadyError', code: 'not-downloaded' });
     expect((error as Error).message).toMatch(/file was missing.*downloading it again/);
-    await eventually(() => (store!.get(id)?.status === 'downloaded' ? true : undefined));
+    await eventually(async () =>
+      (await store!.get(id))?.status === 'downloaded' ? true : undefined,
+    );
     expect(client.calls).toBe(2);
     expect(await readdir(join(dataDir, 'blobs'))).toEqual([id]);
-    expect(store.status().outcomes.lostFiles).toBe(1);
+    expect((await store.status()).outcomes.lostFiles).toBe(1);
 
     // Found on start too: a file lost while the store was closed is fetched again at once.
     await store.close();
     await rm(join(dataDir, 'blobs', id));
     store = await createMediaStore({ client, dataDir, hostDelayMs: 0 });
-    expect(store.get(id)).toMatchObject({
+    expect(await store.get(id)).toMatchObject({
       error: { kind: 'missing-file', details: expect.stringMatching(/downloading it again/) },
     });
-    await eventually(() => (store!.get(id)?.status === 'downloaded' ? true : undefined));
-    expect(store.get(id)!.error).toBeUndefined();
+    await eventually(async () =>
+      (await store!.get(id))?.status === 'downloaded' ? true : undefined,
+    );
+    expect((await store.get(id))!.error).toBeUndefined();
     expect(client.calls).toBe(3);
-    expect(store.status().outcomes.lostFiles).toBe(2);
+    expect((await store.status()).outcomes.lostFiles).toBe(2);
   });
 
   it('gives a webhook up after its attempts (dead), counting it; the receiver saw each try', async () => {
@@ -314,9 +349,14 @@ describe('createMediaStore (scripted client)', () => {
         },
       });
       await store.register(fakeMessage(bytes), info(1));
-      await eventually(() => (store!.status().webhooks.dead === 1 ? true : undefined));
+      await eventually(async () =>
+        (await store!.status()).webhooks.dead === 1 ? true : undefined,
+      );
       expect(receiver.received).toHaveLength(3);
-      expect(store.status().outcomes).toMatchObject({ webhooksDead: 1, webhooksDelivered: 0 });
+      expect((await store.status()).outcomes).toMatchObject({
+        webhooksDead: 1,
+        webhooksDelivered: 0,
+      });
     } finally {
       await receiver.close();
     }
@@ -356,7 +396,7 @@ describe('createMediaStore (scripted client)', () => {
         parameter: name,
       });
     }
-    expect(store.list()).toEqual([]);
+    expect(await store.list()).toEqual([]);
     await expect(store.listen({ token: 'short' })).rejects.toThrow(
       'token must be at least 16 characters',
     );

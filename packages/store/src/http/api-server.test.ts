@@ -224,7 +224,9 @@ describe('HTTP API', () => {
       media_items: { id: string }[];
     };
     const id = media_items[0]!.id;
-    await eventually(() => (h.store.get(id)?.status === 'downloading' ? true : undefined));
+    await eventually(async () =>
+      (await h.store.get(id))?.status === 'downloading' ? true : undefined,
+    );
     const early = await call(`/v1/media/${id}`);
     expect(early.status).toBe(409);
     expect(await early.json()).toEqual({
@@ -335,6 +337,6 @@ describe('HTTP API', () => {
     });
     expect(conflict.status).toBe(409);
     expect(((await conflict.json()) as { errors: { code: number }[] }).errors[0]!.code).toBe(1004);
-    expect(h.store.list()).toHaveLength(1);
+    expect(await h.store.list()).toHaveLength(1);
   });
 });

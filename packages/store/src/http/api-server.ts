@@ -1,3 +1,4 @@
+// The store's HTTP API server: bearer auth, routes of the media endpoints, JSON errors.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -18,8 +19,8 @@ import {
   isMediaNotReadyError,
   isMediaStoreError,
 } from '../errors.js';
-import type { MediaRecord } from '../media/media-record.js';
-import type { MediaStore } from '../store.js';
+import type { StoreApi } from '../ports/store-api.js';
+import { recordToJson } from './record-json.js';
 
 /** Options of `store.listen`. */
 export interface ListenOptions {
@@ -169,34 +170,6 @@ function parseRegisterBody(raw: Buffer): {
   return parsed;
 }
 
-/** A record as the HTTP API shows it (snake_case, like the rest of the API). */
-export function recordToJson(record: MediaRecord): Record<string, unknown> {
-  return {
-    id: record.id,
-    status: record.status,
-    type: record.type,
-    mime_type: record.mimeType,
-    sha256: record.sha256,
-    ...(record.fileLength === undefined ? {} : { file_length: record.fileLength }),
-    ...(record.size === undefined ? {} : { size: record.size }),
-    msg_id: record.msgId,
-    chat_jid: record.chatJid,
-    is_from_me: record.isFromMe,
-    ...(record.participant === undefined ? {} : { participant: record.participant }),
-    attempts: record.attempts,
-    ...(record.error === undefined
-      ? {}
-      : {
-          errors: [
-            { code: record.error.code, title: record.error.title, details: record.error.details },
-          ],
-        }),
-    created_at: record.createdAt,
-    updated_at: record.updatedAt,
-    ...(record.downloadedAt === undefined ? {} : { downloaded_at: record.downloadedAt }),
-  };
-}
-
 function storeProblem(error: unknown, id: string): HttpProblem {
   if (isMediaNotFoundError(error)) return problem(404, codes.notFound, `media ${id} not found`);
   if (isMediaNotReadyError(error)) {
@@ -220,21 +193,21 @@ interface Route {
   methods: Record<string, Handler>;
 }
 
-function routes(store: MediaStore, maxBodyBytes: number): Route[] {
+function routes(store: StoreApi, maxBodyBytes: number): Route[] {
   const mediaNotFound = (id: string): HttpProblem =>
     problem(404, codes.notFound, `media ${id} not found`);
   return [
     {
       pattern: /^\/v1\/status$/,
       methods: {
-        GET: async (_req, res) => sendJson(res, 200, { status: store.status(), meta }),
+        GET: async (_req, res) => sendJson(res, 200, { status: await store.status(), meta }),
       },
     },
     {
       pattern: /^\/v1\/media$/,
       methods: {
         GET: async (_req, res) =>
-          sendJson(res, 200, { media_items: store.list().map(recordToJson), meta }),
+          sendJson(res, 200, { media_items: (await store.list()).map(recordToJson), meta }),
         POST: async (req, res) => {
           const type = req.headers['content-type'] ?? '';
           if (!/^application\/json\b/i.test(type)) {
@@ -268,7 +241,7 @@ function routes(store: MediaStore, maxBodyBytes: number): Route[] {
       pattern: /^\/v1\/media\/([^/]+)\/status$/,
       methods: {
         GET: async (_req, res, id) => {
-          const record = store.get(id);
+          const record = await store.get(id);
           if (record === undefined) throw mediaNotFound(id);
           sendJson(res, 200, { media_items: [recordToJson(record)], meta });
         },
@@ -278,7 +251,7 @@ function routes(store: MediaStore, maxBodyBytes: number): Route[] {
       pattern: /^\/v1\/media\/([^/]+)$/,
       methods: {
         GET: async (_req, res, id) => {
-          const record = store.get(id);
+          const record = await store.get(id);
           if (record === undefined) throw mediaNotFound(id);
           let stream: ReadableStream<Uint8Array>;
           try {
@@ -328,10 +301,7 @@ function safeIdForMessage(raw: string): string {
  * `{ meta, errors: [{ code, title, details }] }`.
  * @throws {InvalidMediaInputError} a token shorter than 16 characters or bad limits.
  */
-export async function startApiServer(
-  store: MediaStore,
-  options: ListenOptions,
-): Promise<ApiServer> {
+export async function startApiServer(store: StoreApi, options: ListenOptions): Promise<ApiServer> {
   if (typeof options?.token !== 'string' || options.token.length < 16 || /\s/.test(options.token)) {
     throw new InvalidMediaInputError('token', 'must be at least 16 characters without spaces');
   }

@@ -1,4 +1,5 @@
-import type { MediaRow, MediaStatus } from '../db/store-database.js';
+// A media record as the store shows it, built from its database row.
+import type { MediaRow, MediaStatus } from '../ports/metadata-store.js';
 
 /** A failure as the store recorded it (the last one, for a record still retrying). */
 export interface MediaFailure {

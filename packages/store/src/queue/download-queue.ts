@@ -1,4 +1,6 @@
-import type { JobRow, StoreDatabase } from '../db/store-database.js';
+// The scheduler: claims due jobs from the MetadataStore within the overall and per-host
+// limits, runs them, keeps their claims alive, and looks again when work may be due.
+import type { JobRow, MetadataStore } from '../ports/metadata-store.js';
 
 /** Limits of the download queue. */
 export interface QueueLimits {
@@ -8,6 +10,8 @@ export interface QueueLimits {
   perHostConcurrency: number;
   /** After a failed attempt against a host, wait this long before starting another there. */
   hostDelayMs: number;
+  /** How often running jobs' claims are renewed (shared queues); 0 = never. */
+  renewEveryMs: number;
 }
 
 /** What a job run reports back, so the queue can be polite to failing hosts. */
@@ -17,11 +21,11 @@ export type JobOutcome = 'succeeded' | 'failed' | 'aborted';
 export type JobRunner = (job: JobRow, signal: AbortSignal) => Promise<JobOutcome>;
 
 /**
- * Starts due jobs from the SQLite queue within the limits. The database is the queue: this
- * class only holds what is running now, so a restart loses nothing.
+ * Starts due jobs from the database within the limits. The database is the queue: this class
+ * only holds what is running now, so a restart loses nothing.
  */
 export class DownloadQueue {
-  readonly #db: StoreDatabase;
+  readonly #db: MetadataStore;
   readonly #run: JobRunner;
   readonly #limits: QueueLimits;
   readonly #onError: (error: unknown) => void;
@@ -33,10 +37,13 @@ export class DownloadQueue {
   readonly #hostNotBefore = new Map<string, number>();
   #timer: NodeJS.Timeout | undefined;
   #timerAt = Number.POSITIVE_INFINITY;
+  #renewTimer: NodeJS.Timeout | undefined;
+  #pumping: Promise<void> | undefined;
+  #again = false;
   #closed = false;
 
   constructor(
-    db: StoreDatabase,
+    db: MetadataStore,
     run: JobRunner,
     limits: QueueLimits,
     onError: (error: unknown) => void,
@@ -45,6 +52,10 @@ export class DownloadQueue {
     this.#run = run;
     this.#limits = limits;
     this.#onError = onError;
+    if (limits.renewEveryMs > 0) {
+      this.#renewTimer = setInterval(() => this.#renew(), limits.renewEveryMs);
+      this.#renewTimer.unref?.();
+    }
   }
 
   /** Jobs running now. */
@@ -55,11 +66,19 @@ export class DownloadQueue {
   /** Looks for due work now (after a register, a retry, a finished job). */
   wake(): void {
     if (this.#closed) return;
-    try {
-      this.#pump();
-    } catch (error) {
-      this.#onError(error);
+    if (this.#pumping !== undefined) {
+      this.#again = true;
+      return;
     }
+    this.#pumping = this.#pump()
+      .catch((error: unknown) => this.#onError(error))
+      .finally(() => {
+        this.#pumping = undefined;
+        if (this.#again) {
+          this.#again = false;
+          this.wake();
+        }
+      });
   }
 
   /** Aborts the running job of one media, if any, and waits for it to settle. */
@@ -78,6 +97,8 @@ export class DownloadQueue {
   async close(graceMs: number): Promise<void> {
     this.#closed = true;
     this.#clearTimer();
+    clearInterval(this.#renewTimer);
+    await this.#pumping;
     const entries = [...this.#running.values()];
     for (const entry of entries) entry.controller.abort(new Error('store closed'));
     let timer: NodeJS.Timeout | undefined;
@@ -90,7 +111,7 @@ export class DownloadQueue {
     clearTimeout(timer);
   }
 
-  #pump(): void {
+  async #pump(): Promise<void> {
     const now = Date.now();
     let free = this.#limits.concurrency - this.#running.size;
     // Hosts at their limit or pausing after a failure are left out of the query itself, so
@@ -103,25 +124,34 @@ export class DownloadQueue {
       if (notBefore > now) blocked.add(host);
       else this.#hostNotBefore.delete(host);
     }
-    while (free > 0) {
-      const due = this.#db.dueJobs(now, free, [...blocked]);
-      if (due.length === 0) break;
-      let started = 0;
-      for (const job of due) {
-        if (free <= 0) break;
-        // A job settling right now is pending in the database but still ours for a moment.
-        if (blocked.has(job.host_key) || this.#running.has(job.media_id)) continue;
-        this.#start(job);
-        started++;
-        free--;
-        if ((this.#perHost.get(job.host_key) ?? 0) >= this.#limits.perHostConcurrency) {
-          blocked.add(job.host_key);
+    while (free > 0 && !this.#closed) {
+      // One host at a time per claim when per-host limits bind, so a claim never takes more
+      // jobs of one host than may start; a job settling right now is excluded by id.
+      const claimed = await this.#db.claimDueJobs({
+        now,
+        limit: Math.min(free, this.#limits.perHostConcurrency),
+        excludeHosts: [...blocked],
+        excludeIds: [...this.#running.keys()],
+      });
+      if (claimed.length === 0) break;
+      for (const job of claimed) {
+        const host = job.host_key;
+        if (this.#closed || blocked.has(host)) {
+          // Claimed past a limit (several jobs of one host in one claim): give it back.
+          await this.#db.releaseJob(job.media_id, Date.now());
+          continue;
         }
+        this.#start(job);
+        free--;
+        if ((this.#perHost.get(host) ?? 0) >= this.#limits.perHostConcurrency) blocked.add(host);
       }
-      // Nothing startable in this batch: its settling job wakes the queue again when done.
-      if (started === 0) break;
     }
-    this.#armTimer(now);
+    await this.#armTimer(now);
+  }
+
+  #renew(): void {
+    if (this.#running.size === 0) return;
+    this.#db.renewClaims([...this.#running.keys()], Date.now()).catch(this.#onError);
   }
 
   #start(job: JobRow): void {
@@ -148,8 +178,9 @@ export class DownloadQueue {
     this.#running.set(job.media_id, { host, controller, done });
   }
 
-  #armTimer(now: number): void {
-    let at = this.#db.nextJobAt();
+  async #armTimer(now: number): Promise<void> {
+    if (this.#closed) return;
+    let at = await this.#db.nextJobAt();
     if (at === undefined) {
       this.#clearTimer();
       return;

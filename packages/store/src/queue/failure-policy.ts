@@ -1,6 +1,8 @@
+// The store's failure policy: which failure kinds are final, and the code, title and safe
+// details recorded (and sent by webhook) for each.
 import { STORE_ERROR_CODES, STORE_ERROR_TITLES } from '../api-shapes.js';
 import type { DownloadFailureKind } from '../client-port.js';
-import type { RecordedFailure } from '../db/store-database.js';
+import type { RecordedFailure } from '../ports/metadata-store.js';
 
 /** A failure kind of the store: the client's kinds plus local storage trouble. */
 export type StoreFailureKind = DownloadFailureKind | 'storage';

@@ -5,7 +5,6 @@ import { createNodeMediaClient } from '@wa-media/client/node';
 import { connectEmulatorSignaling } from '@wa-media/emulator';
 import type { StoreMediaClient } from '../client-port.js';
 import { createMediaStore } from '../store.js';
-import { createLoopbackMediaClient } from './loopback-media-client.js';
 
 function env(name: string): string {
   const value = process.env[name];
@@ -17,12 +16,8 @@ const signaling = await connectEmulatorSignaling(env('WA_STORE_EMULATOR_CONTROL_
   token: env('WA_STORE_EMULATOR_CONTROL_TOKEN'),
   ownJid: env('WA_STORE_OWN_JID'),
 });
-const hosts = env('WA_STORE_EMULATOR_HOSTS').split(',');
 // What `wa-media serve --emulator` does: the real client, its signalling and CDN on the emulator.
-const client: StoreMediaClient =
-  process.env.WA_STORE_TEST_CLIENT === 'loopback'
-    ? createLoopbackMediaClient({ hosts, signaling })
-    : createNodeMediaClient({ signaling, cdn: { scheme: 'http' } });
+const client: StoreMediaClient = createNodeMediaClient({ signaling, cdn: { scheme: 'http' } });
 const store = await createMediaStore({
   client,
   dataDir: env('WA_STORE_DATA_DIR'),

@@ -5,7 +5,6 @@ import { createNodeMediaClient } from '@wa-media/client/node';
 import { type Emulator, startEmulator } from '@wa-media/emulator';
 import type { StoreMediaClient } from '../client-port.js';
 import { createMediaStore, type MediaStore, type MediaStoreOptions } from '../store.js';
-import { createLoopbackMediaClient } from './loopback-media-client.js';
 import { startWebhookReceiver, type WebhookReceiver } from './webhook-receiver.js';
 
 export const OWN_JID = '15550001111:2@s.whatsapp.net';
@@ -29,21 +28,15 @@ export interface CountingClient extends StoreMediaClient {
   readonly calls: number;
 }
 
-/**
- * The real @wa-media/client over the emulator (signalling in-process, CDN over http), or the
- * package's loopback stand-in with WA_STORE_TEST_CLIENT=loopback.
- */
+/** The real @wa-media/client over the emulator (signalling in-process, CDN over http). */
 export function createTestClient(emulator: Emulator): CountingClient {
   const signaling = emulator.signaling({ ownJid: OWN_JID });
-  const inner: StoreMediaClient =
-    process.env.WA_STORE_TEST_CLIENT === 'loopback'
-      ? createLoopbackMediaClient({ hosts: emulator.hostnames, signaling })
-      : createNodeMediaClient({
-          signaling,
-          cdn: { scheme: 'http', defaultHosts: emulator.hostnames },
-          retry: { sameHostRetries: 0, baseDelayMs: 10, maxDelayMs: 50 },
-          reuploadTimeoutMs: 5000,
-        });
+  const inner: StoreMediaClient = createNodeMediaClient({
+    signaling,
+    cdn: { scheme: 'http', defaultHosts: emulator.hostnames },
+    retry: { sameHostRetries: 0, baseDelayMs: 10, maxDelayMs: 50 },
+    reuploadTimeoutMs: 5000,
+  });
   let calls = 0;
   return {
     get calls() {

@@ -7,7 +7,7 @@ import {
   WEBHOOK_SIGNATURE_HEADER,
   WEBHOOK_TIMESTAMP_HEADER,
 } from './signature.js';
-import { redactUrl } from './webhook-dispatcher.js';
+import { receiverUrlForLogs } from './webhook-dispatcher.js';
 
 const secret = 'secret-key-0123456789';
 const JEFE_1_X = '2f7ccbd0f043456ad29514b2d24a8aa345ec6673a5db1b44e91c8ac99d1841e3';
@@ -145,12 +145,12 @@ describe('webhook signatures', () => {
   });
 });
 
-describe('redactUrl', () => {
+describe('receiverUrlForLogs', () => {
   it('keeps scheme, host and path; hides the query and credentials', () => {
-    expect(redactUrl('https://user:pw@hooks.example.com:8443/a/b?token=SECRET#x')).toBe(
+    expect(receiverUrlForLogs('https://user:pw@hooks.example.com:8443/a/b?token=SECRET#x')).toBe(
       'https://hooks.example.com:8443/a/b?…',
     );
-    expect(redactUrl('http://127.0.0.1:9/hook')).toBe('http://127.0.0.1:9/hook');
-    expect(redactUrl('not a url')).toBe('<invalid url>');
+    expect(receiverUrlForLogs('http://127.0.0.1:9/hook')).toBe('http://127.0.0.1:9/hook');
+    expect(receiverUrlForLogs('not a url')).toBe('<invalid url>');
   });
 });

@@ -1,4 +1,6 @@
-import type { OutboxRow, StoreDatabase } from '../db/store-database.js';
+// Webhook delivery: sends the outbox's events, oldest first, signed afresh per attempt, with
+// backoff, at least once (receivers dedupe on the stable event id).
+import type { MetadataStore, OutboxRow } from '../ports/metadata-store.js';
 import { backoffDelay } from '../queue/backoff.js';
 import {
   signWebhookBody,
@@ -29,7 +31,7 @@ export interface WebhookOptions {
 }
 
 /** The receiver URL without query or credentials, safe for error messages. */
-export function redactUrl(url: string): string {
+export function receiverUrlForLogs(url: string): string {
   try {
     const parsed = new URL(url);
     return `${parsed.protocol}//${parsed.host}${parsed.pathname}${parsed.search === '' ? '' : '?…'}`;
@@ -40,7 +42,7 @@ export function redactUrl(url: string): string {
 
 /** Sends the outbox's events, oldest first, retrying with backoff. */
 export class WebhookDispatcher {
-  readonly #db: StoreDatabase;
+  readonly #db: MetadataStore;
   readonly #options: Required<WebhookOptions>;
   readonly #onError: (error: unknown) => void;
   #timer: NodeJS.Timeout | undefined;
@@ -49,7 +51,7 @@ export class WebhookDispatcher {
   #closed = false;
   readonly #abort = new AbortController();
 
-  constructor(db: StoreDatabase, options: WebhookOptions, onError: (error: unknown) => void) {
+  constructor(db: MetadataStore, options: WebhookOptions, onError: (error: unknown) => void) {
     this.#db = db;
     this.#options = {
       maxAttempts: 10,
@@ -89,14 +91,14 @@ export class WebhookDispatcher {
     try {
       for (;;) {
         if (this.#closed) return;
-        const due = this.#db.dueEvents(Date.now(), 16);
+        const due = await this.#db.dueEvents(Date.now(), 16);
         if (due.length === 0) break;
         for (const event of due) {
           if (this.#closed) return;
           await this.#deliver(event);
         }
       }
-      this.#arm();
+      await this.#arm();
     } catch (error) {
       this.#onError(error);
     }
@@ -125,26 +127,27 @@ export class WebhookDispatcher {
       // Drain so the connection can be reused; the receiver's answer body is not used.
       await response.arrayBuffer().catch(() => undefined);
       if (response.status >= 200 && response.status < 300) {
-        this.#db.markEventDelivered(event.seq, Date.now());
+        await this.#db.markEventDelivered(event.seq, Date.now());
         return;
       }
-      problem = `${redactUrl(this.#options.url)} answered ${response.status}`;
+      problem = `${receiverUrlForLogs(this.#options.url)} answered ${response.status}`;
     } catch (error) {
       if (this.#closed) return;
-      problem = `${redactUrl(this.#options.url)} unreachable (${(error as Error)?.name ?? 'Error'})`;
+      problem = `${receiverUrlForLogs(this.#options.url)} unreachable (${(error as Error)?.name ?? 'Error'})`;
     }
     const next =
       attempt >= this.#options.maxAttempts
         ? undefined
         : Date.now() + backoffDelay(attempt, this.#options.baseDelayMs, this.#options.maxDelayMs);
-    this.#db.markEventFailed(event.seq, next, problem);
+    await this.#db.markEventFailed(event.seq, next, problem);
   }
 
-  #arm(): void {
+  async #arm(): Promise<void> {
     if (this.#closed) return;
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
-    const at = this.#db.nextEventAt();
+    const at = await this.#db.nextEventAt();
+    if (this.#closed) return;
     if (at === undefined) return;
     this.#timer = setTimeout(
       () => {

@@ -1,61 +1,19 @@
+// The SQLite MetadataStore (better-sqlite3): records, the job queue, the webhook outbox and
+// counters in one file, for a store that runs as one process on one machine.
 import Database from 'better-sqlite3';
-
-/** A media record's lifecycle. `downloading` only while a job runs. */
-export type MediaStatus = 'pending' | 'downloading' | 'downloaded' | 'failed';
-
-/** A row of the `media` table, as the store uses it. */
-export interface MediaRow {
-  id: string;
-  chat_jid: string;
-  msg_id: string;
-  is_from_me: number;
-  participant: string | null;
-  type: string;
-  mime_type: string;
-  file_sha256: Buffer;
-  file_length: number | null;
-  host_key: string;
-  message: Buffer;
-  status: MediaStatus;
-  attempts: number;
-  size: number | null;
-  error_kind: string | null;
-  error_code: number | null;
-  error_title: string | null;
-  error_details: string | null;
-  created_at: number;
-  updated_at: number;
-  downloaded_at: number | null;
-}
-
-/** A due download job joined with what running it needs. */
-export interface JobRow {
-  media_id: string;
-  attempt: number;
-  run_at: number;
-  host_key: string;
-}
-
-/** A webhook event waiting in the outbox. */
-export interface OutboxRow {
-  seq: number;
-  event_id: string;
-  media_id: string;
-  kind: string;
-  body: string;
-  attempts: number;
-  next_attempt_at: number;
-}
-
-/** Outcome counters kept across restarts. */
-export type CounterName =
-  | 'downloaded'
-  | 'failed'
-  | 'retried'
-  | 'attempt-failures'
-  | 'webhooks-delivered'
-  | 'webhooks-dead'
-  | 'lost-files';
+import type {
+  ClaimRequest,
+  CounterName,
+  JobRow,
+  MediaRow,
+  MediaStatus,
+  MetadataStore,
+  NewMedia,
+  NewOutboxEvent,
+  OutboxRow,
+  RecordedFailure,
+  StoreStats,
+} from '../ports/metadata-store.js';
 
 // One job per media (PRIMARY KEY media_id): re-enqueueing is an upsert, so a crash between
 // two steps can never leave duplicate work. Completion (record, job, outbox) commits in one
@@ -112,44 +70,14 @@ CREATE TABLE IF NOT EXISTS counters (
 );
 `;
 
-/** Fields of a new media record. */
-export interface NewMedia {
-  id: string;
-  chatJid: string;
-  msgId: string;
-  isFromMe: boolean;
-  participant: string | undefined;
-  type: string;
-  mimeType: string;
-  fileSha256: Uint8Array;
-  fileLength: number | undefined;
-  hostKey: string;
-  message: Uint8Array;
-}
-
-/** A failure as recorded on the media row and sent in the webhook. */
-export interface RecordedFailure {
-  kind: string;
-  code: number;
-  title: string;
-  details: string;
-}
-
-/** A webhook event to put in the outbox. */
-export interface NewOutboxEvent {
-  eventId: string;
-  mediaId: string;
-  kind: 'downloaded' | 'failed';
-  body: string;
-}
-
 /**
  * The store's SQLite file: media records, the download job queue, the webhook outbox and
- * counters. WAL mode: every commit survives a process kill; registrations, retries and
+ * counters (a {@link MetadataStore}). WAL mode: every commit survives a process kill; registrations, retries and
  * deletes are fsynced before they are acknowledged, so they survive a power cut too. Every
- * method is synchronous (better-sqlite3).
+ * method runs synchronously (better-sqlite3) behind the port's promises.
  */
-export class StoreDatabase {
+export class SqliteMetadataStore implements MetadataStore {
+  readonly kind = 'sqlite';
   readonly #db: Database.Database;
 
   constructor(file: string) {
@@ -164,12 +92,12 @@ export class StoreDatabase {
     this.#db.exec(schema);
   }
 
-  close(): void {
+  async close(): Promise<void> {
     if (this.#db.open) this.#db.close();
   }
 
   /** Jobs that were running when the process died go back to pending. @returns how many */
-  recoverInterruptedJobs(now: number): number {
+  async recoverInterruptedJobs(now: number): Promise<number> {
     return this.#db.transaction(() => {
       this.#prepare(
         "UPDATE media SET status = 'pending', updated_at = ? WHERE status = 'downloading'",
@@ -180,28 +108,28 @@ export class StoreDatabase {
     })();
   }
 
-  findByMessageKey(chatJid: string, msgId: string): MediaRow | undefined {
+  async findByMessageKey(chatJid: string, msgId: string): Promise<MediaRow | undefined> {
     return this.#prepare('SELECT * FROM media WHERE chat_jid = ? AND msg_id = ?').get(
       chatJid,
       msgId,
     ) as MediaRow | undefined;
   }
 
-  get(id: string): MediaRow | undefined {
+  async get(id: string): Promise<MediaRow | undefined> {
     return this.#prepare('SELECT * FROM media WHERE id = ?').get(id) as MediaRow | undefined;
   }
 
-  list(): MediaRow[] {
+  async list(): Promise<MediaRow[]> {
     return this.#prepare('SELECT * FROM media ORDER BY created_at, id').all() as MediaRow[];
   }
 
-  ids(): Set<string> {
+  async ids(): Promise<Set<string>> {
     const rows = this.#prepare('SELECT id FROM media').all() as { id: string }[];
     return new Set(rows.map((row) => row.id));
   }
 
   /** Inserts the record and its first job in one transaction (fsynced). */
-  insertWithJob(media: NewMedia, now: number): void {
+  async insertWithJob(media: NewMedia, now: number): Promise<void> {
     this.#durably(() => {
       this.#prepare(
         `INSERT INTO media (id, chat_jid, msg_id, is_from_me, participant, type, mime_type,
@@ -233,7 +161,7 @@ export class StoreDatabase {
    * with a fresh attempt budget: the caller asked for it, so it must not wait minutes. A job
    * running now is left alone.
    */
-  requeue(id: string, now: number): void {
+  async requeue(id: string, now: number): Promise<void> {
     this.#durably(() => {
       this.#prepare(
         `UPDATE media SET status = CASE WHEN status = 'downloading' THEN status ELSE 'pending' END,
@@ -250,7 +178,7 @@ export class StoreDatabase {
    * and the reason on the record so status shows what happened (fsynced).
    * @returns false when the record is no longer `downloaded` (someone else handled it)
    */
-  requeueLostFile(id: string, now: number, failure: RecordedFailure): boolean {
+  async requeueLostFile(id: string, now: number, failure: RecordedFailure): Promise<boolean> {
     return this.#durably(() => {
       const changed = this.#prepare(
         `UPDATE media SET status = 'pending', size = NULL, downloaded_at = NULL, error_kind = ?,
@@ -265,7 +193,7 @@ export class StoreDatabase {
   }
 
   /** Ids of the records that say `downloaded`. */
-  downloadedIds(): string[] {
+  async downloadedIds(): Promise<string[]> {
     const rows = this.#prepare("SELECT id FROM media WHERE status = 'downloaded'").all() as {
       id: string;
     }[];
@@ -274,37 +202,52 @@ export class StoreDatabase {
 
   /**
    * Due pending jobs, oldest first, skipping the hosts in `excludeHosts` (those at their limit
-   * or pausing): the jobs returned can all start now, however many wait for a busy host.
+   * or pausing), each marked running with its record `downloading` in one transaction: the
+   * jobs returned can all start now, however many wait for a busy host.
    */
-  dueJobs(now: number, limit: number, excludeHosts: readonly string[] = []): JobRow[] {
-    return this.#prepare(
-      `SELECT jobs.media_id, jobs.attempt, jobs.run_at, media.host_key FROM jobs
-         JOIN media ON media.id = jobs.media_id
-         WHERE jobs.state = 'pending' AND jobs.run_at <= ?
-           AND media.host_key NOT IN (SELECT value FROM json_each(?))
-         ORDER BY jobs.run_at, jobs.media_id LIMIT ?`,
-    ).all(now, JSON.stringify(excludeHosts), limit) as JobRow[];
+  async claimDueJobs(request: ClaimRequest): Promise<JobRow[]> {
+    return this.#db.transaction(() => {
+      const jobs = this.#prepare(
+        `SELECT jobs.media_id, jobs.attempt, jobs.run_at, media.host_key FROM jobs
+           JOIN media ON media.id = jobs.media_id
+           WHERE jobs.state = 'pending' AND jobs.run_at <= ?
+             AND media.host_key NOT IN (SELECT value FROM json_each(?))
+             AND jobs.media_id NOT IN (SELECT value FROM json_each(?))
+           ORDER BY jobs.run_at, jobs.media_id LIMIT ?`,
+      ).all(
+        request.now,
+        JSON.stringify(request.excludeHosts),
+        JSON.stringify(request.excludeIds),
+        request.limit,
+      ) as JobRow[];
+      for (const job of jobs) {
+        this.#prepare("UPDATE jobs SET state = 'running' WHERE media_id = ?").run(job.media_id);
+        this.#prepare(
+          "UPDATE media SET status = 'downloading', attempts = attempts + 1, updated_at = ? WHERE id = ?",
+        ).run(request.now, job.media_id);
+      }
+      return jobs;
+    })();
+  }
+
+  // One process owns the queue (the data-dir lock): its claims cannot expire.
+  async renewClaims(): Promise<void> {}
+
+  // No other worker shares this file.
+  onWork(): () => void {
+    return () => undefined;
   }
 
   /** When the next pending job becomes due, if any. */
-  nextJobAt(): number | undefined {
+  async nextJobAt(): Promise<number | undefined> {
     const row = this.#prepare(
       "SELECT MIN(run_at) AS at FROM jobs WHERE state = 'pending'",
     ).get() as { at: number | null };
     return row.at ?? undefined;
   }
 
-  markRunning(id: string, now: number): void {
-    this.#db.transaction(() => {
-      this.#prepare("UPDATE jobs SET state = 'running' WHERE media_id = ?").run(id);
-      this.#prepare(
-        "UPDATE media SET status = 'downloading', attempts = attempts + 1, updated_at = ? WHERE id = ?",
-      ).run(now, id);
-    })();
-  }
-
   /** Puts a running job back (store closing): not an attempt. */
-  releaseJob(id: string, now: number): void {
+  async releaseJob(id: string, now: number): Promise<void> {
     this.#db.transaction(() => {
       this.#prepare("UPDATE jobs SET state = 'pending' WHERE media_id = ?").run(id);
       this.#prepare(
@@ -314,7 +257,12 @@ export class StoreDatabase {
   }
 
   /** A failed attempt that will be retried at `runAt`. */
-  scheduleRetry(id: string, attempt: number, runAt: number, failure: RecordedFailure): void {
+  async scheduleRetry(
+    id: string,
+    attempt: number,
+    runAt: number,
+    failure: RecordedFailure,
+  ): Promise<void> {
     this.#db.transaction(() => {
       this.#prepare(
         "UPDATE jobs SET state = 'pending', run_at = ?, attempt = ? WHERE media_id = ?",
@@ -328,7 +276,12 @@ export class StoreDatabase {
   }
 
   /** Success: the record says downloaded, the job goes, the webhook is queued, atomically. */
-  completeDownloaded(id: string, size: number, now: number, event?: NewOutboxEvent): boolean {
+  async completeDownloaded(
+    id: string,
+    size: number,
+    now: number,
+    event?: NewOutboxEvent,
+  ): Promise<boolean> {
     return this.#db.transaction(() => {
       const changed = this.#prepare(
         `UPDATE media SET status = 'downloaded', size = ?, downloaded_at = ?, updated_at = ?,
@@ -344,7 +297,12 @@ export class StoreDatabase {
   }
 
   /** Final failure: the record says failed, the job goes, the webhook is queued, atomically. */
-  completeFailed(id: string, failure: RecordedFailure, now: number, event?: NewOutboxEvent): void {
+  async completeFailed(
+    id: string,
+    failure: RecordedFailure,
+    now: number,
+    event?: NewOutboxEvent,
+  ): Promise<void> {
     this.#db.transaction(() => {
       const changed = this.#prepare(
         `UPDATE media SET status = 'failed', error_kind = ?, error_code = ?, error_title = ?,
@@ -359,30 +317,30 @@ export class StoreDatabase {
   }
 
   /** A completion event for an already-downloaded record (retry of stored media). */
-  insertEvent(event: NewOutboxEvent, now: number): void {
+  async insertEvent(event: NewOutboxEvent, now: number): Promise<void> {
     this.#insertEvent(event, now);
   }
 
   /** Deletes a record and its job (fsynced). */
-  delete(id: string): boolean {
+  async delete(id: string): Promise<boolean> {
     return this.#durably(() => this.#prepare('DELETE FROM media WHERE id = ?').run(id).changes > 0);
   }
 
-  dueEvents(now: number, limit: number): OutboxRow[] {
+  async dueEvents(now: number, limit: number): Promise<OutboxRow[]> {
     return this.#prepare(
       `SELECT seq, event_id, media_id, kind, body, attempts, next_attempt_at FROM outbox
          WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY seq LIMIT ?`,
     ).all(now, limit) as OutboxRow[];
   }
 
-  nextEventAt(): number | undefined {
+  async nextEventAt(): Promise<number | undefined> {
     const row = this.#prepare(
       "SELECT MIN(next_attempt_at) AS at FROM outbox WHERE state = 'pending'",
     ).get() as { at: number | null };
     return row.at ?? undefined;
   }
 
-  markEventDelivered(seq: number, now: number): void {
+  async markEventDelivered(seq: number, now: number): Promise<void> {
     this.#db.transaction(() => {
       this.#prepare(
         "UPDATE outbox SET state = 'delivered', attempts = attempts + 1, delivered_at = ?, last_error = NULL WHERE seq = ?",
@@ -391,7 +349,11 @@ export class StoreDatabase {
     })();
   }
 
-  markEventFailed(seq: number, nextAttemptAt: number | undefined, error: string): void {
+  async markEventFailed(
+    seq: number,
+    nextAttemptAt: number | undefined,
+    error: string,
+  ): Promise<void> {
     this.#db.transaction(() => {
       if (nextAttemptAt === undefined) {
         this.#prepare(
@@ -407,12 +369,7 @@ export class StoreDatabase {
   }
 
   /** Counts for `status()`. */
-  stats(): {
-    media: Record<MediaStatus, number>;
-    jobs: { pending: number; running: number; due: number };
-    outbox: { pending: number; delivered: number; dead: number };
-    counters: Record<CounterName, number>;
-  } {
+  async stats(now: number): Promise<StoreStats> {
     const media: Record<MediaStatus, number> = {
       pending: 0,
       downloading: 0,
@@ -432,7 +389,7 @@ export class StoreDatabase {
     }
     jobs.due = (
       this.#prepare("SELECT COUNT(*) AS n FROM jobs WHERE state = 'pending' AND run_at <= ?").get(
-        Date.now(),
+        now,
       ) as { n: number }
     ).n;
     const outbox = { pending: 0, delivered: 0, dead: 0 };

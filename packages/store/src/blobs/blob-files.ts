@@ -1,7 +1,8 @@
+// File helpers of the local blob folder: streamed hashing, fsync of a file and its directory,
+// removal that tolerates a missing file.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { open, readdir, stat, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { open, unlink } from 'node:fs/promises';
 
 /** SHA-256 of a file, streamed; undefined when it does not exist. */
 export async function hashFile(path: string): Promise<Buffer | undefined> {
@@ -15,16 +16,6 @@ export async function hashFile(path: string): Promise<Buffer | undefined> {
     throw error;
   }
   return hash.digest();
-}
-
-/** Size of a file, or undefined when it does not exist. */
-export async function fileSize(path: string): Promise<number | undefined> {
-  try {
-    return (await stat(path)).size;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
 }
 
 /** Flushes a file and its directory entry to disk before the database says "downloaded". */
@@ -52,19 +43,4 @@ export async function removeFile(path: string): Promise<void> {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
-}
-
-/**
- * Removes every file of the blob directory that is not a known record's blob: temp files of
- * downloads interrupted by a crash, and blobs whose record was deleted mid-way.
- * @returns the names removed
- */
-export async function removeOrphans(dir: string, keep: ReadonlySet<string>): Promise<string[]> {
-  const removed: string[] = [];
-  for (const name of await readdir(dir)) {
-    if (keep.has(name)) continue;
-    await removeFile(join(dir, name));
-    removed.push(name);
-  }
-  return removed;
 }

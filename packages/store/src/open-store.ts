@@ -1,0 +1,65 @@
+// Opening a store's backends and recovering what a previous process left: the SQLite + local
+// folder pair under the data-dir lock, interrupted jobs, orphan blobs, records whose file is lost.
+
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { LocalBlobStore } from './blobs/local-blob-store.js';
+import { lockDataDir } from './db/data-dir-lock.js';
+import { SqliteMetadataStore } from './db/sqlite-metadata-store.js';
+import { lostFileFailure } from './media/completion-events.js';
+import type { BlobStore } from './ports/blob-store.js';
+import type { MetadataStore } from './ports/metadata-store.js';
+
+/** The opened backends of a store and how to let go of them. */
+export interface OpenedBackends {
+  metadata: MetadataStore;
+  blobs: BlobStore;
+  /** Closes the database and releases locks. */
+  close(): Promise<void>;
+}
+
+const databaseFile = 'store.db';
+const blobDirName = 'blobs';
+// Not `store.lock`: that name held a PID in earlier versions; such a file is now ignored.
+const lockFile = 'store.lock.db';
+
+/**
+ * Opens the one-machine backends in `dataDir`: `store.db` (SQLite) and `blobs/`, under an
+ * exclusive lock so two stores never share the directory.
+ * @throws {MediaStoreError} `locked` when another live store has it open.
+ */
+export async function openLocalBackends(dataDir: string): Promise<OpenedBackends> {
+  const dir = resolve(dataDir);
+  const blobDir = join(dir, blobDirName);
+  await mkdir(blobDir, { recursive: true });
+  const unlock = await lockDataDir(join(dir, lockFile));
+  let metadata: SqliteMetadataStore;
+  try {
+    metadata = new SqliteMetadataStore(join(dir, databaseFile));
+  } catch (error) {
+    await unlock();
+    throw error;
+  }
+  return {
+    metadata,
+    blobs: new LocalBlobStore(blobDir),
+    async close() {
+      await metadata.close();
+      await unlock();
+    },
+  };
+}
+
+/**
+ * Recovers what a previous process left, before any job runs: its running jobs become due
+ * again, blobs without a record go, and records that say downloaded but lost their blob
+ * (deleted by hand, a restored backup…) are fetched again rather than "not ready" forever.
+ */
+export async function recoverStore(metadata: MetadataStore, blobs: BlobStore): Promise<void> {
+  await metadata.recoverInterruptedJobs(Date.now());
+  await blobs.sweep(await metadata.ids());
+  const present = await blobs.list();
+  for (const id of await metadata.downloadedIds()) {
+    if (!present.has(id)) await metadata.requeueLostFile(id, Date.now(), lostFileFailure);
+  }
+}

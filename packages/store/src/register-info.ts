@@ -1,0 +1,33 @@
+// Checks of register()'s `info`: where and for whom a media message was received.
+
+import { tryParseJid } from '@wa-media/protocol';
+import { InvalidMediaInputError } from './errors.js';
+import type { RegisterInfo } from './ports/store-api.js';
+
+// A chat or sender JID names a user (or group) at a server; a bare server is not one.
+function isChatJid(value: unknown): boolean {
+  return typeof value === 'string' && (tryParseJid(value)?.user ?? '') !== '';
+}
+
+/**
+ * `info` when it is well-formed.
+ * @throws {InvalidMediaInputError} naming the first malformed field.
+ */
+export function checkRegisterInfo(info: RegisterInfo): RegisterInfo {
+  if (info === null || typeof info !== 'object') {
+    throw new InvalidMediaInputError('info', 'must be { msgId, chatJid, isFromMe, participant? }');
+  }
+  if (typeof info.msgId !== 'string' || info.msgId === '' || info.msgId.length > 128) {
+    throw new InvalidMediaInputError('info.msgId', 'must be a non-empty string (≤ 128 chars)');
+  }
+  if (!isChatJid(info.chatJid)) {
+    throw new InvalidMediaInputError('info.chatJid', 'must be a JID');
+  }
+  if (typeof info.isFromMe !== 'boolean') {
+    throw new InvalidMediaInputError('info.isFromMe', 'must be a boolean');
+  }
+  if (info.participant !== undefined && !isChatJid(info.participant)) {
+    throw new InvalidMediaInputError('info.participant', 'must be a JID when given');
+  }
+  return info;
+}

@@ -1,0 +1,156 @@
+// Options of createMediaStore: their documented shape and their resolution into checked values
+// with defaults (every invalid option is refused here, naming it).
+
+import type { DownloadFailureKind, StoreMediaClient } from './client-port.js';
+import { classifyDownloadFailure } from './client-port.js';
+import { InvalidMediaInputError } from './errors.js';
+import type { WebhookOptions } from './webhooks/webhook-dispatcher.js';
+
+/** Retry policy of downloads. */
+export interface RetryOptions {
+  /** Attempts per download before the record fails (final kinds fail at once). @default 5 */
+  maxAttempts?: number;
+  /** Delay before the first retry; doubles per attempt, with jitter. @default 1000 */
+  baseDelayMs?: number;
+  /** Longest delay between attempts. @default 300000 (5 minutes) */
+  maxDelayMs?: number;
+}
+
+/** A background problem the store handled (a failed database write, …), for logging. */
+export interface StoreErrorEvent {
+  /** Where it happened: `download`, `webhook` or `queue`. */
+  context: 'download' | 'webhook' | 'queue';
+  error: unknown;
+}
+
+/** Options of `createMediaStore`. */
+export interface MediaStoreOptions {
+  /**
+   * Downloads media: `createMediaClient()` of `@wa-media/client` (give it `signaling` so expired
+   * media is re-requested from the sender's phone), or any {@link StoreMediaClient}.
+   */
+  client: StoreMediaClient;
+  /** Directory of the SQLite file (`store.db`) and the blobs (`blobs/`). Created if missing. */
+  dataDir: string;
+  /** Completion webhooks; without it no events are queued. */
+  webhook?: WebhookOptions;
+  /** Downloads running at once. @default 4 */
+  concurrency?: number;
+  /**
+   * Downloads running at once against one CDN host (the host of the message's `url`; real
+   * WhatsApp messages all name mmg.whatsapp.net, so for them this is the effective limit).
+   * @default 4
+   */
+  perHostConcurrency?: number;
+  /** Pause before the next start against a host after an attempt there failed. @default 250 */
+  hostDelayMs?: number;
+  /** Download retries. */
+  retry?: RetryOptions;
+  /** Overrides how a client error is classified. @default classifyDownloadFailure */
+  classifyError?: (error: unknown) => DownloadFailureKind;
+  /**
+   * On close(), how long to wait for running downloads to stop after aborting them. Work that
+   * has not stopped by then resumes on the next start. @default 5000
+   */
+  shutdownGraceMs?: number;
+  /** Called for background problems (never with secrets). @default ignore */
+  onError?: (event: StoreErrorEvent) => void;
+}
+
+/** The options after checks, with every default applied. */
+export interface ResolvedStoreOptions {
+  client: StoreMediaClient;
+  dataDir: string;
+  webhook: WebhookOptions | undefined;
+  limits: { concurrency: number; perHostConcurrency: number; hostDelayMs: number };
+  retry: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number };
+  shutdownGraceMs: number;
+  classify: (error: unknown) => DownloadFailureKind;
+  /** Reports a background problem; never throws. */
+  report: (context: StoreErrorEvent['context']) => (error: unknown) => void;
+}
+
+function positiveInteger(value: number | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 1) {
+    throw new InvalidMediaInputError(name, 'must be a positive integer');
+  }
+  return value;
+}
+
+function nonNegative(value: number | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isFinite(value) || value < 0) {
+    throw new InvalidMediaInputError(name, 'must be a non-negative number');
+  }
+  return value;
+}
+
+function checkClient(client: unknown): StoreMediaClient {
+  if (
+    client === null ||
+    typeof client !== 'object' ||
+    typeof (client as StoreMediaClient).downloadToFile !== 'function'
+  ) {
+    throw new InvalidMediaInputError('options.client', 'must have a downloadToFile method');
+  }
+  return client as StoreMediaClient;
+}
+
+function checkWebhook(webhook: WebhookOptions | undefined): WebhookOptions | undefined {
+  if (webhook === undefined) return undefined;
+  const { url, secret } = webhook;
+  let protocol = '';
+  try {
+    protocol = new URL(url).protocol;
+  } catch {}
+  if (protocol !== 'http:' && protocol !== 'https:') {
+    throw new InvalidMediaInputError('options.webhook.url', 'must be an http(s) URL');
+  }
+  if (typeof secret !== 'string' || secret.length < 16) {
+    throw new InvalidMediaInputError('options.webhook.secret', 'must be at least 16 characters');
+  }
+  return webhook;
+}
+
+/**
+ * Checks `options` and fills in defaults.
+ * @throws {InvalidMediaInputError} an invalid option (the message names it).
+ */
+export function resolveStoreOptions(options: MediaStoreOptions): ResolvedStoreOptions {
+  if (options === null || typeof options !== 'object') {
+    throw new InvalidMediaInputError('options', 'must be an object');
+  }
+  const client = checkClient(options.client);
+  if (typeof options.dataDir !== 'string' || options.dataDir === '') {
+    throw new InvalidMediaInputError('options.dataDir', 'must be a directory path');
+  }
+  const webhook = checkWebhook(options.webhook);
+  const { onError } = options;
+  return {
+    client,
+    dataDir: options.dataDir,
+    webhook,
+    limits: {
+      concurrency: positiveInteger(options.concurrency, 'options.concurrency', 4),
+      perHostConcurrency: positiveInteger(
+        options.perHostConcurrency,
+        'options.perHostConcurrency',
+        4,
+      ),
+      hostDelayMs: nonNegative(options.hostDelayMs, 'options.hostDelayMs', 250),
+    },
+    retry: {
+      maxAttempts: positiveInteger(options.retry?.maxAttempts, 'options.retry.maxAttempts', 5),
+      baseDelayMs: nonNegative(options.retry?.baseDelayMs, 'options.retry.baseDelayMs', 1000),
+      maxDelayMs: nonNegative(options.retry?.maxDelayMs, 'options.retry.maxDelayMs', 300_000),
+    },
+    shutdownGraceMs: nonNegative(options.shutdownGraceMs, 'options.shutdownGraceMs', 5000),
+    classify: options.classifyError ?? classifyDownloadFailure,
+    report: (context) => (error) => {
+      try {
+        onError?.({ context, error });
+      } catch {}
+    },
+  };
+}
