@@ -64,6 +64,7 @@ export interface DecryptedMediaInfo {
 export interface MediaDecryptorResult {
   /** The last plaintext bytes (the final block without its padding). */
   readonly tail: Uint8Array;
+  /** What was verified: hashes and length of the whole file. */
   readonly info: DecryptedMediaInfo;
 }
 

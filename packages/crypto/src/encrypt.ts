@@ -48,6 +48,7 @@ export interface MediaEncryptorOptions extends BackendOption {
 
 /** What an encrypted upload needs besides the bytes (message fields). */
 export interface EncryptedMediaInfo {
+  /** Discriminant: the blob is ciphertext ‖ mac. */
   readonly encrypted: true;
   /** The 32-byte media key (secret: it goes only into the end-to-end encrypted message). */
   readonly mediaKey: Uint8Array;
@@ -63,7 +64,9 @@ export interface EncryptedMediaInfo {
 
 /** What a plaintext upload (newsletter media, product-catalog-image) needs besides the bytes. */
 export interface PlaintextMediaInfo {
+  /** Discriminant: the blob is the plaintext itself. */
   readonly encrypted: false;
+  /** Plaintext media has no key. */
   readonly mediaKey?: undefined;
   /** SHA-256 of the bytes. */
   readonly fileSha256: Uint8Array;
@@ -71,6 +74,7 @@ export interface PlaintextMediaInfo {
   readonly fileEncSha256: Uint8Array;
   /** Length in bytes. */
   readonly fileLength: number;
+  /** Plaintext media has no sidecar (it is computed with the media key). */
   readonly streamingSidecar?: undefined;
 }
 
@@ -81,6 +85,7 @@ export type MediaInfo = EncryptedMediaInfo | PlaintextMediaInfo;
 export interface MediaEncryptorResult {
   /** The last output bytes: padded final block(s) and the 10-byte MAC (empty for plaintext). */
   readonly tail: Uint8Array;
+  /** The message fields of the whole file. */
   readonly info: MediaInfo;
 }
 
@@ -91,7 +96,10 @@ export type EncryptedMedia = MediaInfo & {
 };
 
 /** {@link encryptMedia}'s result when the media is known to be encrypted. */
-export type EncryptedMediaWithKey = EncryptedMediaInfo & { readonly data: Uint8Array };
+export type EncryptedMediaWithKey = EncryptedMediaInfo & {
+  /** The bytes to upload: ciphertext ‖ mac. */
+  readonly data: Uint8Array;
+};
 
 /** Blob length of an encrypted file of `plaintextLength` bytes: `(⌊n/16⌋ + 1)·16 + 10`. */
 export function encryptedLength(plaintextLength: number): number {

@@ -51,6 +51,7 @@ export interface MediaIntegrityErrorOptions {
  * ```
  */
 export class MediaIntegrityError extends Error {
+  /** Always `'MediaIntegrityError'` (what {@link isMediaIntegrityError} checks across copies). */
   override readonly name: 'MediaIntegrityError' = 'MediaIntegrityError';
   /** What failed; see {@link MediaIntegrityErrorCode}. */
   readonly code: MediaIntegrityErrorCode;
@@ -98,6 +99,7 @@ export type MediaStateErrorCode = 'finalized' | 'failed';
  * ```
  */
 export class MediaStateError extends Error {
+  /** Always `'MediaStateError'` (what {@link isMediaStateError} checks across copies). */
   override readonly name: 'MediaStateError' = 'MediaStateError';
   /** `'finalized'` or `'failed'`; see {@link MediaStateErrorCode}. */
   readonly code: MediaStateErrorCode;
@@ -142,6 +144,7 @@ export type HashWorkerErrorCode = 'failed' | 'stopped-responding';
  * ```
  */
 export class HashWorkerError extends Error {
+  /** Always `'HashWorkerError'` (what {@link isHashWorkerError} checks across copies). */
   override readonly name: 'HashWorkerError' = 'HashWorkerError';
   /** `'failed'` or `'stopped-responding'`; see {@link HashWorkerErrorCode}. */
   readonly code: HashWorkerErrorCode;

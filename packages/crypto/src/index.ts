@@ -3,7 +3,7 @@
  * streaming encryptor/decryptor, sidecars, ranged decryption and media-retry AES-GCM.
  *
  * Sync/async rule: everything that works on bytes in memory is synchronous (node:crypto and
- * @noble are both synchronous); only functions that read a stream or iterable return a
+ * `@noble` are both synchronous); only functions that read a stream or iterable return a
  * promise (`computeSidecar`) or carry one (`.info` of the stream and iterable forms).
  */
 export type { CbcStream, CryptoBackend, Sha256State } from './backend/types.js';

@@ -19,7 +19,7 @@ export interface MediaKeys {
 export interface BackendOption {
   /**
    * The crypto primitives to use.
-   * @default the platform backend (node:crypto under Node, @noble elsewhere)
+   * @default the platform backend (node:crypto under Node, `@noble` elsewhere)
    */
   backend?: CryptoBackend;
 }

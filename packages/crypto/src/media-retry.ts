@@ -28,7 +28,9 @@ export interface SealedMediaRetry {
 
 /** Options of {@link decryptMediaRetry}. */
 export interface DecryptMediaRetryOptions extends BackendOption {
+  /** The message's 32-byte media key (the retry key is derived from it). */
   mediaKey: Uint8Array;
+  /** Id of the message the retry is for: the AAD, so an answer for another message fails. */
   messageId: string;
   /** `<enc_p>`: ciphertext ‖ tag. */
   ciphertext: Uint8Array;

@@ -9,7 +9,9 @@ import { type ByteSource, byteChunks } from './streams.js';
 
 /** A half-open byte range `[start, end)`. For HTTP: `Range: bytes=${start}-${end - 1}`. */
 export interface ByteRange {
+  /** First byte, inclusive. */
   readonly start: number;
+  /** Byte after the last one (exclusive). */
   readonly end: number;
 }
 
@@ -78,7 +80,9 @@ export function ciphertextRangeFor(
 
 /** Options of {@link computeSidecar}. */
 export interface SidecarOptions extends BackendOption {
+  /** Media type of the blob (selects the HKDF info of the keys). */
   type: MediaType;
+  /** The 32-byte media key the blob was encrypted with. */
   mediaKey: Uint8Array;
 }
 
@@ -106,7 +110,9 @@ export async function computeSidecar(
 
 /** Options of {@link verifySidecarRange}. */
 export interface VerifySidecarOptions extends BackendOption {
+  /** Media type of the blob (selects the HKDF info of the keys). */
   type: MediaType;
+  /** The 32-byte media key the blob was encrypted with. */
   mediaKey: Uint8Array;
   /** The message's `streamingSidecar`. */
   sidecar: Uint8Array;
@@ -181,7 +187,9 @@ export function verifySidecarRange(data: Uint8Array, options: VerifySidecarOptio
 
 /** Options of {@link decryptRange}. */
 export interface DecryptRangeOptions extends BackendOption {
+  /** Media type of the blob (selects the HKDF info of the keys). */
   type: MediaType;
+  /** The 32-byte media key the blob was encrypted with. */
   mediaKey: Uint8Array;
   /** Length of the whole blob (ciphertext ‖ mac). */
   blobLength: number;

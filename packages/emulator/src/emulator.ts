@@ -71,7 +71,14 @@ export interface EmulatorOptions {
    * `false` for none.
    * @default { port: 0, token: <random> }
    */
-  control?: { port?: number; token?: string } | false;
+  control?:
+    | {
+        /** Port on 127.0.0.1; 0 picks a free one. @default 0 */
+        port?: number;
+        /** Bearer token (at least 8 characters). @default 24 random bytes in hex */
+        token?: string;
+      }
+    | false;
   /** Secret that signs direct paths (`oh`). @default 32 random bytes */
   secret?: string;
   /** Emulator clock start, epoch ms. @default real time */
@@ -86,10 +93,13 @@ export interface EmulatorOptions {
 
 /** A running CDN host. */
 export interface EmulatorHost {
+  /** Position among the emulator's hosts (0 = first), as fault rules and the log name it. */
   readonly index: number;
   /** `127.0.0.1:<port>`, as media_conn announces it (clients use scheme http). */
   readonly hostname: string;
+  /** TCP port on 127.0.0.1. */
   readonly port: number;
+  /** How media_conn announces the host. */
   readonly type: 'primary' | 'fallback';
   /** `http://127.0.0.1:<port>`. */
   readonly origin: string;
@@ -103,8 +113,11 @@ export interface EmulatorMedia {
   readonly url: string;
   /** base64url(SHA-256(bytes)): the upload token and the download `hash` parameter. */
   readonly token: string;
+  /** Blob size in bytes (for encrypted media: ciphertext ‖ mac). */
   readonly size: number;
+  /** The upload's mms-type (`image`, `video`, `document`, …). */
   readonly mmsType: string;
+  /** When downloads start answering the expired status (emulator clock, epoch ms). */
   readonly expiresAtMs: number;
   /** Set for plaintext (newsletter, product) media. */
   readonly handle?: string;
@@ -112,16 +125,28 @@ export interface EmulatorMedia {
 
 /** A running emulator. Close it with {@link Emulator.close}. */
 export interface Emulator {
+  /** The CDN hosts, in media_conn order. */
   readonly hosts: readonly EmulatorHost[];
   /** The hosts' `127.0.0.1:<port>` names, in order. */
   readonly hostnames: readonly string[];
   /** Where the JSON control endpoint listens, and its bearer token (a secret). */
-  readonly control: { readonly url: string; readonly token: string } | undefined;
+  readonly control:
+    | {
+        /** `http://127.0.0.1:<port>` of the control endpoint. */
+        readonly url: string;
+        /** Its bearer token (a secret). */
+        readonly token: string;
+      }
+    | undefined;
+  /** The emulator's clock: auth and media expiry follow it. */
   readonly clock: EmulatorClock;
+  /** Fault injection on the CDN hosts. */
   readonly faults: FaultController;
+  /** The emulated sender's phone (answers media retry requests). */
   readonly phone: PhoneEmulator;
   /** Finished CDN requests, oldest first (a copy). */
   readonly log: readonly RequestLogEntry[];
+  /** Empties {@link Emulator.log}. */
   clearLog(): void;
   /**
    * Back to a fresh state: log, faults, media, partial uploads, auth tokens, the phone's

@@ -18,7 +18,9 @@ export type EmulatorErrorCode =
  * tokens, media keys or signed URL queries.
  */
 export class EmulatorError extends Error {
+  /** Always `'EmulatorError'` (what {@link isEmulatorError} checks across copies). */
   override name = 'EmulatorError' as const;
+  /** What went wrong; see {@link EmulatorErrorCode}. */
   readonly code: EmulatorErrorCode;
   /** HTTP status of the control endpoint, for `control-failed`. */
   readonly status: number | undefined;

@@ -27,6 +27,7 @@ export interface ProtocolErrorOptions {
 
 /** Base class of every error thrown by `@wa-media/protocol`. */
 export class ProtocolError extends Error {
+  /** The class name, so errors stay recognisable after crossing package copies or JSON. */
   override name = 'ProtocolError';
   /** What went wrong, stable across versions; test this rather than the message. */
   readonly code: ProtocolErrorCode;
@@ -39,6 +40,7 @@ export class ProtocolError extends Error {
 
 /** A string that is not a valid JID. JIDs are not secret, so the offending `input` is kept. */
 export class InvalidJidError extends ProtocolError {
+  /** Always `'InvalidJidError'`. */
   override name = 'InvalidJidError';
   /** The string that failed to parse. */
   readonly input: string;
@@ -51,6 +53,7 @@ export class InvalidJidError extends ProtocolError {
 
 /** A builder was called with a value it cannot encode (names the parameter). */
 export class InvalidArgumentError extends ProtocolError {
+  /** Always `'InvalidArgumentError'`. */
   override name = 'InvalidArgumentError';
   /** The name of the parameter at fault, e.g. `'iv'` or `'directPath'`. */
   readonly parameter: string;
@@ -66,6 +69,7 @@ export class InvalidArgumentError extends ProtocolError {
  * `attrs` record) or lacks a required child, attribute or content.
  */
 export class BinaryNodeError extends ProtocolError {
+  /** Always `'BinaryNodeError'`. */
   override name = 'BinaryNodeError';
   /** Tag of the node that was inspected (`'?'` when it has no string tag). */
   readonly tag: string;
@@ -96,6 +100,7 @@ export class BinaryNodeError extends ProtocolError {
  * malformed (`code: 'malformed-media-conn'`). Never contains the `auth` token.
  */
 export class MediaConnError extends ProtocolError {
+  /** Always `'MediaConnError'`. */
   override name = 'MediaConnError';
   /** The `code` attribute of the server's `<error>` child, for `'iq-error'`. */
   readonly errorCode: number | undefined;
@@ -115,6 +120,7 @@ export class MediaConnError extends ProtocolError {
 
 /** A `mediaretry` notification that cannot be interpreted. */
 export class MediaRetryError extends ProtocolError {
+  /** Always `'MediaRetryError'`. */
   override name = 'MediaRetryError';
 
   constructor(message: string, options: ProtocolErrorOptions = {}) {
@@ -124,6 +130,7 @@ export class MediaRetryError extends ProtocolError {
 
 /** The CDN's upload reply is not the expected JSON (the body is not quoted: it holds URLs). */
 export class UploadReplyError extends ProtocolError {
+  /** Always `'UploadReplyError'`. */
   override name = 'UploadReplyError';
 
   constructor(message: string, options: ProtocolErrorOptions = {}) {
@@ -133,6 +140,7 @@ export class UploadReplyError extends ProtocolError {
 
 /** Bytes that do not decode as the expected protobuf message. */
 export class ProtobufDecodeError extends ProtocolError {
+  /** Always `'ProtobufDecodeError'`. */
   override name = 'ProtobufDecodeError';
   /** Schema name of the message that was being decoded, e.g. `'Message'`. */
   readonly messageType: string;

@@ -8,6 +8,7 @@ export interface RequestLogEntry {
   readonly host: number;
   /** `127.0.0.1:<port>` of that host. */
   readonly hostname: string;
+  /** HTTP method (`GET`, `HEAD`, `POST`, …). */
   readonly method: string;
   /** `other` for requests that are none of upload, probe, download (e.g. unknown paths). */
   readonly kind: RequestKind | 'other';

@@ -3,13 +3,17 @@ import { EmulatorError } from '../errors.js';
 
 /** Bytes in JSON: `{ "$b64": "<standard base64>" }`. */
 export interface JsonBytes {
+  /** The bytes in standard base64 (with padding). */
   $b64: string;
 }
 
 /** A BinaryNode as the control endpoint carries it. */
 export interface JsonBinaryNode {
+  /** Element name, as in {@link BinaryNode}. */
   tag: string;
+  /** Attributes, as in {@link BinaryNode}. */
   attrs: Record<string, string>;
+  /** Children, bytes as {@link JsonBytes}, or text; absent for an empty element. */
   content?: JsonBinaryNode[] | JsonBytes | string;
 }
 
@@ -29,6 +33,15 @@ export function bytesFromJson(value: unknown, name: string): Uint8Array {
   return new Uint8Array(Buffer.from((value as JsonBytes).$b64, 'base64'));
 }
 
+/**
+ * A BinaryNode as JSON for the control endpoint (bytes become {@link JsonBytes}). Never throws
+ * for a well-formed node.
+ * @example
+ * ```ts
+ * JSON.stringify(nodeToJson({ tag: 'enc_p', attrs: {}, content: new Uint8Array([1, 2]) }));
+ * // {"tag":"enc_p","attrs":{},"content":{"$b64":"AQI="}}
+ * ```
+ */
 export function nodeToJson(node: BinaryNode): JsonBinaryNode {
   const out: JsonBinaryNode = { tag: node.tag, attrs: { ...node.attrs } };
   if (node.content instanceof Uint8Array) out.content = bytesToJson(node.content);
@@ -37,6 +50,11 @@ export function nodeToJson(node: BinaryNode): JsonBinaryNode {
   return out;
 }
 
+/**
+ * The inverse of {@link nodeToJson}, checking every field of untrusted JSON.
+ * @param path - How to name `value` in error messages (children get `path.content[i]`).
+ * @throws {EmulatorError} `bad-node` when `value` is not a well-formed JSON node.
+ */
 export function nodeFromJson(value: unknown, path = 'node'): BinaryNode {
   if (typeof value !== 'object' || value === null) {
     throw new EmulatorError('bad-node', `${path} must be an object`);

@@ -12,21 +12,58 @@ export type FaultStatus = 401 | 403 | 404 | 410 | 429 | 500 | 502 | 503 | 504;
  */
 export type Fault =
   /** Answer with this status (and `Retry-After` when `retryAfterSec` is set) instead of serving. */
-  | { kind: 'status'; status: FaultStatus; retryAfterSec?: number }
+  | {
+      /** Answer with a status. */
+      kind: 'status';
+      /** The status to answer. */
+      status: FaultStatus;
+      /** Seconds for a `Retry-After` header. @default no header */
+      retryAfterSec?: number;
+    }
   /**
    * Abort the TCP connection (RST). Without `afterBytes`: before any response. With it: after
    * that many body bytes (for uploads, the bytes received so far are kept for resumption).
    */
-  | { kind: 'reset'; afterBytes?: number }
-  /** Promise the full `Content-Length`, send `afterBytes` body bytes, then close cleanly. @default afterBytes half the body */
-  | { kind: 'truncate'; afterBytes?: number }
-  /** XOR the body byte at `offset` with `mask`. @default offset 0, mask 0x01 */
-  | { kind: 'flip'; offset?: number; mask?: number }
+  | {
+      /** Reset the connection. */
+      kind: 'reset';
+      /** Body bytes to let through first. @default none: reset before any response */
+      afterBytes?: number;
+    }
+  /** Promise the full `Content-Length`, send `afterBytes` body bytes, then close cleanly. */
+  | {
+      /** Cut the response body short. */
+      kind: 'truncate';
+      /** Body bytes to send before closing. @default half the body */
+      afterBytes?: number;
+    }
+  /** XOR the body byte at `offset` with `mask`. */
+  | {
+      /** Corrupt one body byte. */
+      kind: 'flip';
+      /** Offset of the byte in the body. @default 0 */
+      offset?: number;
+      /** XOR mask. @default 0x01 */
+      mask?: number;
+    }
   /** Send (or read) nothing for `ms`: before the response, or after `afterBytes` body bytes. */
-  | { kind: 'stall'; ms: number; afterBytes?: number }
+  | {
+      /** Pause the body. */
+      kind: 'stall';
+      /** How long to pause, in ms. */
+      ms: number;
+      /** Body bytes to move before pausing. @default 0: before the response */
+      afterBytes?: number;
+    }
   /** Limit this request's body to `bytesPerSec` (both directions). */
-  | { kind: 'throttle'; bytesPerSec: number };
+  | {
+      /** Slow the body down. */
+      kind: 'throttle';
+      /** Bandwidth of this request's body, in bytes per second. */
+      bytesPerSec: number;
+    };
 
+/** The `kind` of a {@link Fault}. */
 export type FaultKind = Fault['kind'];
 
 /**
@@ -62,6 +99,7 @@ export interface FaultRule {
  * ```
  */
 export interface RandomFaultOptions {
+  /** Seed of the pseudo-random sequence: the same seed gives the same faults. */
   seed: number;
   /** Probability (0..1) that a matching request gets a fault. */
   rate: number;
@@ -75,7 +113,9 @@ export interface RandomFaultOptions {
 
 /** A rule as the controller holds it, with its counters. */
 export interface ActiveFaultRule {
+  /** Id to remove the rule with (`faults.remove(id)`). */
   readonly id: string;
+  /** The rule as added. */
   readonly rule: FaultRule;
   /** Matching requests seen so far. */
   readonly seen: number;

@@ -40,7 +40,9 @@ export interface RememberMediaParams {
 
 /** What the phone did with one server-error receipt. */
 export interface MediaRetryRecord {
+  /** Id of the message the receipt asked about. */
   readonly msgId: string;
+  /** What the phone answered (the `MediaRetryNotification` result, or an error). */
   readonly outcome: 'success' | 'not-found' | 'decryption-error' | 'general-error';
   /** The new direct path, on success. */
   readonly directPath?: string;
@@ -56,7 +58,12 @@ export interface PhoneEmulator {
    * @throws {EmulatorError} `bad-option` for a key that is not 32 bytes, neither or both of
    * `directPath`/`blob`, an unknown direct path or mms-type.
    */
-  remember(params: RememberMediaParams): { directPath: string; url: string };
+  remember(params: RememberMediaParams): {
+    /** Direct path of the media on this emulator. */
+    directPath: string;
+    /** `https://mmg.whatsapp.net` + direct path. */
+    url: string;
+  };
   /** Forgets one message's media (later retries answer "not found"). */
   forget(msgId: string): boolean;
   /** Every retry request handled so far, oldest first. */

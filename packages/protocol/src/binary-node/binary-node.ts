@@ -5,8 +5,11 @@ import { BinaryNodeError } from '../errors.js';
  * their `query` / `sendNode` take these nodes as they are.
  */
 export interface BinaryNode {
+  /** Element name, e.g. `iq`, `receipt`, `notification`. */
   tag: string;
+  /** Attributes, all strings (`id`, `to`, `type`, …). */
   attrs: Record<string, string>;
+  /** Child nodes, raw bytes, or text; absent for an empty element. */
   content?: BinaryNode[] | Uint8Array | string | undefined;
 }
 

@@ -2,21 +2,38 @@ import { UploadReplyError } from '../errors.js';
 
 /** A successful upload reply. `url` and `directPath` are signed: do not log them. */
 export interface UploadReply {
+  /** Full URL of the stored blob (`https://mmg.whatsapp.net/…`). */
   url: string;
+  /** Path + signed query of the stored blob: what a media message's `directPath` carries. */
   directPath: string;
   /** Newsletter media: sent as the message's media id. */
   handle?: string;
+  /** Server-side object id, when the CDN sends one. */
   objectId?: string;
+  /** The CDN's HMAC over the object's metadata, when sent (passed through, not checked). */
   metaHmac?: string;
+  /** Server timestamp of the upload, when sent. */
   ts?: number;
+  /** Facebook object id, when sent. */
   fbid?: string;
 }
 
 /** Outcome of a resume probe (`POST …&resume=1`), see {@link parseResumeProbe}. */
 export type ResumeProbeResult =
-  | ({ kind: 'complete' } & UploadReply)
-  | { kind: 'resume'; offset: number }
-  | { kind: 'not-found' };
+  | ({
+      /** The CDN has the whole blob: the reply fields follow. */
+      kind: 'complete';
+    } & UploadReply)
+  | {
+      /** The CDN kept part of the blob. */
+      kind: 'resume';
+      /** Bytes the CDN kept: continue with `file_offset` = this. */
+      offset: number;
+    }
+  | {
+      /** The CDN knows nothing of this upload: start over. */
+      kind: 'not-found';
+    };
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 

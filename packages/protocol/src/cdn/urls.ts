@@ -2,7 +2,12 @@ import { InvalidArgumentError } from '../errors.js';
 import { base64UrlEncode } from '../internal/base64url.js';
 
 /** Headers WhatsApp Web sends on every CDN request. */
-export const CDN_HEADERS: Readonly<{ Origin: string; Referer: string }> = Object.freeze({
+export const CDN_HEADERS: Readonly<{
+  /** `https://web.whatsapp.com` (uploads without it are refused). */
+  Origin: string;
+  /** `https://web.whatsapp.com/`. */
+  Referer: string;
+}> = Object.freeze({
   Origin: 'https://web.whatsapp.com',
   Referer: 'https://web.whatsapp.com/',
 });

@@ -25,73 +25,159 @@ import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 
 /** Message.MediaKeyDomain */
 export enum MediaKeyDomain {
+  /** UNSET - Not set. */
   UNSET = 0,
+  /** E2EE_CHAT - An end-to-end encrypted chat. */
   E2EE_CHAT = 1,
+  /** STATUS - A status update. */
   STATUS = 2,
+  /** CAPI - A Cloud API (business) chat. */
   CAPI = 3,
+  /** BOT - A chat with a bot. */
   BOT = 4,
   UNRECOGNIZED = -1,
 }
 
 /** Message.HistorySyncType */
 export enum HistorySyncType {
+  /** INITIAL_BOOTSTRAP - The first chunk after linking a device. */
   INITIAL_BOOTSTRAP = 0,
+  /** INITIAL_STATUS_V3 - Status updates at link time. */
   INITIAL_STATUS_V3 = 1,
+  /** FULL - The full history. */
   FULL = 2,
+  /** RECENT - Recent history. */
   RECENT = 3,
+  /** PUSH_NAME - Contact push names. */
   PUSH_NAME = 4,
+  /** NON_BLOCKING_DATA - Data synced in the background. */
   NON_BLOCKING_DATA = 5,
+  /** ON_DEMAND - History asked for on demand. */
   ON_DEMAND = 6,
+  /** NO_HISTORY - No history to sync. */
   NO_HISTORY = 7,
+  /** MESSAGE_ACCESS_STATUS - Message access status. */
   MESSAGE_ACCESS_STATUS = 8,
   UNRECOGNIZED = -1,
 }
 
+/** Body of a media retry request (a `server-error` receipt), sealed with the media key. */
 export interface ServerErrorReceipt {
+  /** Id of the message whose media is asked for. */
   stanzaId?: string | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** The phone's answer to a media retry request (inside a `mediaretry` notification). */
 export interface MediaRetryNotification {
-  stanzaId?: string | undefined;
-  directPath?: string | undefined;
-  result?: MediaRetryNotification_ResultType | undefined;
+  /** Id of the message the answer is about. */
+  stanzaId?:
+    | string
+    | undefined;
+  /** The new direct path of the re-uploaded media, on success. */
+  directPath?:
+    | string
+    | undefined;
+  /** What the phone did. */
+  result?:
+    | MediaRetryNotification_ResultType
+    | undefined;
+  /** The message secret, when the phone sends it along. */
   messageSecret?: Uint8Array | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Outcome of a media retry on the phone. */
 export enum MediaRetryNotification_ResultType {
+  /** GENERAL_ERROR - The phone failed for another reason. */
   GENERAL_ERROR = 0,
+  /** SUCCESS - Re-uploaded: `directPath` is the new path. */
   SUCCESS = 1,
+  /** NOT_FOUND - The phone no longer has the media. */
   NOT_FOUND = 2,
+  /** DECRYPTION_ERROR - The request did not open with the media key. */
   DECRYPTION_ERROR = 3,
   UNRECOGNIZED = -1,
 }
 
+/** A WhatsApp message: the media subset, plus the wrappers media can be nested in. */
 export interface Message {
-  imageMessage?: ImageMessage | undefined;
-  extendedTextMessage?: ExtendedTextMessage | undefined;
-  documentMessage?: DocumentMessage | undefined;
-  audioMessage?: AudioMessage | undefined;
-  videoMessage?: VideoMessage | undefined;
-  protocolMessage?: ProtocolMessage | undefined;
-  stickerMessage?: StickerMessage | undefined;
-  messageContextInfo?: MessageContextInfo | undefined;
-  viewOnceMessage?: FutureProofMessage | undefined;
-  ephemeralMessage?: FutureProofMessage | undefined;
-  documentWithCaptionMessage?: FutureProofMessage | undefined;
-  viewOnceMessageV2?: FutureProofMessage | undefined;
-  editedMessage?: FutureProofMessage | undefined;
-  viewOnceMessageV2Extension?: FutureProofMessage | undefined;
-  ptvMessage?: VideoMessage | undefined;
-  albumMessage?: AlbumMessage | undefined;
-  stickerPackMessage?: StickerPackMessage | undefined;
+  /** An image. */
+  imageMessage?:
+    | ImageMessage
+    | undefined;
+  /** A text with a link preview (its thumbnail is media). */
+  extendedTextMessage?:
+    | ExtendedTextMessage
+    | undefined;
+  /** A document (any file). */
+  documentMessage?:
+    | DocumentMessage
+    | undefined;
+  /** Audio or a voice note. */
+  audioMessage?:
+    | AudioMessage
+    | undefined;
+  /** A video (or a GIF, with `gifPlayback`). */
+  videoMessage?:
+    | VideoMessage
+    | undefined;
+  /** A protocol message (here: history-sync notifications). */
+  protocolMessage?:
+    | ProtocolMessage
+    | undefined;
+  /** A sticker. */
+  stickerMessage?:
+    | StickerMessage
+    | undefined;
+  /** Context shared by the message's parts (message secret, album association). */
+  messageContextInfo?:
+    | MessageContextInfo
+    | undefined;
+  /** Wrapper: a view-once message. */
+  viewOnceMessage?:
+    | FutureProofMessage
+    | undefined;
+  /** Wrapper: a disappearing message. */
+  ephemeralMessage?:
+    | FutureProofMessage
+    | undefined;
+  /** Wrapper: a document with a caption. */
+  documentWithCaptionMessage?:
+    | FutureProofMessage
+    | undefined;
+  /** Wrapper: a view-once message (version 2). */
+  viewOnceMessageV2?:
+    | FutureProofMessage
+    | undefined;
+  /** Wrapper: an edited message. */
+  editedMessage?:
+    | FutureProofMessage
+    | undefined;
+  /** Wrapper: a view-once voice message. */
+  viewOnceMessageV2Extension?:
+    | FutureProofMessage
+    | undefined;
+  /** A round video note (push-to-video), same fields as a video. */
+  ptvMessage?:
+    | VideoMessage
+    | undefined;
+  /** The parent of an album (its children point to it by association). */
+  albumMessage?:
+    | AlbumMessage
+    | undefined;
+  /** A sticker pack (a zip of stickers). */
+  stickerPackMessage?:
+    | StickerPackMessage
+    | undefined;
+  /** Wrapper: a message associated with a parent (e.g. an album item). */
   associatedChildMessage?: FutureProofMessage | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 /** Message.FutureProofMessage: every wrapper (view once, ephemeral, edited, …) holds a Message. */
 export interface FutureProofMessage {
+  /** The wrapped message. */
   message?: Message | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
@@ -101,41 +187,128 @@ export interface FutureProofMessage {
  * annotations (30).
  */
 export interface ImageMessage {
-  url?: string | undefined;
-  mimetype?: string | undefined;
-  caption?: string | undefined;
-  fileSha256?: Uint8Array | undefined;
-  fileLength?: bigint | undefined;
-  height?: number | undefined;
-  width?: number | undefined;
-  mediaKey?: Uint8Array | undefined;
-  fileEncSha256?: Uint8Array | undefined;
-  directPath?: string | undefined;
-  mediaKeyTimestamp?: bigint | undefined;
-  jpegThumbnail?: Uint8Array | undefined;
-  firstScanSidecar?: Uint8Array | undefined;
-  firstScanLength?: number | undefined;
-  experimentGroupId?: number | undefined;
-  scansSidecar?: Uint8Array | undefined;
-  scanLengths?: number[] | undefined;
-  midQualityFileSha256?: Uint8Array | undefined;
-  midQualityFileEncSha256?: Uint8Array | undefined;
-  viewOnce?: boolean | undefined;
-  thumbnailDirectPath?: string | undefined;
-  thumbnailSha256?: Uint8Array | undefined;
-  thumbnailEncSha256?: Uint8Array | undefined;
-  staticUrl?: string | undefined;
-  imageSourceType?: ImageMessage_ImageSourceType | undefined;
-  accessibilityLabel?: string | undefined;
-  mediaKeyDomain?: MediaKeyDomain | undefined;
+  /** Full CDN URL of the blob (`https://mmg.whatsapp.net` + direct path); `directPath` is preferred. */
+  url?:
+    | string
+    | undefined;
+  /** MIME type of the plaintext file (e.g. `image/jpeg`). */
+  mimetype?:
+    | string
+    | undefined;
+  /** Text shown under the media. */
+  caption?:
+    | string
+    | undefined;
+  /** SHA-256 of the plaintext file. */
+  fileSha256?:
+    | Uint8Array
+    | undefined;
+  /** Size of the plaintext file in bytes. */
+  fileLength?:
+    | bigint
+    | undefined;
+  /** Height in pixels. */
+  height?:
+    | number
+    | undefined;
+  /** Width in pixels. */
+  width?:
+    | number
+    | undefined;
+  /** The 32-byte media key: HKDF-expanded into the AES key, IV and MAC key of the blob. */
+  mediaKey?:
+    | Uint8Array
+    | undefined;
+  /** SHA-256 of the encrypted blob as stored on the CDN (ciphertext + MAC). */
+  fileEncSha256?:
+    | Uint8Array
+    | undefined;
+  /** CDN path of the encrypted blob (with its signed query), joined to a media_conn host to download. */
+  directPath?:
+    | string
+    | undefined;
+  /** When the media key was generated, in unix seconds. */
+  mediaKeyTimestamp?:
+    | bigint
+    | undefined;
+  /** A small inline JPEG preview, carried in the message itself. */
+  jpegThumbnail?:
+    | Uint8Array
+    | undefined;
+  /** Progressive JPEG: sidecar of the first scan. */
+  firstScanSidecar?:
+    | Uint8Array
+    | undefined;
+  /** Progressive JPEG: length in bytes of the first scan. */
+  firstScanLength?:
+    | number
+    | undefined;
+  /** Sender-side experiment group (kept as received). */
+  experimentGroupId?:
+    | number
+    | undefined;
+  /** Progressive JPEG: sidecar of the scans. */
+  scansSidecar?:
+    | Uint8Array
+    | undefined;
+  /** Progressive JPEG: length in bytes of each scan. */
+  scanLengths?:
+    | number[]
+    | undefined;
+  /** SHA-256 of the mid-quality variant's plaintext. */
+  midQualityFileSha256?:
+    | Uint8Array
+    | undefined;
+  /** SHA-256 of the mid-quality variant's encrypted blob. */
+  midQualityFileEncSha256?:
+    | Uint8Array
+    | undefined;
+  /** The media may be viewed once. */
+  viewOnce?:
+    | boolean
+    | undefined;
+  /** CDN path of the thumbnail, encrypted with the same media key. */
+  thumbnailDirectPath?:
+    | string
+    | undefined;
+  /** SHA-256 of the plaintext thumbnail. */
+  thumbnailSha256?:
+    | Uint8Array
+    | undefined;
+  /** SHA-256 of the encrypted thumbnail blob. */
+  thumbnailEncSha256?:
+    | Uint8Array
+    | undefined;
+  /** Alternative CDN URL of the blob, used as is; `directPath` is the fallback. */
+  staticUrl?:
+    | string
+    | undefined;
+  /** Where the image comes from (camera roll, AI, …). */
+  imageSourceType?:
+    | ImageMessage_ImageSourceType
+    | undefined;
+  /** Alternative text for screen readers. */
+  accessibilityLabel?:
+    | string
+    | undefined;
+  /** Which kind of conversation the media key belongs to. */
+  mediaKeyDomain?:
+    | MediaKeyDomain
+    | undefined;
+  /** URL of a QR code found in the image (kept as received). */
   qrUrl?: string | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Where an image comes from. */
 export enum ImageMessage_ImageSourceType {
+  /** USER_IMAGE - Taken or picked by the user. */
   USER_IMAGE = 0,
+  /** AI_GENERATED - Generated by AI. */
   AI_GENERATED = 1,
+  /** AI_MODIFIED - Edited by AI. */
   AI_MODIFIED = 2,
+  /** RASTERIZED_TEXT_STATUS - A text status rendered as an image. */
   RASTERIZED_TEXT_STATUS = 3,
   UNRECOGNIZED = -1,
 }
@@ -145,162 +318,495 @@ export enum ImageMessage_ImageSourceType {
  * contextInfo (17), annotations (25), processedVideos (27).
  */
 export interface VideoMessage {
-  url?: string | undefined;
-  mimetype?: string | undefined;
-  fileSha256?: Uint8Array | undefined;
-  fileLength?: bigint | undefined;
-  seconds?: number | undefined;
-  mediaKey?: Uint8Array | undefined;
-  caption?: string | undefined;
-  gifPlayback?: boolean | undefined;
-  height?: number | undefined;
-  width?: number | undefined;
-  fileEncSha256?: Uint8Array | undefined;
-  directPath?: string | undefined;
-  mediaKeyTimestamp?: bigint | undefined;
-  jpegThumbnail?: Uint8Array | undefined;
-  streamingSidecar?: Uint8Array | undefined;
-  gifAttribution?: VideoMessage_Attribution | undefined;
-  viewOnce?: boolean | undefined;
-  thumbnailDirectPath?: string | undefined;
-  thumbnailSha256?: Uint8Array | undefined;
-  thumbnailEncSha256?: Uint8Array | undefined;
-  staticUrl?: string | undefined;
-  accessibilityLabel?: string | undefined;
-  externalShareFullVideoDurationInSeconds?: number | undefined;
-  motionPhotoPresentationOffsetMs?: bigint | undefined;
-  metadataUrl?: string | undefined;
-  videoSourceType?: VideoMessage_VideoSourceType | undefined;
+  /** Full CDN URL of the blob (`https://mmg.whatsapp.net` + direct path); `directPath` is preferred. */
+  url?:
+    | string
+    | undefined;
+  /** MIME type of the plaintext file (e.g. `image/jpeg`). */
+  mimetype?:
+    | string
+    | undefined;
+  /** SHA-256 of the plaintext file. */
+  fileSha256?:
+    | Uint8Array
+    | undefined;
+  /** Size of the plaintext file in bytes. */
+  fileLength?:
+    | bigint
+    | undefined;
+  /** Duration in seconds. */
+  seconds?:
+    | number
+    | undefined;
+  /** The 32-byte media key: HKDF-expanded into the AES key, IV and MAC key of the blob. */
+  mediaKey?:
+    | Uint8Array
+    | undefined;
+  /** Text shown under the media. */
+  caption?:
+    | string
+    | undefined;
+  /** Play as a looping GIF, without sound. */
+  gifPlayback?:
+    | boolean
+    | undefined;
+  /** Height in pixels. */
+  height?:
+    | number
+    | undefined;
+  /** Width in pixels. */
+  width?:
+    | number
+    | undefined;
+  /** SHA-256 of the encrypted blob as stored on the CDN (ciphertext + MAC). */
+  fileEncSha256?:
+    | Uint8Array
+    | undefined;
+  /** CDN path of the encrypted blob (with its signed query), joined to a media_conn host to download. */
+  directPath?:
+    | string
+    | undefined;
+  /** When the media key was generated, in unix seconds. */
+  mediaKeyTimestamp?:
+    | bigint
+    | undefined;
+  /** A small inline JPEG preview, carried in the message itself. */
+  jpegThumbnail?:
+    | Uint8Array
+    | undefined;
+  /** Sidecar for seeking: a 10-byte truncated HMAC per 64 KiB chunk of the blob. */
+  streamingSidecar?:
+    | Uint8Array
+    | undefined;
+  /** Which GIF provider it comes from. */
+  gifAttribution?:
+    | VideoMessage_Attribution
+    | undefined;
+  /** The media may be viewed once. */
+  viewOnce?:
+    | boolean
+    | undefined;
+  /** CDN path of the thumbnail, encrypted with the same media key. */
+  thumbnailDirectPath?:
+    | string
+    | undefined;
+  /** SHA-256 of the plaintext thumbnail. */
+  thumbnailSha256?:
+    | Uint8Array
+    | undefined;
+  /** SHA-256 of the encrypted thumbnail blob. */
+  thumbnailEncSha256?:
+    | Uint8Array
+    | undefined;
+  /** Alternative CDN URL of the blob, used as is; `directPath` is the fallback. */
+  staticUrl?:
+    | string
+    | undefined;
+  /** Alternative text for screen readers. */
+  accessibilityLabel?:
+    | string
+    | undefined;
+  /** Duration of the full video when this is a shared excerpt. */
+  externalShareFullVideoDurationInSeconds?:
+    | number
+    | undefined;
+  /** Motion photo: offset of the still frame, in ms. */
+  motionPhotoPresentationOffsetMs?:
+    | bigint
+    | undefined;
+  /** URL of extra video metadata (kept as received). */
+  metadataUrl?:
+    | string
+    | undefined;
+  /** Where the video comes from (user, AI). */
+  videoSourceType?:
+    | VideoMessage_VideoSourceType
+    | undefined;
+  /** Which kind of conversation the media key belongs to. */
   mediaKeyDomain?: MediaKeyDomain | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** GIF providers. */
 export enum VideoMessage_Attribution {
+  /** NONE - No provider. */
   NONE = 0,
+  /** GIPHY - From GIPHY. */
   GIPHY = 1,
+  /** TENOR - From Tenor. */
   TENOR = 2,
+  /** KLIPY - From KLIPY. */
   KLIPY = 3,
   UNRECOGNIZED = -1,
 }
 
+/** Where a video comes from. */
 export enum VideoMessage_VideoSourceType {
+  /** USER_VIDEO - Recorded or picked by the user. */
   USER_VIDEO = 0,
+  /** AI_GENERATED - Generated by AI. */
   AI_GENERATED = 1,
   UNRECOGNIZED = -1,
 }
 
 /** Message.AudioMessage. Not modelled: contextInfo (17). */
 export interface AudioMessage {
-  url?: string | undefined;
-  mimetype?: string | undefined;
-  fileSha256?: Uint8Array | undefined;
-  fileLength?: bigint | undefined;
-  seconds?: number | undefined;
-  ptt?: boolean | undefined;
-  mediaKey?: Uint8Array | undefined;
-  fileEncSha256?: Uint8Array | undefined;
-  directPath?: string | undefined;
-  mediaKeyTimestamp?: bigint | undefined;
-  streamingSidecar?: Uint8Array | undefined;
-  waveform?: Uint8Array | undefined;
-  backgroundArgb?: number | undefined;
-  viewOnce?: boolean | undefined;
-  accessibilityLabel?: string | undefined;
+  /** Full CDN URL of the blob (`https://mmg.whatsapp.net` + direct path); `directPath` is preferred. */
+  url?:
+    | string
+    | undefined;
+  /** MIME type of the plaintext file (e.g. `image/jpeg`). */
+  mimetype?:
+    | string
+    | undefined;
+  /** SHA-256 of the plaintext file. */
+  fileSha256?:
+    | Uint8Array
+    | undefined;
+  /** Size of the plaintext file in bytes. */
+  fileLength?:
+    | bigint
+    | undefined;
+  /** Duration in seconds. */
+  seconds?:
+    | number
+    | undefined;
+  /** A voice note (push-to-talk) rather than an audio file. */
+  ptt?:
+    | boolean
+    | undefined;
+  /** The 32-byte media key: HKDF-expanded into the AES key, IV and MAC key of the blob. */
+  mediaKey?:
+    | Uint8Array
+    | undefined;
+  /** SHA-256 of the encrypted blob as stored on the CDN (ciphertext + MAC). */
+  fileEncSha256?:
+    | Uint8Array
+    | undefined;
+  /** CDN path of the encrypted blob (with its signed query), joined to a media_conn host to download. */
+  directPath?:
+    | string
+    | undefined;
+  /** When the media key was generated, in unix seconds. */
+  mediaKeyTimestamp?:
+    | bigint
+    | undefined;
+  /** Sidecar for seeking: a 10-byte truncated HMAC per 64 KiB chunk of the blob. */
+  streamingSidecar?:
+    | Uint8Array
+    | undefined;
+  /** Voice note waveform: one amplitude byte per sample. */
+  waveform?:
+    | Uint8Array
+    | undefined;
+  /** Background colour (ARGB) of a status voice note. */
+  backgroundArgb?:
+    | number
+    | undefined;
+  /** The media may be viewed once. */
+  viewOnce?:
+    | boolean
+    | undefined;
+  /** Alternative text for screen readers. */
+  accessibilityLabel?:
+    | string
+    | undefined;
+  /** Which kind of conversation the media key belongs to. */
   mediaKeyDomain?: MediaKeyDomain | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 /** Message.DocumentMessage. Not modelled: contextInfo (17). */
 export interface DocumentMessage {
-  url?: string | undefined;
-  mimetype?: string | undefined;
-  title?: string | undefined;
-  fileSha256?: Uint8Array | undefined;
-  fileLength?: bigint | undefined;
-  pageCount?: number | undefined;
-  mediaKey?: Uint8Array | undefined;
-  fileName?: string | undefined;
-  fileEncSha256?: Uint8Array | undefined;
-  directPath?: string | undefined;
-  mediaKeyTimestamp?: bigint | undefined;
-  contactVcard?: boolean | undefined;
-  thumbnailDirectPath?: string | undefined;
-  thumbnailSha256?: Uint8Array | undefined;
-  thumbnailEncSha256?: Uint8Array | undefined;
-  jpegThumbnail?: Uint8Array | undefined;
-  thumbnailHeight?: number | undefined;
-  thumbnailWidth?: number | undefined;
-  caption?: string | undefined;
-  accessibilityLabel?: string | undefined;
+  /** Full CDN URL of the blob (`https://mmg.whatsapp.net` + direct path); `directPath` is preferred. */
+  url?:
+    | string
+    | undefined;
+  /** MIME type of the plaintext file (e.g. `image/jpeg`). */
+  mimetype?:
+    | string
+    | undefined;
+  /** Title shown to the recipient. */
+  title?:
+    | string
+    | undefined;
+  /** SHA-256 of the plaintext file. */
+  fileSha256?:
+    | Uint8Array
+    | undefined;
+  /** Size of the plaintext file in bytes. */
+  fileLength?:
+    | bigint
+    | undefined;
+  /** Number of pages (PDF and similar). */
+  pageCount?:
+    | number
+    | undefined;
+  /** The 32-byte media key: HKDF-expanded into the AES key, IV and MAC key of the blob. */
+  mediaKey?:
+    | Uint8Array
+    | undefined;
+  /** File name shown to the recipient. */
+  fileName?:
+    | string
+    | undefined;
+  /** SHA-256 of the encrypted blob as stored on the CDN (ciphertext + MAC). */
+  fileEncSha256?:
+    | Uint8Array
+    | undefined;
+  /** CDN path of the encrypted blob (with its signed query), joined to a media_conn host to download. */
+  directPath?:
+    | string
+    | undefined;
+  /** When the media key was generated, in unix seconds. */
+  mediaKeyTimestamp?:
+    | bigint
+    | undefined;
+  /** The document is a contact card (vCard). */
+  contactVcard?:
+    | boolean
+    | undefined;
+  /** CDN path of the thumbnail, encrypted with the same media key. */
+  thumbnailDirectPath?:
+    | string
+    | undefined;
+  /** SHA-256 of the plaintext thumbnail. */
+  thumbnailSha256?:
+    | Uint8Array
+    | undefined;
+  /** SHA-256 of the encrypted thumbnail blob. */
+  thumbnailEncSha256?:
+    | Uint8Array
+    | undefined;
+  /** A small inline JPEG preview, carried in the message itself. */
+  jpegThumbnail?:
+    | Uint8Array
+    | undefined;
+  /** Thumbnail height in pixels. */
+  thumbnailHeight?:
+    | number
+    | undefined;
+  /** Thumbnail width in pixels. */
+  thumbnailWidth?:
+    | number
+    | undefined;
+  /** Text shown under the media. */
+  caption?:
+    | string
+    | undefined;
+  /** Alternative text for screen readers. */
+  accessibilityLabel?:
+    | string
+    | undefined;
+  /** Which kind of conversation the media key belongs to. */
   mediaKeyDomain?: MediaKeyDomain | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 /** Message.StickerMessage (the thumbnail is pngThumbnail). Not modelled: contextInfo (17). */
 export interface StickerMessage {
-  url?: string | undefined;
-  fileSha256?: Uint8Array | undefined;
-  fileEncSha256?: Uint8Array | undefined;
-  mediaKey?: Uint8Array | undefined;
-  mimetype?: string | undefined;
-  height?: number | undefined;
-  width?: number | undefined;
-  directPath?: string | undefined;
-  fileLength?: bigint | undefined;
-  mediaKeyTimestamp?: bigint | undefined;
-  firstFrameLength?: number | undefined;
-  firstFrameSidecar?: Uint8Array | undefined;
-  isAnimated?: boolean | undefined;
-  pngThumbnail?: Uint8Array | undefined;
-  stickerSentTs?: bigint | undefined;
-  isAvatar?: boolean | undefined;
-  isAiSticker?: boolean | undefined;
-  isLottie?: boolean | undefined;
-  accessibilityLabel?: string | undefined;
+  /** Full CDN URL of the blob (`https://mmg.whatsapp.net` + direct path); `directPath` is preferred. */
+  url?:
+    | string
+    | undefined;
+  /** SHA-256 of the plaintext file. */
+  fileSha256?:
+    | Uint8Array
+    | undefined;
+  /** SHA-256 of the encrypted blob as stored on the CDN (ciphertext + MAC). */
+  fileEncSha256?:
+    | Uint8Array
+    | undefined;
+  /** The 32-byte media key: HKDF-expanded into the AES key, IV and MAC key of the blob. */
+  mediaKey?:
+    | Uint8Array
+    | undefined;
+  /** MIME type of the plaintext file (e.g. `image/jpeg`). */
+  mimetype?:
+    | string
+    | undefined;
+  /** Height in pixels. */
+  height?:
+    | number
+    | undefined;
+  /** Width in pixels. */
+  width?:
+    | number
+    | undefined;
+  /** CDN path of the encrypted blob (with its signed query), joined to a media_conn host to download. */
+  directPath?:
+    | string
+    | undefined;
+  /** Size of the plaintext file in bytes. */
+  fileLength?:
+    | bigint
+    | undefined;
+  /** When the media key was generated, in unix seconds. */
+  mediaKeyTimestamp?:
+    | bigint
+    | undefined;
+  /** Animated sticker: length in bytes of the first frame. */
+  firstFrameLength?:
+    | number
+    | undefined;
+  /** Animated sticker: sidecar of the first frame. */
+  firstFrameSidecar?:
+    | Uint8Array
+    | undefined;
+  /** The sticker is animated. */
+  isAnimated?:
+    | boolean
+    | undefined;
+  /** A small inline PNG preview. */
+  pngThumbnail?:
+    | Uint8Array
+    | undefined;
+  /** When the sticker was sent (as the sending client set it). */
+  stickerSentTs?:
+    | bigint
+    | undefined;
+  /** The sticker shows the sender's avatar. */
+  isAvatar?:
+    | boolean
+    | undefined;
+  /** The sticker was generated by AI. */
+  isAiSticker?:
+    | boolean
+    | undefined;
+  /** The sticker is a Lottie animation. */
+  isLottie?:
+    | boolean
+    | undefined;
+  /** Alternative text for screen readers. */
+  accessibilityLabel?:
+    | string
+    | undefined;
+  /** Which kind of conversation the media key belongs to. */
   mediaKeyDomain?: MediaKeyDomain | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 /** Message.StickerPackMessage. Not modelled: contextInfo (11). */
 export interface StickerPackMessage {
-  stickerPackId?: string | undefined;
-  name?: string | undefined;
-  publisher?: string | undefined;
-  stickers?: StickerPackSticker[] | undefined;
-  fileLength?: bigint | undefined;
-  fileSha256?: Uint8Array | undefined;
-  fileEncSha256?: Uint8Array | undefined;
-  mediaKey?: Uint8Array | undefined;
-  directPath?: string | undefined;
-  caption?: string | undefined;
-  packDescription?: string | undefined;
-  mediaKeyTimestamp?: bigint | undefined;
-  trayIconFileName?: string | undefined;
-  thumbnailDirectPath?: string | undefined;
-  thumbnailSha256?: Uint8Array | undefined;
-  thumbnailEncSha256?: Uint8Array | undefined;
-  thumbnailHeight?: number | undefined;
-  thumbnailWidth?: number | undefined;
-  imageDataHash?: string | undefined;
-  stickerPackSize?: bigint | undefined;
+  /** Id of the pack. */
+  stickerPackId?:
+    | string
+    | undefined;
+  /** Name of the pack. */
+  name?:
+    | string
+    | undefined;
+  /** Who published the pack. */
+  publisher?:
+    | string
+    | undefined;
+  /** The stickers in the pack's zip. */
+  stickers?:
+    | StickerPackSticker[]
+    | undefined;
+  /** Size of the plaintext zip in bytes. */
+  fileLength?:
+    | bigint
+    | undefined;
+  /** SHA-256 of the plaintext zip. */
+  fileSha256?:
+    | Uint8Array
+    | undefined;
+  /** SHA-256 of the encrypted blob as stored on the CDN (ciphertext + MAC). */
+  fileEncSha256?:
+    | Uint8Array
+    | undefined;
+  /** The 32-byte media key: HKDF-expanded into the AES key, IV and MAC key of the blob. */
+  mediaKey?:
+    | Uint8Array
+    | undefined;
+  /** CDN path of the encrypted blob (with its signed query), joined to a media_conn host to download. */
+  directPath?:
+    | string
+    | undefined;
+  /** Text shown under the media. */
+  caption?:
+    | string
+    | undefined;
+  /** Description of the pack. */
+  packDescription?:
+    | string
+    | undefined;
+  /** When the media key was generated, in unix seconds. */
+  mediaKeyTimestamp?:
+    | bigint
+    | undefined;
+  /** File name, inside the zip, of the tray icon. */
+  trayIconFileName?:
+    | string
+    | undefined;
+  /** CDN path of the thumbnail, encrypted with the same media key. */
+  thumbnailDirectPath?:
+    | string
+    | undefined;
+  /** SHA-256 of the plaintext thumbnail. */
+  thumbnailSha256?:
+    | Uint8Array
+    | undefined;
+  /** SHA-256 of the encrypted thumbnail blob. */
+  thumbnailEncSha256?:
+    | Uint8Array
+    | undefined;
+  /** Thumbnail height in pixels. */
+  thumbnailHeight?:
+    | number
+    | undefined;
+  /** Thumbnail width in pixels. */
+  thumbnailWidth?:
+    | number
+    | undefined;
+  /** Hash of the pack's image data (kept as received). */
+  imageDataHash?:
+    | string
+    | undefined;
+  /** Size of the pack in bytes, as shown to users. */
+  stickerPackSize?:
+    | bigint
+    | undefined;
+  /** Who made the pack. */
   stickerPackOrigin?: StickerPackMessage_StickerPackOrigin | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Who made a sticker pack. */
 export enum StickerPackMessage_StickerPackOrigin {
+  /** FIRST_PARTY - Made by WhatsApp. */
   FIRST_PARTY = 0,
+  /** THIRD_PARTY - Made by a third party. */
   THIRD_PARTY = 1,
+  /** USER_CREATED - Made by a user. */
   USER_CREATED = 2,
   UNRECOGNIZED = -1,
 }
 
 /** Message.StickerPackMessage.Sticker */
 export interface StickerPackSticker {
-  fileName?: string | undefined;
-  isAnimated?: boolean | undefined;
-  emojis?: string[] | undefined;
-  accessibilityLabel?: string | undefined;
-  isLottie?: boolean | undefined;
+  /** File name of the sticker inside the pack's zip. */
+  fileName?:
+    | string
+    | undefined;
+  /** The sticker is animated. */
+  isAnimated?:
+    | boolean
+    | undefined;
+  /** Emojis the sticker stands for. */
+  emojis?:
+    | string[]
+    | undefined;
+  /** Alternative text for screen readers. */
+  accessibilityLabel?:
+    | string
+    | undefined;
+  /** The sticker is a Lottie animation. */
+  isLottie?:
+    | boolean
+    | undefined;
+  /** MIME type of the sticker (e.g. `image/webp`). */
   mimetype?: string | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
@@ -310,36 +816,87 @@ export interface StickerPackSticker {
  * modelled: contextInfo (17), linkPreviewMetadata (34), faviconMMSMetadata (33) and the rest.
  */
 export interface ExtendedTextMessage {
-  text?: string | undefined;
-  matchedText?: string | undefined;
-  description?: string | undefined;
-  title?: string | undefined;
-  previewType?: ExtendedTextMessage_PreviewType | undefined;
-  jpegThumbnail?: Uint8Array | undefined;
-  thumbnailDirectPath?: string | undefined;
-  thumbnailSha256?: Uint8Array | undefined;
-  thumbnailEncSha256?: Uint8Array | undefined;
-  mediaKey?: Uint8Array | undefined;
-  mediaKeyTimestamp?: bigint | undefined;
-  thumbnailHeight?: number | undefined;
-  thumbnailWidth?: number | undefined;
-  videoHeight?: number | undefined;
+  /** The message text. */
+  text?:
+    | string
+    | undefined;
+  /** The link the preview is for. */
+  matchedText?:
+    | string
+    | undefined;
+  /** Description of the linked page. */
+  description?:
+    | string
+    | undefined;
+  /** Title of the linked page. */
+  title?:
+    | string
+    | undefined;
+  /** What kind of preview it is. */
+  previewType?:
+    | ExtendedTextMessage_PreviewType
+    | undefined;
+  /** A small inline JPEG of the preview. */
+  jpegThumbnail?:
+    | Uint8Array
+    | undefined;
+  /** CDN path of the preview's full-size thumbnail. */
+  thumbnailDirectPath?:
+    | string
+    | undefined;
+  /** SHA-256 of the plaintext thumbnail. */
+  thumbnailSha256?:
+    | Uint8Array
+    | undefined;
+  /** SHA-256 of the encrypted thumbnail blob. */
+  thumbnailEncSha256?:
+    | Uint8Array
+    | undefined;
+  /** The media key of the preview thumbnail. */
+  mediaKey?:
+    | Uint8Array
+    | undefined;
+  /** When the thumbnail's media key was generated, in unix seconds. */
+  mediaKeyTimestamp?:
+    | bigint
+    | undefined;
+  /** Thumbnail height in pixels. */
+  thumbnailHeight?:
+    | number
+    | undefined;
+  /** Thumbnail width in pixels. */
+  thumbnailWidth?:
+    | number
+    | undefined;
+  /** Height of the linked video, in pixels. */
+  videoHeight?:
+    | number
+    | undefined;
+  /** Width of the linked video, in pixels. */
   videoWidth?: number | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Kinds of link preview. */
 export enum ExtendedTextMessage_PreviewType {
+  /** NONE - No preview. */
   NONE = 0,
+  /** VIDEO - A video preview. */
   VIDEO = 1,
+  /** PLACEHOLDER - A placeholder. */
   PLACEHOLDER = 4,
+  /** IMAGE - An image preview. */
   IMAGE = 5,
+  /** PAYMENT_LINKS - A payment link. */
   PAYMENT_LINKS = 6,
+  /** PROFILE - A profile link. */
   PROFILE = 7,
   UNRECOGNIZED = -1,
 }
 
 /** Message.ProtocolMessage: only the history-sync notification is modelled. */
 export interface ProtocolMessage {
+  /** A chunk of chat history to download (an encrypted blob). */
   historySyncNotification?: HistorySyncNotification | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
@@ -349,82 +906,183 @@ export interface ProtocolMessage {
  * messageAccessStatus (15).
  */
 export interface HistorySyncNotification {
-  fileSha256?: Uint8Array | undefined;
-  fileLength?: bigint | undefined;
-  mediaKey?: Uint8Array | undefined;
-  fileEncSha256?: Uint8Array | undefined;
-  directPath?: string | undefined;
-  syncType?: HistorySyncType | undefined;
-  chunkOrder?: number | undefined;
-  originalMessageId?: string | undefined;
-  progress?: number | undefined;
-  oldestMsgInChunkTimestampSec?: bigint | undefined;
-  initialHistBootstrapInlinePayload?: Uint8Array | undefined;
-  peerDataRequestSessionId?: string | undefined;
+  /** SHA-256 of the plaintext history blob. */
+  fileSha256?:
+    | Uint8Array
+    | undefined;
+  /** Size of the plaintext history blob in bytes. */
+  fileLength?:
+    | bigint
+    | undefined;
+  /** The 32-byte media key: HKDF-expanded into the AES key, IV and MAC key of the blob. */
+  mediaKey?:
+    | Uint8Array
+    | undefined;
+  /** SHA-256 of the encrypted blob as stored on the CDN (ciphertext + MAC). */
+  fileEncSha256?:
+    | Uint8Array
+    | undefined;
+  /** CDN path of the encrypted blob (with its signed query), joined to a media_conn host to download. */
+  directPath?:
+    | string
+    | undefined;
+  /** What kind of history the chunk holds. */
+  syncType?:
+    | HistorySyncType
+    | undefined;
+  /** Position of this chunk in the sync. */
+  chunkOrder?:
+    | number
+    | undefined;
+  /** Id of the request this answers (on-demand syncs). */
+  originalMessageId?:
+    | string
+    | undefined;
+  /** Progress of the whole sync, as the phone reports it. */
+  progress?:
+    | number
+    | undefined;
+  /** Timestamp of the oldest message in the chunk, in unix seconds. */
+  oldestMsgInChunkTimestampSec?:
+    | bigint
+    | undefined;
+  /** The history inline instead of on the CDN (small bootstrap chunks). */
+  initialHistBootstrapInlinePayload?:
+    | Uint8Array
+    | undefined;
+  /** Session id of a peer data request (kept as received). */
+  peerDataRequestSessionId?:
+    | string
+    | undefined;
+  /** Handle of the encrypted blob (kept as received). */
   encHandle?: string | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 /** Message.AlbumMessage (field 1 is unused). Not modelled: contextInfo (17). */
 export interface AlbumMessage {
-  expectedImageCount?: number | undefined;
+  /** How many images the album will hold. */
+  expectedImageCount?:
+    | number
+    | undefined;
+  /** How many videos the album will hold. */
   expectedVideoCount?: number | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 /** MessageContextInfo: only what media needs (the album association and messageSecret). */
 export interface MessageContextInfo {
-  messageSecret?: Uint8Array | undefined;
+  /** Per-message secret (32 bytes) used by features such as album associations. */
+  messageSecret?:
+    | Uint8Array
+    | undefined;
+  /** How this message relates to a parent (e.g. as an album item). */
   messageAssociation?: MessageAssociation | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Links a message to a parent message (album items, HD dual uploads, …). */
 export interface MessageAssociation {
-  associationType?: MessageAssociation_AssociationType | undefined;
-  parentMessageKey?: MessageKey | undefined;
+  /** What kind of association. */
+  associationType?:
+    | MessageAssociation_AssociationType
+    | undefined;
+  /** Key of the parent message. */
+  parentMessageKey?:
+    | MessageKey
+    | undefined;
+  /** Position among the parent's children. */
   messageIndex?: number | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** Kinds of association between a message and its parent. */
 export enum MessageAssociation_AssociationType {
+  /** UNKNOWN - Unknown association. */
   UNKNOWN = 0,
+  /** MEDIA_ALBUM - An item of a media album. */
   MEDIA_ALBUM = 1,
+  /** BOT_PLUGIN - A bot plugin result. */
   BOT_PLUGIN = 2,
+  /** EVENT_COVER_IMAGE - The cover image of an event. */
   EVENT_COVER_IMAGE = 3,
+  /** STATUS_POLL - A poll on a status. */
   STATUS_POLL = 4,
+  /** HD_VIDEO_DUAL_UPLOAD - The HD copy of a video sent in two qualities. */
   HD_VIDEO_DUAL_UPLOAD = 5,
+  /** STATUS_EXTERNAL_RESHARE - A status reshared from outside. */
   STATUS_EXTERNAL_RESHARE = 6,
+  /** MEDIA_POLL - A media poll. */
   MEDIA_POLL = 7,
+  /** STATUS_ADD_YOURS - An "add yours" status. */
   STATUS_ADD_YOURS = 8,
+  /** STATUS_NOTIFICATION - A status notification. */
   STATUS_NOTIFICATION = 9,
+  /** HD_IMAGE_DUAL_UPLOAD - The HD copy of an image sent in two qualities. */
   HD_IMAGE_DUAL_UPLOAD = 10,
+  /** STICKER_ANNOTATION - A sticker annotation. */
   STICKER_ANNOTATION = 11,
+  /** MOTION_PHOTO - The video part of a motion photo. */
   MOTION_PHOTO = 12,
+  /** STATUS_LINK_ACTION - A status link action. */
   STATUS_LINK_ACTION = 13,
+  /** VIEW_ALL_REPLIES - A "view all replies" link. */
   VIEW_ALL_REPLIES = 14,
+  /** STATUS_ADD_YOURS_AI_IMAGINE - An AI "add yours" status. */
   STATUS_ADD_YOURS_AI_IMAGINE = 15,
+  /** STATUS_QUESTION - A status question. */
   STATUS_QUESTION = 16,
+  /** STATUS_ADD_YOURS_DIWALI - A seasonal "add yours" status. */
   STATUS_ADD_YOURS_DIWALI = 17,
+  /** STATUS_REACTION - A status reaction. */
   STATUS_REACTION = 18,
+  /** HEVC_VIDEO_DUAL_UPLOAD - The HEVC copy of a video sent in two codecs. */
   HEVC_VIDEO_DUAL_UPLOAD = 19,
   UNRECOGNIZED = -1,
 }
 
+/** Identifies a message: chat, sender side and id. */
 export interface MessageKey {
-  remoteJid?: string | undefined;
-  fromMe?: boolean | undefined;
-  id?: string | undefined;
+  /** The chat. */
+  remoteJid?:
+    | string
+    | undefined;
+  /** Whether this account sent the message. */
+  fromMe?:
+    | boolean
+    | undefined;
+  /** The message id. */
+  id?:
+    | string
+    | undefined;
+  /** The sender, in groups and broadcasts. */
   participant?: string | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
 /** Note the name fileSizeBytes, not fileLength. */
 export interface ExternalBlobReference {
-  mediaKey?: Uint8Array | undefined;
-  directPath?: string | undefined;
-  handle?: string | undefined;
-  fileSizeBytes?: bigint | undefined;
-  fileSha256?: Uint8Array | undefined;
+  /** The blob's 32-byte media key (app-state type). */
+  mediaKey?:
+    | Uint8Array
+    | undefined;
+  /** CDN path of the encrypted blob. */
+  directPath?:
+    | string
+    | undefined;
+  /** Handle of the blob (kept as received). */
+  handle?:
+    | string
+    | undefined;
+  /** Size of the plaintext in bytes (note the name: not `fileLength`). */
+  fileSizeBytes?:
+    | bigint
+    | undefined;
+  /** SHA-256 of the plaintext. */
+  fileSha256?:
+    | Uint8Array
+    | undefined;
+  /** SHA-256 of the encrypted blob. */
   fileEncSha256?: Uint8Array | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }

@@ -35,7 +35,9 @@ export type JidServer =
  * hosted.lid); elsewhere (groups, broadcast, newsletters) the user part is kept verbatim.
  */
 export interface Jid {
+  /** The part before `@` (a phone number, LID, group id, …), without agent and device. */
   user: string;
+  /** The part after `@`, e.g. `s.whatsapp.net`, `g.us`, `lid`. */
   server: JidServer;
   /** Agent number of a companion (`user.agent:device`), 0–255. */
   agent?: number;

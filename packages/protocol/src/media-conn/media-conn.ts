@@ -43,14 +43,19 @@ export function buildMediaConnIq(options: MediaConnIqOptions = {}): BinaryNode {
 
 /** One CDN host of a media_conn reply. */
 export interface MediaConnHost {
+  /** Host name to build CDN URLs with (`mmg.whatsapp.net`; `127.0.0.1:<port>` on the emulator). */
   hostname: string;
   /** `'primary'` or `'fallback'` as the server says; a missing type means primary. */
   type: 'primary' | 'fallback' | (string & {});
   /** Host to try right after this one. */
   fallbackHostname?: string;
+  /** IPv4 address of the host, when the server gives one. */
   ip4?: string;
+  /** IPv6 address of the host, when the server gives one. */
   ip6?: string;
+  /** IPv4 address of the fallback host, when given. */
   fallbackIp4?: string;
+  /** IPv6 address of the fallback host, when given. */
   fallbackIp6?: string;
   /** Largest blob this host accepts, when the server says. */
   maxContentLengthBytes?: number;
@@ -71,6 +76,7 @@ export interface MediaConn {
   ttl: number;
   /** Seconds the auth token stays valid, when given. */
   authTtl?: number;
+  /** The reply's `max_buckets`, when given (passed through, not used for routing). */
   maxBuckets?: number;
   /** When the reply was parsed (ms since the epoch, as `Date.now()`). */
   fetchedAt: number;

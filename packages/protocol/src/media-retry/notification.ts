@@ -12,9 +12,20 @@ import { isBinaryNodeError, MediaRetryError } from '../errors.js';
 
 /** What the phone answered: an encrypted `MediaRetryNotification`, or an error code. */
 export type MediaRetryNotificationResult =
-  | { kind: 'encrypted'; ciphertext: Uint8Array; iv: Uint8Array }
-  /** `code` is a `MediaRetryNotification.ResultType`: 2 not found, 3 decryption error, else general. */
-  | { kind: 'error'; code: number };
+  | {
+      /** The phone answered; open it with `decryptMediaRetry` and the media key. */
+      kind: 'encrypted';
+      /** The sealed `MediaRetryNotification` (AES-GCM ciphertext with its tag). */
+      ciphertext: Uint8Array;
+      /** The 12-byte GCM nonce. */
+      iv: Uint8Array;
+    }
+  | {
+      /** The phone (or server) answered with an `<error>`. */
+      kind: 'error';
+      /** A `MediaRetryNotification.ResultType`: 2 not found, 3 decryption error, else general. */
+      code: number;
+    };
 
 /** A parsed `<notification type="mediaretry">`. */
 export interface MediaRetryNotificationStanza {
@@ -30,6 +41,7 @@ export interface MediaRetryNotificationStanza {
   fromMe?: boolean;
   /** `rmr participant`, when present. */
   participant?: string;
+  /** The sealed answer, or the error code. */
   result: MediaRetryNotificationResult;
 }
 

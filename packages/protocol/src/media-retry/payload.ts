@@ -11,12 +11,15 @@ export type MediaRetryResult = 'success' | 'general-error' | 'not-found' | 'decr
 
 /** A decoded `MediaRetryNotification` (the plaintext of the phone's encrypted answer). */
 export interface DecodedMediaRetryNotification {
+  /** Id of the message the answer is about (check it against the request). */
   stanzaId?: string;
   /** The new direct path, on success. */
   directPath?: string;
+  /** What the phone did. */
   result: MediaRetryResult;
   /** The raw ResultType number (unknown values map to `'general-error'`). */
   resultCode: number;
+  /** The message secret, when the phone sent it along. */
   messageSecret?: Uint8Array;
 }
 

@@ -7,7 +7,9 @@ import {
 
 /** Counts announced by an album parent. */
 export interface AlbumParentParams {
+  /** How many images the album will hold (a non-negative integer). */
   expectedImageCount: number;
+  /** How many videos the album will hold (a non-negative integer). */
   expectedVideoCount: number;
 }
 

@@ -54,15 +54,78 @@ export function unwrapMessage(message: Message): Message {
 
 /** A media-carrying part of a message, with the crypto `MediaType` its blob uses. */
 export type MediaContent =
-  | { field: 'imageMessage'; mediaType: 'image'; content: ImageMessage }
-  | { field: 'videoMessage'; mediaType: 'video'; content: VideoMessage }
-  | { field: 'ptvMessage'; mediaType: 'video'; content: VideoMessage }
-  | { field: 'audioMessage'; mediaType: 'audio'; content: AudioMessage }
-  | { field: 'documentMessage'; mediaType: 'document'; content: DocumentMessage }
-  | { field: 'stickerMessage'; mediaType: 'sticker'; content: StickerMessage }
-  | { field: 'stickerPackMessage'; mediaType: 'sticker-pack'; content: StickerPackMessage }
-  | { field: 'extendedTextMessage'; mediaType: 'link-thumbnail'; content: ExtendedTextMessage }
-  | { field: 'historySyncNotification'; mediaType: 'history'; content: HistorySyncNotification };
+  | {
+      /** The `Message` field that holds it. */
+      field: 'imageMessage';
+      /** Crypto `MediaType` of its blob (selects the HKDF info). */
+      mediaType: 'image';
+      /** The media message itself. */
+      content: ImageMessage;
+    }
+  | {
+      /** The `Message` field that holds it. */
+      field: 'videoMessage';
+      /** Crypto `MediaType` of its blob (selects the HKDF info). */
+      mediaType: 'video';
+      /** The media message itself. */
+      content: VideoMessage;
+    }
+  | {
+      /** The `Message` field that holds it. */
+      field: 'ptvMessage';
+      /** Crypto `MediaType` of its blob (selects the HKDF info). */
+      mediaType: 'video';
+      /** The media message itself. */
+      content: VideoMessage;
+    }
+  | {
+      /** The `Message` field that holds it. */
+      field: 'audioMessage';
+      /** Crypto `MediaType` of its blob (selects the HKDF info). */
+      mediaType: 'audio';
+      /** The media message itself. */
+      content: AudioMessage;
+    }
+  | {
+      /** The `Message` field that holds it. */
+      field: 'documentMessage';
+      /** Crypto `MediaType` of its blob (selects the HKDF info). */
+      mediaType: 'document';
+      /** The media message itself. */
+      content: DocumentMessage;
+    }
+  | {
+      /** The `Message` field that holds it. */
+      field: 'stickerMessage';
+      /** Crypto `MediaType` of its blob (selects the HKDF info). */
+      mediaType: 'sticker';
+      /** The media message itself. */
+      content: StickerMessage;
+    }
+  | {
+      /** The `Message` field that holds it. */
+      field: 'stickerPackMessage';
+      /** Crypto `MediaType` of its blob (selects the HKDF info). */
+      mediaType: 'sticker-pack';
+      /** The media message itself. */
+      content: StickerPackMessage;
+    }
+  | {
+      /** The `Message` field that holds it. */
+      field: 'extendedTextMessage';
+      /** Crypto `MediaType` of its blob (selects the HKDF info). */
+      mediaType: 'link-thumbnail';
+      /** The media message itself. */
+      content: ExtendedTextMessage;
+    }
+  | {
+      /** The `Message` field that holds it. */
+      field: 'historySyncNotification';
+      /** Crypto `MediaType` of its blob (selects the HKDF info). */
+      mediaType: 'history';
+      /** The media message itself. */
+      content: HistorySyncNotification;
+    };
 
 /**
  * The media part of `message` (unwrapped first), or `undefined` when it carries none.
