@@ -12,14 +12,19 @@ export const STORE_API_VERSION = '1.0.0.0' as const;
 
 /** The `meta` object of every HTTP answer. */
 export interface ApiMeta {
+  /** Always `'stable'`, as the WhatsApp Business API says it. */
   api_status: 'stable';
+  /** {@link STORE_API_VERSION}. */
   version: string;
 }
 
 /** One entry of an `errors` array (HTTP answers and webhooks). */
 export interface ApiError {
+  /** One of {@link STORE_ERROR_CODES}. */
   code: number;
+  /** The code's fixed title ({@link STORE_ERROR_TITLES}). */
   title: string;
+  /** What exactly went wrong, without secrets. */
   details: string;
 }
 
@@ -40,14 +45,23 @@ export interface ApiError {
  * | 1014 | Internal error | 500 / webhook | storage failure (no details leak) |
  */
 export const STORE_ERROR_CODES: Readonly<{
+  /** 400: media gone from the CDN and from the sender's phone (webhook). */
   mediaNotInDatastore: 400;
+  /** 1000: method not allowed; a download that failed after its retries. */
   genericError: 1000;
+  /** 1004: (chatJid, msgId) registered before with other media. */
   resourceExists: 1004;
+  /** 1005: missing or wrong bearer token. */
   accessDenied: 1005;
+  /** 1006: unknown id or path. */
   notFound: 1006;
+  /** 1008: a required body field is absent. */
   missingParameter: 1008;
+  /** 1009: a malformed value, a body too large or not JSON, a message without media. */
   invalidParameter: 1009;
+  /** 1011: bytes asked for before they are downloaded. */
   notReady: 1011;
+  /** 1014: storage failure. */
   internalError: 1014;
 }> = Object.freeze({
   mediaNotInDatastore: 400,
@@ -81,10 +95,13 @@ export function apiError(code: number, details: string): ApiError {
 
 /** The media object inside a webhook item (`image`, `video`, … key). */
 export interface WebhookMediaObject {
+  /** The store's media id. */
   id: string;
+  /** MIME type the message announced. */
   mime_type: string;
   /** Hex SHA-256 of the plaintext. */
   sha256: string;
+  /** `downloaded`: the bytes are stored; `failed`: they never will be (see `errors`). */
   status: 'downloaded' | 'failed';
 }
 
@@ -93,8 +110,11 @@ export interface WebhookMediaObject {
  * under the key named by `type` (`image`, `video`, `document`, …).
  */
 export interface WebhookBody {
+  /** One item per event (the store sends one). */
   media_items: (Record<string, WebhookMediaObject | string | ApiError[]> & {
+    /** The key the media object sits under (`image`, `video`, …). */
     type: string;
+    /** Why the download failed, on a final failure. */
     errors?: ApiError[];
   })[];
 }

@@ -46,6 +46,10 @@ export interface StoreDownloadOptions {
  * returned: the store only awaits it).
  */
 export interface StoreMediaClient {
+  /**
+   * Downloads `message`'s media, verified, to `path` (created only once every check passed).
+   * @returns anything awaitable; it must reject when the download failed.
+   */
   downloadToFile(
     message: Message,
     path: string,

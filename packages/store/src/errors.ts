@@ -15,6 +15,7 @@ export type MediaStoreErrorCode =
 
 /** Options shared by every store error. */
 export interface MediaStoreErrorOptions {
+  /** The error that caused this one, kept as `error.cause`. */
   cause?: unknown;
 }
 
@@ -23,7 +24,9 @@ export interface MediaStoreErrorOptions {
  * signed URL queries.
  */
 export class MediaStoreError extends Error {
+  /** The class name (`MediaStoreError` or a subclass's), what the guards check across copies. */
   override name = 'MediaStoreError';
+  /** What went wrong; see {@link MediaStoreErrorCode}. */
   readonly code: MediaStoreErrorCode;
 
   constructor(code: MediaStoreErrorCode, message: string, options: MediaStoreErrorOptions = {}) {
@@ -34,7 +37,9 @@ export class MediaStoreError extends Error {
 
 /** No media with this id. */
 export class MediaNotFoundError extends MediaStoreError {
+  /** Always `'MediaNotFoundError'`. */
   override name = 'MediaNotFoundError';
+  /** The id that was asked for. */
   readonly id: string;
 
   constructor(id: string) {
@@ -45,7 +50,9 @@ export class MediaNotFoundError extends MediaStoreError {
 
 /** The media is known but its verified bytes are not stored. */
 export class MediaNotReadyError extends MediaStoreError {
+  /** Always `'MediaNotReadyError'`. */
   override name = 'MediaNotReadyError';
+  /** The media's id. */
   readonly id: string;
   /** The record's status when the bytes were asked for. */
   readonly status: string;
@@ -65,7 +72,9 @@ export class MediaNotReadyError extends MediaStoreError {
 
 /** A malformed argument; `parameter` names it. */
 export class InvalidMediaInputError extends MediaStoreError {
+  /** Always `'InvalidMediaInputError'`. */
   override name = 'InvalidMediaInputError';
+  /** The argument at fault (e.g. `'chatJid'`, `'message'`). */
   readonly parameter: string;
 
   constructor(parameter: string, problem: string, options: MediaStoreErrorOptions = {}) {

@@ -33,7 +33,15 @@ export interface MediaStore extends StoreApi {
    * @throws {MediaStoreError} `conflict` when (chatJid, msgId) was registered with other media;
    * `closed` after close().
    */
-  register(message: Message, info: RegisterInfo): Promise<{ id: string; created: boolean }>;
+  register(
+    message: Message,
+    info: RegisterInfo,
+  ): Promise<{
+    /** The media id (the same for the same (chatJid, msgId)). */
+    id: string;
+    /** False when it was registered before. */
+    created: boolean;
+  }>;
   /**
    * Asks to store the media again (the WhatsApp Business API's `GET /v1/media/{id}/download`): a failed record,
    * or a pending one waiting out its backoff, gets a download due now with a fresh attempt
@@ -42,7 +50,10 @@ export interface MediaStore extends StoreApi {
    * @throws {MediaNotFoundError} unknown id.
    * @throws {MediaStoreError} `closed` after close().
    */
-  retryDownload(id: string): Promise<{ id: string }>;
+  retryDownload(id: string): Promise<{
+    /** The media id. */
+    id: string;
+  }>;
   /** The record, or undefined for an unknown id. */
   get(id: string): Promise<MediaRecord | undefined>;
   /** Every record, oldest first. */

@@ -20,6 +20,7 @@ export interface RetryOptions {
 export interface StoreErrorEvent {
   /** Where it happened: `download`, `webhook` or `queue`. */
   context: 'download' | 'webhook' | 'queue';
+  /** What was thrown (messages carry no secrets). */
   error: unknown;
 }
 

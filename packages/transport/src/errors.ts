@@ -15,6 +15,7 @@ export type TransferPhase = 'upload' | 'headers' | 'download';
 
 /** What the errors need to know about the request, to name it (redacted) in messages. */
 export interface ErrorRequestInfo {
+  /** Request method. */
   readonly method?: string;
   /** The real URL: it is redacted before being stored. */
   readonly url?: string | URL;
@@ -24,6 +25,7 @@ export interface ErrorRequestInfo {
 
 /** Options shared by every error constructor. */
 export interface HttpErrorOptions {
+  /** The request the error is about (redacted before anything is stored). */
   readonly request?: ErrorRequestInfo;
   /** The underlying error. Stored as a redacted copy (same name, code, message, stack). */
   readonly cause?: unknown;
@@ -34,6 +36,7 @@ export class HttpError extends Error {
   // An own field on every class (ky's style): spreads and plain copies keep it, so the
   // `isXxxError` guards, which check `name`, work on them and across realms. V8 formats the
   // stack lazily, on first read, so it still starts with the subclass's name.
+  /** The class name (`HttpError` or a subclass's): what the `isXxxError` guards check. */
   override readonly name: string = 'HttpError';
   /** Request method, if known. */
   readonly method: string | undefined;
@@ -74,7 +77,9 @@ export class HttpError extends Error {
 
 /** Options of {@link HttpStatusError}. */
 export interface HttpStatusErrorOptions extends HttpErrorOptions {
+  /** The response status. */
   readonly status: number;
+  /** The response's reason phrase. @default '' */
   readonly statusText?: string;
   /** Response headers (lower-cased names); stored redacted. */
   readonly headers?: Readonly<Record<string, string>>;
@@ -89,8 +94,11 @@ export const BODY_SNIPPET_MAX_CHARS = 1024;
 
 /** The server answered with a non-2xx status (thrown by `assertOk`, never by `request()`). */
 export class HttpStatusError extends HttpError {
+  /** Always `'HttpStatusError'`. */
   override readonly name = 'HttpStatusError' as const;
+  /** The response status (not 2xx). */
   readonly status: number;
+  /** The response's reason phrase, `''` when none. */
   readonly statusText: string;
   /** Response headers, lower-cased, credentials redacted. */
   readonly headers: Readonly<Record<string, string>>;
@@ -125,6 +133,7 @@ export class HttpStatusError extends HttpError {
 
 /** Options of {@link NetworkError}. */
 export interface NetworkErrorOptions extends HttpErrorOptions {
+  /** When it failed. */
   readonly phase: TransferPhase;
   /** System error code when known (`'ECONNRESET'`, `'ECONNREFUSED'`…). */
   readonly code?: string;
@@ -132,7 +141,9 @@ export interface NetworkErrorOptions extends HttpErrorOptions {
 
 /** The connection failed: refused, reset, DNS, TLS, truncated body, too many redirects… */
 export class NetworkError extends HttpError {
+  /** Always `'NetworkError'`. */
   override readonly name = 'NetworkError' as const;
+  /** When it failed: sending the body, waiting for headers, or receiving the body. */
   readonly phase: TransferPhase;
   /** System error code when known (`'ECONNRESET'`, `'ECONNREFUSED'`…), else `undefined`. */
   readonly code: string | undefined;
@@ -146,7 +157,9 @@ export class NetworkError extends HttpError {
 
 /** Options of {@link TimeoutError}. */
 export interface TimeoutErrorOptions extends HttpErrorOptions {
+  /** Which timeout fired (see {@link TimeoutError}). */
   readonly phase: TransferPhase;
+  /** The timeout that elapsed, in ms. */
   readonly timeoutMs: number;
 }
 
@@ -155,8 +168,11 @@ export interface TimeoutErrorOptions extends HttpErrorOptions {
  * `idleTimeoutMs` (no byte moved for that long).
  */
 export class TimeoutError extends HttpError {
+  /** Always `'TimeoutError'`. */
   override readonly name = 'TimeoutError' as const;
+  /** `'headers'` for the headers timeout, `'upload'` / `'download'` for the idle timeout. */
   readonly phase: TransferPhase;
+  /** The timeout that elapsed, in ms. */
   readonly timeoutMs: number;
 
   constructor(options: TimeoutErrorOptions) {
@@ -172,12 +188,15 @@ export class TimeoutError extends HttpError {
 
 /** Options of {@link AbortError}. */
 export interface AbortErrorOptions extends HttpErrorOptions {
+  /** When the abort arrived. */
   readonly phase: TransferPhase;
 }
 
 /** The caller's `AbortSignal` aborted the request; `cause` holds the signal's reason. */
 export class AbortError extends HttpError {
+  /** Always `'AbortError'`. */
   override readonly name = 'AbortError' as const;
+  /** When the abort arrived. */
   readonly phase: TransferPhase;
 
   constructor(options: AbortErrorOptions) {
@@ -190,6 +209,7 @@ export class AbortError extends HttpError {
 export interface ContentLengthMismatchErrorOptions extends HttpErrorOptions {
   /** `'request'`: our body vs. the declared `contentLength`; `'response'`: server body vs. its `Content-Length`. */
   readonly direction: 'request' | 'response';
+  /** The declared length. */
   readonly expectedBytes: number;
   /** Bytes actually seen (for a too-long body: the count when the excess was detected). */
   readonly actualBytes: number;
@@ -197,9 +217,13 @@ export interface ContentLengthMismatchErrorOptions extends HttpErrorOptions {
 
 /** A body's real length differs from the declared `Content-Length`; nothing wrong was accepted. */
 export class ContentLengthMismatchError extends HttpError {
+  /** Always `'ContentLengthMismatchError'`. */
   override readonly name = 'ContentLengthMismatchError' as const;
+  /** `'request'`: our body vs. its declared length; `'response'`: the server's body vs. its `Content-Length`. */
   readonly direction: 'request' | 'response';
+  /** The declared length. */
   readonly expectedBytes: number;
+  /** Bytes actually seen (for a too-long body: the count when the excess was detected). */
   readonly actualBytes: number;
 
   constructor(options: ContentLengthMismatchErrorOptions) {
@@ -216,12 +240,15 @@ export class ContentLengthMismatchError extends HttpError {
 
 /** Options of {@link ResponseTooLargeError}. */
 export interface ResponseTooLargeErrorOptions extends HttpErrorOptions {
+  /** The limit that was exceeded. */
   readonly maxBytes: number;
 }
 
 /** `readBytes` / `readJson` / `readText` met more than `maxBytes`; the body was cancelled. */
 export class ResponseTooLargeError extends HttpError {
+  /** Always `'ResponseTooLargeError'`. */
   override readonly name = 'ResponseTooLargeError' as const;
+  /** The limit that was exceeded. */
   readonly maxBytes: number;
 
   constructor(options: ResponseTooLargeErrorOptions) {
@@ -235,6 +262,7 @@ export class ResponseTooLargeError extends HttpError {
 
 /** `readJson` got a body that is not valid JSON (the parser error is the `cause`). */
 export class ResponseParseError extends HttpError {
+  /** Always `'ResponseParseError'`. */
   override readonly name = 'ResponseParseError' as const;
 }
 
@@ -253,8 +281,11 @@ export interface RangeMismatchErrorOptions extends HttpErrorOptions {
  * that ends *earlier* than asked (the file is shorter) is valid and not an error.
  */
 export class RangeMismatchError extends HttpError {
+  /** Always `'RangeMismatchError'`. */
   override readonly name = 'RangeMismatchError' as const;
+  /** The range that was asked for (`end` exclusive), or `null` when none was. */
   readonly requested: ByteRange | null;
+  /** What the 206 carried, or `null` when its `Content-Range` is missing or unusable. */
   readonly received: ContentRange | null;
 
   constructor(options: RangeMismatchErrorOptions) {

@@ -34,7 +34,9 @@ export interface ByteRange {
  * **exclusive** (same convention as {@link ByteRange}): `bytes 0-9/100` → `{ start: 0, end: 10, total: 100 }`.
  */
 export interface ContentRange {
+  /** First byte carried. */
   readonly start: number;
+  /** Byte after the last one carried (exclusive). */
   readonly end: number;
   /** Full size of the resource, or `null` when the server sent `*`. */
   readonly total: number | null;
@@ -109,7 +111,9 @@ export interface HttpRequest {
  * Reading it to the end, `body.cancel()`, `response.cancel()`, an error or an abort all free it.
  */
 export interface HttpResponse {
+  /** HTTP status code. */
   readonly status: number;
+  /** HTTP reason phrase (`''` when none). */
   readonly statusText: string;
   /** `true` for 2xx. */
   readonly ok: boolean;
@@ -178,7 +182,9 @@ export interface BeforeRequestState {
 
 /** The state given to `afterResponse` hooks. */
 export interface AfterResponseState {
+  /** The request of the final hop. */
   readonly request: ResolvedRequest;
+  /** The response (do not consume its body in a hook). */
   readonly response: HttpResponse;
   /** Milliseconds from sending to the response headers. */
   readonly durationMs: number;
@@ -186,6 +192,7 @@ export interface AfterResponseState {
 
 /** The state given to `beforeError` hooks. */
 export interface BeforeErrorState {
+  /** The request that failed. */
   readonly request: ResolvedRequest;
   /** The typed, already redacted error about to be thrown. */
   readonly error: import('./errors.js').HttpError;
@@ -211,12 +218,15 @@ export interface HttpHooks {
 
 /** The request after defaults are applied: what hooks see. */
 export interface ResolvedRequest {
+  /** Upper-case method. */
   readonly method: string;
   /** The real URL (unredacted). */
   readonly url: URL;
   /** Lower-cased header names. Hooks may add or change entries. */
   readonly headers: Record<string, string>;
+  /** Body length in bytes, or `null` when unknown (streamed without a length). */
   readonly contentLength: number | null;
+  /** Whether the request has a body. */
   readonly hasBody: boolean;
 }
 
@@ -237,9 +247,13 @@ export interface HttpClientOptions {
 
 /** The resolved settings an adapter runs with (exposed as `client.config`). */
 export interface HttpClientConfig {
+  /** Every timeout, defaults filled in. */
   readonly timeouts: Required<TimeoutOptions>;
+  /** Headers added to every request. */
   readonly headers: Readonly<Record<string, string>>;
+  /** Redirects followed per request. */
   readonly maxRedirects: number;
+  /** The lifecycle hooks. */
   readonly hooks: HttpHooks;
 }
 

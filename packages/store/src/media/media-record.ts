@@ -7,6 +7,7 @@ export interface MediaFailure {
   kind: string;
   /** One of `STORE_ERROR_CODES`. */
   code: number;
+  /** The code's fixed title. */
   title: string;
   /** What happened, without secrets. */
   details: string;
@@ -16,9 +17,11 @@ export interface MediaFailure {
 export interface MediaRecord {
   /** Opaque, URL-safe id (128 random bits, base64url). */
   id: string;
+  /** Where the record is: `pending`, `downloading`, `downloaded` or `failed`. */
   status: MediaStatus;
   /** crypto's media type (`image`, `video`, `document`, …). */
   type: string;
+  /** MIME type the message announced (what `GET /v1/media/{id}` answers with). */
   mimeType: string;
   /** Hex SHA-256 of the plaintext (the stored file hashes to it once downloaded). */
   sha256: string;
@@ -26,9 +29,13 @@ export interface MediaRecord {
   fileLength?: number;
   /** Bytes stored, once downloaded. */
   size?: number;
+  /** Id of the message that carried the media. */
   msgId: string;
+  /** The chat it was received in. */
   chatJid: string;
+  /** Whether this account sent it. */
   isFromMe: boolean;
+  /** The sender, in groups and broadcasts. */
   participant?: string;
   /** Download attempts started so far. */
   attempts: number;
@@ -36,7 +43,9 @@ export interface MediaRecord {
   error?: MediaFailure;
   /** Epoch milliseconds. */
   createdAt: number;
+  /** Last change, epoch milliseconds. */
   updatedAt: number;
+  /** When the bytes were stored, epoch milliseconds. */
   downloadedAt?: number;
 }
 

@@ -3,7 +3,9 @@
 
 /** A byte range of a stored blob, inclusive (like HTTP `Range: bytes=start-end`). */
 export interface BlobRange {
+  /** First byte. */
   start: number;
+  /** Last byte (inclusive). */
   end: number;
 }
 
@@ -11,6 +13,7 @@ export interface BlobRange {
 export interface BlobReadable {
   /** Size of the whole blob. */
   size: number;
+  /** The bytes (of the range, when one was asked for). */
   stream: ReadableStream<Uint8Array>;
 }
 

@@ -13,6 +13,7 @@ export type RegisterInfo = ReuploadInfo;
 export interface StoreStatus {
   /** Records by status. */
   media: Record<MediaStatus, number>;
+  /** The download queue. */
   queue: {
     /** Jobs waiting (due now or scheduled for a retry). */
     pending: number;
@@ -21,14 +22,28 @@ export interface StoreStatus {
     /** Jobs running now. */
     running: number;
   };
-  webhooks: { pending: number; delivered: number; dead: number };
+  /** The webhook outbox. */
+  webhooks: {
+    /** Events waiting to be delivered (or retried). */
+    pending: number;
+    /** Events delivered (a 2xx answer). */
+    delivered: number;
+    /** Events given up after `maxAttempts`. */
+    dead: number;
+  };
   /** Totals since the store's data directory was created. */
   outcomes: {
+    /** Media stored and verified. */
     downloaded: number;
+    /** Media that failed for good. */
     failed: number;
+    /** `retryDownload` calls that queued a download. */
     retried: number;
+    /** Download attempts that failed (retried or not). */
     attemptFailures: number;
+    /** Webhook deliveries answered with a 2xx. */
     webhooksDelivered: number;
+    /** Webhook events given up. */
     webhooksDead: number;
     /** Downloaded records found without their file and queued again (see `open`). */
     lostFiles: number;
@@ -37,11 +52,29 @@ export interface StoreStatus {
 
 /** What the HTTP API calls; see `MediaStore` for each method's contract. */
 export interface StoreApi {
-  register(message: Message, info: RegisterInfo): Promise<{ id: string; created: boolean }>;
-  retryDownload(id: string): Promise<{ id: string }>;
+  /** `POST /v1/media`: see {@link MediaStore.register}. */
+  register(
+    message: Message,
+    info: RegisterInfo,
+  ): Promise<{
+    /** The media id. */
+    id: string;
+    /** False when (chatJid, msgId) was registered before. */
+    created: boolean;
+  }>;
+  /** `GET /v1/media/{id}/download`: see {@link MediaStore.retryDownload}. */
+  retryDownload(id: string): Promise<{
+    /** The media id. */
+    id: string;
+  }>;
+  /** `GET /v1/media/{id}/status`: the record, or undefined for an unknown id. */
   get(id: string): Promise<MediaRecord | undefined>;
+  /** `GET /v1/media`: every record, oldest first. */
   list(): Promise<MediaRecord[]>;
+  /** `GET /v1/media/{id}`: see {@link MediaStore.open}. */
   open(id: string): Promise<ReadableStream<Uint8Array>>;
+  /** `DELETE /v1/media/{id}`: false for an unknown id. */
   delete(id: string): Promise<boolean>;
+  /** `GET /v1/status`: queue depth and counters. */
   status(): Promise<StoreStatus>;
 }

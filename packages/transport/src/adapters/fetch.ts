@@ -55,7 +55,12 @@ export function fromFetchResponse(response: Response): TransportResponse {
 export function createFetchClient(
   fetchFunction?: FetchFunction,
   options?: HttpClientOptions,
-): HttpClient<HttpClientConfig & { readonly fetch: FetchFunction }> {
+): HttpClient<
+  HttpClientConfig & {
+    /** The fetch function requests go through. */
+    readonly fetch: FetchFunction;
+  }
+> {
   const fetchImpl = fetchFunction ?? (globalThis.fetch as FetchFunction | undefined);
   if (typeof fetchImpl !== 'function') {
     throw new TypeError(

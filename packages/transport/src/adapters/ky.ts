@@ -38,9 +38,12 @@ export interface KyClientOptions extends HttpClientOptions {
  * @throws {RangeError} invalid timeouts or `maxRedirects`.
  * @throws {TypeError} no fetch function is available.
  */
-export function createKyClient(
-  options: KyClientOptions = {},
-): HttpClient<HttpClientConfig & { readonly ky: KyInstance }> {
+export function createKyClient(options: KyClientOptions = {}): HttpClient<
+  HttpClientConfig & {
+    /** The ky instance requests go through. */
+    readonly ky: KyInstance;
+  }
+> {
   const instance = options.ky ?? ky;
   const fetchImpl = options.fetch ?? (globalThis.fetch as FetchFunction | undefined);
   if (typeof fetchImpl !== 'function') {

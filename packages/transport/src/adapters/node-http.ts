@@ -31,7 +31,9 @@ export interface NodeHttpClientOptions extends HttpClientOptions {
 
 /** `client.config` of the node adapter. */
 export interface NodeHttpClientConfig extends HttpClientConfig {
+  /** The agent for `http:` URLs (yours, or the adapter's keep-alive agent). */
   readonly httpAgent: http.Agent;
+  /** The agent for `https:` URLs (yours, or the adapter's keep-alive agent). */
   readonly httpsAgent: https.Agent;
 }
 

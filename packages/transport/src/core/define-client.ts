@@ -56,6 +56,7 @@ export const DEFAULT_MAX_REDIRECTS = 5;
 export interface TransportRequest {
   /** Upper-case method. */
   readonly method: string;
+  /** The real URL of this hop (unredacted: never log it as is). */
   readonly url: URL;
   /** Lower-cased names. Includes `content-length` whenever the body length is known. */
   readonly headers: Readonly<Record<string, string>>;
@@ -108,7 +109,9 @@ export interface BodySource {
 
 /** What an adapter returns for one hop. */
 export interface TransportResponse {
+  /** HTTP status code. */
   readonly status: number;
+  /** HTTP reason phrase (`''` over HTTP/2). */
   readonly statusText: string;
   /** Lower-cased names. */
   readonly headers: Readonly<Record<string, string>>;
@@ -123,7 +126,9 @@ export type SendFunction = (request: TransportRequest) => Promise<TransportRespo
 export interface DefineHttpClientOptions<TExtra extends object> {
   /** Adapter name, shown as `client.name`. */
   readonly name: string;
+  /** Sends one hop; the shared core does redirects, timeouts, progress and errors. */
   readonly send: SendFunction;
+  /** The user's options (timeouts, default headers, redirects, hooks). */
   readonly options?: HttpClientOptions | undefined;
   /** @default true */
   readonly supportsStreaming?: boolean;
