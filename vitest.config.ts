@@ -6,6 +6,7 @@ export default defineConfig({
       'packages/*/vitest.config.ts',
       'packages/*/vitest.*.config.ts',
       'tools/*/vitest.config.ts',
+      'examples/*/vitest.config.ts',
     ],
     reporters: ['default', './tools/vitest/summary-reporter.ts'],
   },

@@ -73,11 +73,23 @@ export {
   type DocumentMessageFields,
   forwardMediaMessage,
   type ImageMessageFields,
+  type NewsletterMediaType,
   newsletterMediaAttrs,
+  newsletterMediaType,
   type StickerMessageFields,
   type VideoMessageFields,
   wrapAsAlbumChild,
 } from './messages/build-message.js';
+export {
+  type DescribeFunction,
+  type MediaPreview,
+  type PreviewedUpload,
+  type PreviewKind,
+  type PreviewUploader,
+  type ThumbnailReference,
+  type UploadWithPreviewOptions,
+  uploadWithPreview,
+} from './messages/upload-with-preview.js';
 export type {
   AutoReuploadOptions,
   MediaReupload,

@@ -13,12 +13,13 @@ import {
 } from '@wa-media/protocol';
 import { InvalidArgumentError, NoMediaError } from '../errors.js';
 import type { UploadResult } from '../upload/upload-engine.js';
+import type { MediaPreview, PreviewedUpload } from './upload-with-preview.js';
 
 export { buildAlbumParent, wrapAsAlbumChild };
 
 /** CDN fields every media message carries. */
 interface CdnFields {
-  url: string;
+  url?: string;
   directPath: string;
   mediaKey?: Uint8Array;
   fileSha256: Uint8Array;
@@ -31,13 +32,38 @@ function cdnFields(upload: UploadResult): CdnFields {
   if (typeof upload?.directPath !== 'string')
     throw new InvalidArgumentError('upload', 'must be an UploadResult');
   return {
-    url: upload.url,
+    // Newsletter (channel) media messages carry no url: phones fetch them by directPath.
+    ...(upload.encrypted === false ? {} : { url: upload.url }),
     directPath: upload.directPath,
     ...(upload.mediaKey === undefined ? {} : { mediaKey: upload.mediaKey }),
     fileSha256: upload.fileSha256,
     fileEncSha256: upload.fileEncSha256,
     fileLength: BigInt(upload.fileLength),
     mediaKeyTimestamp: BigInt(upload.mediaKeyTimestamp),
+  };
+}
+
+/** What {@link uploadWithPreview} read from the media (nothing for a plain upload). */
+function previewOf(upload: UploadResult): MediaPreview {
+  return (upload as Partial<PreviewedUpload>).preview ?? {};
+}
+
+function kindOf(upload: UploadResult): PreviewedUpload['kind'] | undefined {
+  return (upload as Partial<PreviewedUpload>).kind;
+}
+
+/** The server-hosted thumbnail's fields, when uploadWithPreview uploaded (or the CDN made) one. */
+function thumbnailFields(upload: UploadResult): {
+  thumbnailDirectPath?: string;
+  thumbnailSha256?: Uint8Array;
+  thumbnailEncSha256?: Uint8Array;
+} {
+  const thumbnail = (upload as Partial<PreviewedUpload>).thumbnail;
+  if (thumbnail === undefined) return {};
+  return {
+    thumbnailDirectPath: thumbnail.directPath,
+    thumbnailSha256: thumbnail.sha256,
+    ...(thumbnail.encSha256 === undefined ? {} : { thumbnailEncSha256: thumbnail.encSha256 }),
   };
 }
 
@@ -66,9 +92,14 @@ export interface ImageMessageFields {
  * ```
  */
 export function buildImageMessage(upload: UploadResult, fields: ImageMessageFields = {}): Message {
+  const preview = previewOf(upload);
   const imageMessage: ImageMessage = defined({
     ...cdnFields(upload),
-    mimetype: 'image/jpeg',
+    mimetype: preview.mimetype ?? 'image/jpeg',
+    width: preview.width,
+    height: preview.height,
+    jpegThumbnail: preview.jpegThumbnail,
+    ...thumbnailFields(upload),
     ...fields,
   });
   return { imageMessage };
@@ -96,11 +127,18 @@ export interface VideoMessageFields {
  * @throws {InvalidArgumentError} when `upload` is not an UploadResult.
  */
 export function buildVideoMessage(upload: UploadResult, fields: VideoMessageFields = {}): Message {
-  const { ptv, ...rest } = fields;
+  const { ptv = kindOf(upload) === 'ptv', ...rest } = fields;
+  const preview = previewOf(upload);
   const videoMessage: VideoMessage = defined({
     ...cdnFields(upload),
-    mimetype: 'video/mp4',
+    mimetype: preview.mimetype ?? 'video/mp4',
     streamingSidecar: upload.streamingSidecar,
+    width: preview.width,
+    height: preview.height,
+    seconds: preview.seconds,
+    jpegThumbnail: preview.jpegThumbnail,
+    ...(kindOf(upload) === 'gif' ? { gifPlayback: true } : {}),
+    ...thumbnailFields(upload),
     ...rest,
   });
   return ptv === true ? { ptvMessage: videoMessage } : { videoMessage };
@@ -122,10 +160,14 @@ export interface AudioMessageFields {
  * @throws {InvalidArgumentError} when `upload` is not an UploadResult.
  */
 export function buildAudioMessage(upload: UploadResult, fields: AudioMessageFields = {}): Message {
+  const preview = previewOf(upload);
+  const ptt = fields.ptt ?? kindOf(upload) === 'ptt';
   const audioMessage: AudioMessage = defined({
     ...cdnFields(upload),
-    mimetype: fields.ptt === true ? 'audio/ogg; codecs=opus' : 'audio/mpeg',
+    mimetype: preview.mimetype ?? (ptt ? 'audio/ogg; codecs=opus' : 'audio/mpeg'),
     streamingSidecar: upload.streamingSidecar,
+    seconds: preview.seconds,
+    ...(ptt ? { ptt: true, waveform: preview.waveform } : {}),
     ...fields,
   });
   return { audioMessage };
@@ -150,9 +192,13 @@ export function buildDocumentMessage(
   upload: UploadResult,
   fields: DocumentMessageFields = {},
 ): Message {
+  const preview = previewOf(upload);
   const documentMessage: DocumentMessage = defined({
     ...cdnFields(upload),
-    mimetype: 'application/octet-stream',
+    mimetype: preview.mimetype ?? 'application/octet-stream',
+    pageCount: preview.pageCount,
+    jpegThumbnail: preview.jpegThumbnail,
+    ...thumbnailFields(upload),
     ...fields,
   });
   return { documentMessage };
@@ -177,9 +223,13 @@ export function buildStickerMessage(
   upload: UploadResult,
   fields: StickerMessageFields = {},
 ): Message {
+  const preview = previewOf(upload);
   const stickerMessage: StickerMessage = defined({
     ...cdnFields(upload),
-    mimetype: 'image/webp',
+    mimetype: preview.mimetype ?? 'image/webp',
+    width: preview.width,
+    height: preview.height,
+    isAnimated: preview.animated,
     ...fields,
   });
   return { stickerMessage };
@@ -254,14 +304,18 @@ export function forwardMediaMessage(
 
 /**
  * What a newsletter (channel) media message needs beside its proto: the upload's `handle`, sent
- * as the message stanza's `media_id` attribute (docs/protocol.md §4). The proto `Message` has no
- * field for it, so the builders cannot carry it; pass these attributes to your send call.
+ * as the `media_id` attribute of the message stanza. The proto `Message` has no field for it, so
+ * the builders cannot carry it; pass these attributes to your send call (Baileys:
+ * `additionalAttributes`). Upload channel media with `encrypted: false` (no media key; the
+ * builders then leave `url` out, as WhatsApp's own channel messages do).
  * @throws {InvalidArgumentError} when `upload` has no handle (not a newsletter or product upload).
  * @example
  * ```ts
  * const uploaded = await client.upload(jpeg, 'image', { encrypted: false });
  * const message = buildImageMessage(uploaded);
- * const attrs = newsletterMediaAttrs(uploaded); // { media_id: '…' } on the <message> node
+ * await sock.relayMessage('123@newsletter', message, {
+ *   additionalAttributes: newsletterMediaAttrs(uploaded), // { media_id: '…' }
+ * });
  * ```
  */
 export function newsletterMediaAttrs(upload: UploadResult): { media_id: string } {
@@ -272,4 +326,47 @@ export function newsletterMediaAttrs(upload: UploadResult): { media_id: string }
     );
   }
   return { media_id: upload.handle };
+}
+
+/** The `mediatype` attribute values of a newsletter message's `<plaintext>` node. */
+export type NewsletterMediaType =
+  | 'image'
+  | 'video'
+  | 'gif'
+  | 'ptv'
+  | 'audio'
+  | 'ptt'
+  | 'document'
+  | 'sticker';
+
+/**
+ * The `mediatype` a newsletter (channel) media message declares on its `<plaintext>` node
+ * (`<message type="media"><plaintext mediatype="image">…`): image, video (gif when
+ * `gifPlayback`), ptv, audio (ptt for voice notes), document, sticker. WhatsApp refuses channel
+ * media whose stanza lacks it (ack error 479). Recent Baileys versions add it themselves.
+ * @throws {NoMediaError} when the message carries none of those media.
+ * @example
+ * ```ts
+ * newsletterMediaType(buildAudioMessage(uploaded, { ptt: true })); // 'ptt'
+ * ```
+ */
+export function newsletterMediaType(message: Message): NewsletterMediaType {
+  const media = getMediaContent(message);
+  const content = media?.content as { gifPlayback?: boolean; ptt?: boolean } | undefined;
+  switch (media?.field) {
+    case 'imageMessage':
+      return 'image';
+    case 'videoMessage':
+      return content?.gifPlayback === true ? 'gif' : 'video';
+    case 'ptvMessage':
+      return 'ptv';
+    case 'audioMessage':
+      return content?.ptt === true ? 'ptt' : 'audio';
+    case 'documentMessage':
+      return 'document';
+    case 'stickerMessage':
+      return 'sticker';
+    default:
+      throw new NoMediaError('The message has no image, video, audio, document or sticker');
+  }
 }

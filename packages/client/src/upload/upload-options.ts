@@ -48,6 +48,9 @@ export interface UploadResult {
   /** Unix seconds when the key was created. */
   mediaKeyTimestamp: number;
   streamingSidecar?: Uint8Array;
+  /** Newsletter uploads: the thumbnail the CDN made itself (`server_thumb_gen`), when it did. */
+  thumbnailDirectPath?: string;
+  thumbnailSha256?: Uint8Array;
   /** The media type uploaded. */
   type: MediaType;
   encrypted: boolean;
