@@ -61,7 +61,7 @@ export interface MediaClientOptions {
   /**
    * HTTP client. On Node prefer `createNodeHttpClient()` from `@wa-media/transport/node` (the
    * fastest, truly streaming uploads).
-   * @default createKyClient()
+   * @default createKyClient() (needs the optional peer `ky` installed)
    */
   http?: HttpClient;
   /** CDN addressing; tests and the emulator use `{ scheme: 'http' }` on loopback. */

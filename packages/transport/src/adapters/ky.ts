@@ -1,9 +1,12 @@
 // The ky adapter (the default). ky's own retry, timeout and status errors are switched off:
-// this package does those itself, identically for every adapter.
+// this package does those itself, identically for every adapter. ky is an optional peer
+// dependency: it is imported on the first request (unless an instance is passed), so importing
+// this package works without it.
 
-import ky, { type KyInstance } from 'ky';
+import type { KyInstance } from 'ky';
 import type { SendFunction } from '../core/define-client.js';
 import { defineHttpClient } from '../core/define-client.js';
+import { HttpError } from '../errors.js';
 import type { HttpClient, HttpClientConfig, HttpClientOptions } from '../types.js';
 import { type FetchFunction, fromFetchResponse, toRequestInit } from './fetch.js';
 
@@ -23,8 +26,27 @@ export interface KyClientOptions extends HttpClientOptions {
   readonly fetch?: FetchFunction;
 }
 
+let defaultKy: Promise<KyInstance> | undefined;
+
+/** ky's default instance, imported once on first use; a clear error when ky is not installed. */
+function loadKy(): Promise<KyInstance> {
+  defaultKy ??= import('ky').then(
+    (module) => module.default,
+    (cause: unknown) => {
+      defaultKy = undefined; // installed later (or a transient failure): try again next time
+      throw new HttpError(
+        'createKyClient() needs the optional peer dependency ky (npm install ky), or use createFetchClient() / createNodeHttpClient() from @wa-media/transport/node',
+        { cause },
+      );
+    },
+  );
+  return defaultKy;
+}
+
 /**
- * Creates the default client, sending through ky 1.x.
+ * Creates the default client, sending through ky 1.x. ky (an optional peer dependency) is
+ * imported on the first request unless `options.ky` is given; without it installed, requests
+ * fail with an {@link HttpError} saying so.
  *
  * ky clones every `Request` it sends (to be able to retry); cloning a streamed body tees it and
  * the unread branch would buffer the whole upload in memory. So ky gets a body-less request and
@@ -40,11 +62,11 @@ export interface KyClientOptions extends HttpClientOptions {
  */
 export function createKyClient(options: KyClientOptions = {}): HttpClient<
   HttpClientConfig & {
-    /** The ky instance requests go through. */
-    readonly ky: KyInstance;
+    /** The ky instance given as `options.ky`; `undefined` when requests use ky's default. */
+    readonly ky: KyInstance | undefined;
   }
 > {
-  const instance = options.ky ?? ky;
+  const given = options.ky;
   const fetchImpl = options.fetch ?? (globalThis.fetch as FetchFunction | undefined);
   if (typeof fetchImpl !== 'function') {
     throw new TypeError(
@@ -54,6 +76,7 @@ export function createKyClient(options: KyClientOptions = {}): HttpClient<
   const send: SendFunction = async (hop) => {
     const init = toRequestInit(hop);
     const body = init.body ?? null;
+    const instance = given ?? (await loadKy());
     const response = await instance(hop.url.href, {
       method: hop.method,
       headers: hop.headers,
@@ -73,5 +96,5 @@ export function createKyClient(options: KyClientOptions = {}): HttpClient<
     return fromFetchResponse(response);
   };
   const { ky: _instance, fetch: _fetch, ...common } = options;
-  return defineHttpClient({ name: 'ky', send, options: common, extraConfig: { ky: instance } });
+  return defineHttpClient({ name: 'ky', send, options: common, extraConfig: { ky: given } });
 }
