@@ -125,7 +125,7 @@ export async function atomicFileWriter(
   path: string,
 ): Promise<MediaWriter & { readonly tempPath: string }> {
   const tempPath = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.part`);
-  const handle = await open(tempPath, 'wx', 0o644);
+  const handle = await open(tempPath, 'wx', 0o600);
   let position = 0;
   let closed = false;
   const closeHandle = async (): Promise<void> => {

@@ -1,9 +1,9 @@
 // Opening a store's backends and recovering what a previous process left: the SQLite + local
 // folder pair under the data-dir lock, interrupted jobs, orphan blobs, records whose file is lost.
 
-import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { LocalBlobStore } from './blobs/local-blob-store.js';
+import { ensurePrivateDir, ensurePrivateFile } from './blobs/private-paths.js';
 import { lockDataDir } from './db/data-dir-lock.js';
 import { SqliteMetadataStore } from './db/sqlite-metadata-store.js';
 import { lostFileFailure } from './media/completion-events.js';
@@ -31,10 +31,14 @@ const lockFile = 'store.lock.db';
 export async function openLocalBackends(dataDir: string): Promise<OpenedBackends> {
   const dir = resolve(dataDir);
   const blobDir = join(dir, blobDirName);
-  await mkdir(blobDir, { recursive: true });
+  // Private whatever the umask: the database holds every message, media keys included.
+  await ensurePrivateDir(dir, 'keep');
+  await ensurePrivateDir(blobDir);
+  await ensurePrivateFile(join(dir, lockFile));
   const unlock = await lockDataDir(join(dir, lockFile));
   let metadata: SqliteMetadataStore;
   try {
+    await ensurePrivateFile(join(dir, databaseFile));
     metadata = new SqliteMetadataStore(join(dir, databaseFile));
   } catch (error) {
     await unlock();

@@ -215,8 +215,10 @@ export class StoreHandle implements MediaStore {
   async delete(id: string): Promise<boolean> {
     this.#ensureOpen();
     if ((await this.#row(id)) === undefined) return false;
-    await this.#parts.queue.abort(id);
+    // The record (and its job) goes first: the aborted download then finds nothing to put
+    // back in the queue, so nothing downloads it again or asks the phone for it.
     const deleted = await this.#parts.metadata.delete(id);
+    await this.#parts.queue.abort(id);
     await this.#parts.blobs.delete(id);
     return deleted;
   }

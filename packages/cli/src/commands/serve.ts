@@ -40,7 +40,8 @@ export const serveCommand: CommandSpec = {
   details: [
     'Stores inbound media in DIR (SQLite + files) and serves the API of @wa-media/store:',
     'POST /v1/media, GET /v1/media/{id}, GET /v1/media/{id}/download (retry), GET /v1/status…,',
-    'every call with Authorization: Bearer <token>. Without --token a random one is printed.',
+    'every call with Authorization: Bearer <token>. Without --token a random one is printed;',
+    'a token given by flag or environment is never printed.',
     '--emulator starts an in-process emulator and connects the client to it (for trying it',
     'out); its control URL and token are printed so `wa-media upload` can feed it. Without',
     'an emulator, downloads go to WhatsApp’s default hosts and expired media cannot be',
@@ -101,10 +102,10 @@ export const serveCommand: CommandSpec = {
     const port = integerFlag(context, 'port', { min: 0, max: 65535 }, 0) ?? 0;
     const host = stringFlag(context, 'host') ?? '127.0.0.1';
     const concurrency = integerFlag(context, 'concurrency', { min: 1, max: 64 });
-    const token =
-      stringFlag(context, 'token') ??
-      context.env.WA_MEDIA_STORE_TOKEN ??
-      randomBytes(18).toString('hex');
+    const givenToken = stringFlag(context, 'token') ?? context.env.WA_MEDIA_STORE_TOKEN;
+    // Only a token made here is shown: one given to us is known to whoever gave it, and
+    // printing it would put it in logs and scrollback.
+    const token = givenToken ?? randomBytes(18).toString('hex');
     if (token.length < 16) throw new UsageError('--token must be at least 16 characters');
     context.out.secrets.add(token);
     const webhookUrl = stringFlag(context, 'webhook-url');
@@ -126,7 +127,7 @@ export const serveCommand: CommandSpec = {
     if (emulatorUrl !== undefined && emulatorToken === undefined) {
       throw new UsageError('--emulator-url needs --emulator-token');
     }
-    await mkdir(dataDir, { recursive: true });
+    await mkdir(dataDir, { recursive: true, mode: 0o700 });
 
     const cleanups: (() => Promise<void> | void)[] = [];
     try {
@@ -174,7 +175,7 @@ export const serveCommand: CommandSpec = {
         [
           'wa-media store serving (Ctrl-C to stop)',
           `  API:       ${server.url}`,
-          `  token:     ${token}`,
+          `  token:     ${givenToken === undefined ? token : '(the one given; not shown)'}`,
           `  data dir:  ${dataDir}`,
           ...(emulator === undefined
             ? []
@@ -187,7 +188,7 @@ export const serveCommand: CommandSpec = {
         ],
         {
           url: server.url,
-          token,
+          ...(givenToken === undefined ? { token } : {}),
           dataDir,
           ...(emulator === undefined
             ? {}

@@ -1,11 +1,13 @@
 // The local-folder BlobStore: one file per verified blob in `dir`, named by media id. Downloads
 // land in `<id>.staging` beside it and are renamed into place after they verify.
 
-import { open, readdir, rename, stat } from 'node:fs/promises';
+import { chmod, open, readdir, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { BlobRange, BlobReadable, BlobStore } from '../ports/blob-store.js';
 import { hashFile, removeFile, syncFileAndDir } from './blob-files.js';
+import { PRIVATE_FILE_MODE } from './private-paths.js';
+import { VerifiedBlobs } from './verified-blobs.js';
 
 const stagingSuffix = '.staging';
 
@@ -13,6 +15,7 @@ const stagingSuffix = '.staging';
 export class LocalBlobStore implements BlobStore {
   readonly kind = 'local';
   readonly #dir: string;
+  readonly #verified = new VerifiedBlobs();
 
   constructor(dir: string) {
     this.#dir = dir;
@@ -33,15 +36,19 @@ export class LocalBlobStore implements BlobStore {
     }
     const target = join(this.#dir, id);
     const { size } = await stat(staging);
+    // Whatever mode the client gave its file, a blob is private.
+    await chmod(staging, PRIVATE_FILE_MODE);
     await rename(staging, target);
     // Flushed before the database says "downloaded".
     await syncFileAndDir(target, this.#dir);
+    await this.#verified.remember(id, target);
     return size;
   }
 
   async verify(id: string, sha256: Uint8Array): Promise<number | undefined> {
     const path = join(this.#dir, id);
-    if (!((await hashFile(path))?.equals(sha256) ?? false)) return undefined;
+    // Asked on every GET …/download: a file seen to match and unchanged since is not reread.
+    if (!(await this.#verified.matches(id, path, sha256))) return undefined;
     return (await stat(path)).size;
   }
 
@@ -67,6 +74,7 @@ export class LocalBlobStore implements BlobStore {
   }
 
   async delete(id: string): Promise<void> {
+    this.#verified.forget(id);
     await removeFile(join(this.#dir, id));
     await removeFile(this.stagingPath(id));
   }

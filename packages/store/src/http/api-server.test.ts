@@ -311,7 +311,7 @@ describe('HTTP API', () => {
       ],
       [{ ...good, msgId: undefined }, 400, 1008, 'msgId is required'],
       [{ ...good, isFromMe: 'no' }, 400, 1009, 'isFromMe must be a boolean'],
-      [{ ...good, chatJid: 'not a jid' }, 400, 1009, 'info.chatJid must be a JID'],
+      [{ ...good, chatJid: 'not a jid' }, 400, 1009, 'info.chatJid must be a JID (≤ 128 chars)'],
       [{ ...good, participant: 5 }, 400, 1009, 'participant must be a string'],
     ];
     for (const [body, status, code, details] of cases) {

@@ -1,6 +1,11 @@
 // The store's HTTP API server: bearer auth, routes of the media endpoints, JSON errors.
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingMessage,
+  type OutgoingHttpHeaders,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -19,7 +24,14 @@ import {
   isMediaNotReadyError,
   isMediaStoreError,
 } from '../errors.js';
+import type { MediaRecord } from '../media/media-record.js';
+import { isValidMimeType } from '../media/mime-type.js';
 import type { StoreApi } from '../ports/store-api.js';
+import {
+  applyConnectionPolicy,
+  checkingIntervalMs,
+  connectionLimits,
+} from './connection-policy.js';
 import { recordToJson } from './record-json.js';
 
 /** Options of `store.listen`. */
@@ -32,6 +44,14 @@ export interface ListenOptions {
   host?: string;
   /** Largest accepted request body, bytes (bigger → 413). @default 1048576 (1 MiB) */
   maxBodyBytes?: number;
+  /** Time to receive a request's headers; slower ones answer 408 and close. @default 10000 */
+  headersTimeoutMs?: number;
+  /** Time to receive a whole request, body included (not the answer). @default 60000 */
+  requestTimeoutMs?: number;
+  /** A connection with no traffic either way this long is closed. @default 60000 */
+  idleTimeoutMs?: number;
+  /** Open connections at once; further ones are closed at once. @default 256 */
+  maxConnections?: number;
 }
 
 /** A running HTTP API. */
@@ -67,15 +87,32 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-function sendProblem(res: ServerResponse, error: HttpProblem): void {
-  if (res.headersSent) {
+// A failure after the answer started (a reader gone mid-download) cannot be told: the
+// connection is cut. Before that, a request still sending its body gets its answer, then the
+// connection is closed rather than read to the end.
+function sendProblem(req: IncomingMessage, res: ServerResponse, error: HttpProblem): void {
+  if (res.headersSent || res.destroyed) {
     res.destroy();
     return;
   }
-  const headers: Record<string, string> = {};
-  if (error.status === 401) headers['www-authenticate'] = 'Bearer';
-  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+  if (!req.complete) res.setHeader('connection', 'close');
+  if (error.status === 401) res.setHeader('www-authenticate', 'Bearer');
   sendJson(res, error.status, { meta, errors: [error.error] });
+}
+
+// The record's own answer headers, built (and the type checked again: a record stored by an
+// older version may hold any string) before a file is opened.
+function mediaHeaders(record: MediaRecord): OutgoingHttpHeaders {
+  return {
+    'content-type': isValidMimeType(record.mimeType) ? record.mimeType : 'application/octet-stream',
+    ...(record.size === undefined ? {} : { 'content-length': record.size }),
+    'x-wa-media-sha256': record.sha256,
+    etag: `"${record.sha256}"`,
+    'cache-control': 'private, no-store',
+    // The type comes from the sender: never let a browser sniff or run it.
+    'x-content-type-options': 'nosniff',
+    'content-security-policy': "default-src 'none'; sandbox",
+  };
 }
 
 function digest(value: string): Buffer {
@@ -253,22 +290,22 @@ function routes(store: StoreApi, maxBodyBytes: number): Route[] {
         GET: async (_req, res, id) => {
           const record = await store.get(id);
           if (record === undefined) throw mediaNotFound(id);
+          const headers = mediaHeaders(record);
           let stream: ReadableStream<Uint8Array>;
           try {
             stream = await store.open(id);
           } catch (error) {
             throw storeProblem(error, id);
           }
-          res.writeHead(200, {
-            'content-type': record.mimeType,
-            ...(record.size === undefined ? {} : { 'content-length': record.size }),
-            'x-wa-media-sha256': record.sha256,
-            'cache-control': 'private, no-store',
-            // The type comes from the sender: never let a browser sniff or run it.
-            'x-content-type-options': 'nosniff',
-            'content-security-policy': "default-src 'none'; sandbox",
-          });
-          await pipeline(Readable.fromWeb(stream as import('node:stream/web').ReadableStream), res);
+          const body = Readable.fromWeb(stream as import('node:stream/web').ReadableStream);
+          try {
+            res.writeHead(200, headers);
+          } catch (error) {
+            // The open file must not outlive a refused answer.
+            body.destroy();
+            throw error;
+          }
+          await pipeline(body, res);
         },
         DELETE: async (_req, res, id) => {
           let deleted: boolean;
@@ -314,42 +351,46 @@ export async function startApiServer(store: StoreApi, options: ListenOptions): P
     throw new InvalidMediaInputError('port', 'must be an integer 0..65535');
   }
   const host = options.host ?? '127.0.0.1';
+  const limits = connectionLimits(options);
   const tokenDigest = digest(options.token);
   const table = routes(store, maxBodyBytes);
 
-  const server = createServer((req, res) => {
-    void (async () => {
-      try {
-        if (!authorized(req, tokenDigest)) {
-          throw problem(401, codes.accessDenied, 'missing or invalid bearer token');
-        }
-        const path = (req.url ?? '/').split('?')[0] ?? '/';
-        for (const route of table) {
-          const match = route.pattern.exec(path);
-          if (match === null) continue;
-          const handler = route.methods[req.method ?? ''];
-          if (handler === undefined) {
-            res.setHeader('allow', Object.keys(route.methods).join(', '));
-            throw problem(405, codes.genericError, `method ${req.method} not allowed here`);
-          }
-          await handler(req, res, safeIdForMessage(match[1] ?? ''));
-          return;
-        }
-        throw problem(404, codes.notFound, 'URL path not found.');
-      } catch (error) {
-        // A refused request may still be sending its body: close the connection after answering.
-        if (!req.complete) res.setHeader('connection', 'close');
-        sendProblem(
-          res,
-          error instanceof HttpProblem
-            ? error
-            : problem(500, codes.internalError, 'internal error'),
-        );
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    try {
+      if (!authorized(req, tokenDigest)) {
+        throw problem(401, codes.accessDenied, 'missing or invalid bearer token');
       }
-    })();
-  });
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 60_000;
+      const path = (req.url ?? '/').split('?')[0] ?? '/';
+      for (const route of table) {
+        const match = route.pattern.exec(path);
+        if (match === null) continue;
+        const handler = route.methods[req.method ?? ''];
+        if (handler === undefined) {
+          res.setHeader('allow', Object.keys(route.methods).join(', '));
+          throw problem(405, codes.genericError, `method ${req.method} not allowed here`);
+        }
+        await handler(req, res, safeIdForMessage(match[1] ?? ''));
+        return;
+      }
+      throw problem(404, codes.notFound, 'URL path not found.');
+    } catch (error) {
+      sendProblem(
+        req,
+        res,
+        error instanceof HttpProblem ? error : problem(500, codes.internalError, 'internal error'),
+      );
+    }
+  };
+  const server = createServer(
+    { connectionsCheckingInterval: checkingIntervalMs(limits) },
+    (req, res) => {
+      // A peer that vanishes mid-request errors these streams; that is its problem, not ours.
+      req.on('error', () => undefined);
+      res.on('error', () => undefined);
+      handle(req, res).catch(() => res.destroy());
+    },
+  );
+  applyConnectionPolicy(server, limits);
 
   await new Promise<void>((resolveListen, rejectListen) => {
     server.once('error', rejectListen);

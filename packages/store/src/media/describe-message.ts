@@ -1,6 +1,7 @@
 import type { MediaType } from '@wa-media/crypto';
 import { getMediaContent, type Message } from '@wa-media/protocol';
 import { InvalidMediaInputError } from '../errors.js';
+import { isValidMimeType } from './mime-type.js';
 
 /** What the store keeps about a message's media, besides the message itself. */
 export interface MediaDescription {
@@ -33,11 +34,6 @@ function hostOf(url: string | undefined): string {
     return 'default';
   }
 }
-
-// The mimetype comes from the sender and is served back as Content-Type: keep only a
-// well-formed `type/subtype` (parameters allowed), never anything that could break a header.
-const mimeTypePattern =
-  /^[a-z0-9][\w!#$&^.+-]{0,126}\/[\w!#$&^.+-]{1,127}(?:\s*;\s*[\w.+-]+=[\w.+-]+)*$/i;
 
 /**
  * Extracts the media facts the store needs from a proto `Message` (wrappers unwrapped).
@@ -82,7 +78,8 @@ export function describeMediaMessage(message: Message): MediaDescription {
   return {
     type: media.mediaType,
     mimeType:
-      isLinkThumbnail || content.mimetype === undefined || !mimeTypePattern.test(content.mimetype)
+      // The sender's type is served back as Content-Type: anything header-breaking is replaced.
+      isLinkThumbnail || !isValidMimeType(content.mimetype)
         ? (defaultMimeTypes[media.mediaType] ?? 'application/octet-stream')
         : content.mimetype,
     fileSha256: fileSha256.slice(),

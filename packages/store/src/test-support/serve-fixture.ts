@@ -12,6 +12,10 @@ function env(name: string): string {
   return value;
 }
 
+// A permissive umask (WA_STORE_UMASK=0) shows the store's files are private by its own doing.
+if (process.env.WA_STORE_UMASK !== undefined)
+  process.umask(Number.parseInt(process.env.WA_STORE_UMASK, 8));
+
 const signaling = await connectEmulatorSignaling(env('WA_STORE_EMULATOR_CONTROL_URL'), {
   token: env('WA_STORE_EMULATOR_CONTROL_TOKEN'),
   ownJid: env('WA_STORE_OWN_JID'),

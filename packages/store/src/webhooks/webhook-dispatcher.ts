@@ -18,7 +18,7 @@ import {
 export interface WebhookOptions {
   /** The receiver's URL (http or https). Its query string is never logged. */
   url: string;
-  /** HMAC-SHA256 key of `X-WA-Media-Signature` (over `"<timestamp>.<raw body>"`). */
+  /** HMAC-SHA256 key of `X-WA-Media-Signature` (over `"<timestamp>.<event id>.<raw body>"`). */
   secret: string;
   /** Deliveries tried per event before it is given up (`dead`). @default 10 */
   maxAttempts?: number;
@@ -37,6 +37,31 @@ export function receiverUrlForLogs(url: string): string {
     return `${parsed.protocol}//${parsed.host}${parsed.pathname}${parsed.search === '' ? '' : '?…'}`;
   } catch {
     return '<invalid url>';
+  }
+}
+
+/** Bytes of a receiver's answer read before the rest is refused. */
+const maxReplyBytes = 4096;
+
+/** Reads and drops at most `limit` bytes of `body`, then cancels it; never throws. */
+export async function discardBody(
+  body: ReadableStream<Uint8Array> | null,
+  limit: number,
+): Promise<void> {
+  if (body === null) return;
+  const reader = body.getReader();
+  try {
+    let read = 0;
+    while (read <= limit) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      read += value.byteLength;
+    }
+    await reader.cancel();
+  } catch {
+    // A body that breaks off is as good as read.
+  } finally {
+    reader.releaseLock();
   }
 }
 
@@ -115,7 +140,12 @@ export class WebhookDispatcher {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
-          [WEBHOOK_SIGNATURE_HEADER]: signWebhookBody(event.body, this.#options.secret, timestamp),
+          [WEBHOOK_SIGNATURE_HEADER]: signWebhookBody(
+            event.body,
+            this.#options.secret,
+            timestamp,
+            event.event_id,
+          ),
           [WEBHOOK_TIMESTAMP_HEADER]: String(timestamp),
           [WEBHOOK_EVENT_ID_HEADER]: event.event_id,
           [WEBHOOK_ATTEMPT_HEADER]: String(attempt),
@@ -124,8 +154,9 @@ export class WebhookDispatcher {
         signal: AbortSignal.any([this.#abort.signal, AbortSignal.timeout(this.#options.timeoutMs)]),
         redirect: 'manual',
       });
-      // Drain so the connection can be reused; the receiver's answer body is not used.
-      await response.arrayBuffer().catch(() => undefined);
+      // The answer's body is not used: a few KiB are read (so a short one leaves the connection
+      // reusable), the rest is refused, however much the receiver sends.
+      await discardBody(response.body, maxReplyBytes);
       if (response.status >= 200 && response.status < 300) {
         await this.#db.markEventDelivered(event.seq, Date.now());
         return;
