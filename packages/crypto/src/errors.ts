@@ -70,13 +70,9 @@ export class MediaIntegrityError extends Error {
  * (checks `name` and `code`, not only the prototype).
  */
 export function isMediaIntegrityError(error: unknown): error is MediaIntegrityError {
-  if (error instanceof MediaIntegrityError) return true;
   return (
-    typeof error === 'object' &&
-    error !== null &&
-    (error as { name?: unknown }).name === 'MediaIntegrityError' &&
-    typeof (error as { code?: unknown }).code === 'string' &&
-    Object.hasOwn(messages, (error as { code: string }).code)
+    error instanceof MediaIntegrityError ||
+    hasNameAndCode(error, 'MediaIntegrityError', Object.keys(messages))
   );
 }
 
@@ -119,13 +115,9 @@ export class MediaStateError extends Error {
 
 /** True for a {@link MediaStateError}, also one from another copy of this package. */
 export function isMediaStateError(error: unknown): error is MediaStateError {
-  if (error instanceof MediaStateError) return true;
   return (
-    typeof error === 'object' &&
-    error !== null &&
-    (error as { name?: unknown }).name === 'MediaStateError' &&
-    ((error as { code?: unknown }).code === 'finalized' ||
-      (error as { code?: unknown }).code === 'failed')
+    error instanceof MediaStateError ||
+    hasNameAndCode(error, 'MediaStateError', ['finalized', 'failed'])
   );
 }
 
@@ -162,12 +154,44 @@ export class HashWorkerError extends Error {
 
 /** True for a {@link HashWorkerError}, also one from another copy of this package. */
 export function isHashWorkerError(error: unknown): error is HashWorkerError {
-  if (error instanceof HashWorkerError) return true;
   return (
-    typeof error === 'object' &&
-    error !== null &&
-    (error as { name?: unknown }).name === 'HashWorkerError' &&
-    ((error as { code?: unknown }).code === 'failed' ||
-      (error as { code?: unknown }).code === 'stopped-responding')
+    error instanceof HashWorkerError ||
+    hasNameAndCode(error, 'HashWorkerError', ['failed', 'stopped-responding'])
   );
+}
+
+/** Why {@link replayCiphertext} stopped: `'source-changed'` (the plaintext is not the first pass's). */
+export type MediaReplayErrorCode = 'source-changed';
+
+/**
+ * Thrown while iterating `replayCiphertext` when the plaintext read again does not encrypt to
+ * the first pass's last block: the source changed between the passes, so the hashes and the
+ * MAC already sent (or about to be) do not describe these bytes. Nothing after it is yielded.
+ */
+export class MediaReplayError extends Error {
+  override readonly name: 'MediaReplayError' = 'MediaReplayError';
+  readonly code: MediaReplayErrorCode;
+
+  constructor(code: MediaReplayErrorCode) {
+    super('the plaintext changed since the pass that hashed it');
+    this.code = code;
+  }
+}
+
+/** True for a {@link MediaReplayError}, also one from another copy of this package. */
+export function isMediaReplayError(error: unknown): error is MediaReplayError {
+  return (
+    error instanceof MediaReplayError ||
+    hasNameAndCode(error, 'MediaReplayError', ['source-changed'])
+  );
+}
+
+/**
+ * The one shape check behind every guard here: the `name`, and a `code` the class can have
+ * (works for errors from another copy of this package, or rebuilt by a transport).
+ */
+function hasNameAndCode(error: unknown, name: string, codes: readonly string[]): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { name: actual, code } = error as { name?: unknown; code?: unknown };
+  return actual === name && typeof code === 'string' && codes.includes(code);
 }

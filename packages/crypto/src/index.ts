@@ -33,10 +33,13 @@ export {
   type HashWorkerErrorCode,
   isHashWorkerError,
   isMediaIntegrityError,
+  isMediaReplayError,
   isMediaStateError,
   MediaIntegrityError,
   type MediaIntegrityErrorCode,
   type MediaIntegrityErrorOptions,
+  MediaReplayError,
+  type MediaReplayErrorCode,
   MediaStateError,
   type MediaStateErrorCode,
 } from './errors.js';
@@ -76,6 +79,7 @@ export {
   type VerifySidecarOptions,
   verifySidecarRange,
 } from './range.js';
+export { type ReplayCiphertextOptions, replayCiphertext } from './replay.js';
 export { sidecarEntryCount } from './sidecar.js';
 export {
   type ByteSource,

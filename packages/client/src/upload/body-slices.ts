@@ -1,7 +1,7 @@
 // Body pieces for the transport, and a byte comparison, shared by the upload's passes.
 
 /**
- * Body pieces handed to the transport: one WebCrypto batch per write means fewer trips through
+ * Body pieces handed to the transport: one cipher batch per write means fewer trips through
  * the body stream and fewer socket writes, yet progress, pause and backpressure still act
  * every MiB.
  */

@@ -3,20 +3,20 @@
 // pass re-encrypts with the same key, which gives the same ciphertext.
 
 import {
-  deriveMediaKeys,
   encryptedLength,
   type HashInWorker,
   isHashWorkerError,
+  isMediaReplayError,
   MediaEncryptor,
   type MediaEncryptorResult,
   type MediaInfo,
   type MediaType,
+  replayCiphertext,
 } from '@wa-media/crypto';
 import { isMediaClientError, MediaUploadError } from '../errors.js';
 import { hashInWorkerFor } from '../internal/worker-hashing.js';
 import type { TransferControl } from '../transfers/transfer.js';
 import { equalBytes, slices } from './body-slices.js';
-import { regenerateCiphertext } from './ciphertext-replay.js';
 import type { EncryptorOptions } from './upload-options.js';
 import {
   abortableReads,
@@ -180,10 +180,7 @@ function preparedFrom(
         yield* plaintextPass(source, type, info, offset);
         return;
       }
-      // Same key ⇒ same ciphertext. The hashes and the MAC are known from the hashing pass, so
-      // this pass only runs AES-CBC (WebCrypto: off the main thread where the runtime allows)
-      // and ends with the hashing pass's tail (last block ‖ MAC).
-      yield* regenerateCiphertext(source, deriveMediaKeys(mediaKey, type), tail, offset);
+      yield* sendingPass(source, type, mediaKey, tail, offset);
     },
   };
 }
@@ -223,4 +220,31 @@ async function* plaintextPass(
     );
   }
   if (held !== undefined) yield held;
+}
+
+/**
+ * Same key ⇒ same ciphertext: the hashes and the MAC are known from the hashing pass, so this
+ * pass only runs the cipher again (crypto's `replayCiphertext`, which knows the block layout
+ * and checks the source did not change in between).
+ */
+async function* sendingPass(
+  source: ReopenableSource,
+  type: MediaType,
+  mediaKey: Uint8Array,
+  tail: Uint8Array,
+  offset: number,
+): AsyncGenerator<Uint8Array> {
+  async function* checked(): AsyncGenerator<Uint8Array> {
+    for await (const chunk of source.open()) yield checkChunk(chunk);
+  }
+  try {
+    yield* replayCiphertext(checked(), { type, mediaKey, tail, offset });
+  } catch (error) {
+    if (!isMediaReplayError(error)) throw error;
+    throw new MediaUploadError(
+      'source-failed',
+      'The source changed between the hashing and the upload pass',
+      { cause: error },
+    );
+  }
 }
