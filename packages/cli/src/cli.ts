@@ -9,9 +9,18 @@ import { Output } from './io/output.js';
 
 /** Streams, environment and cancellation for {@link runCli} (defaults: the process's). */
 export interface RunCliOptions {
+  /** Input for `-` file arguments. @default process.stdin */
   stdin?: NodeJS.ReadableStream;
+  /** Where results go. @default process.stdout */
   stdout?: NodeJS.WritableStream;
-  stderr?: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  /** Where messages and progress go. @default process.stderr */
+  stderr?: NodeJS.WritableStream & {
+    /** Whether it is a terminal (progress bars are drawn only then). */
+    isTTY?: boolean;
+    /** Terminal width, for the progress bar. */
+    columns?: number;
+  };
+  /** Environment variables (e.g. `WA_MEDIA_DEBUG=1` prints stacks). @default process.env */
   env?: Readonly<Record<string, string | undefined>>;
   /** Aborting it interrupts the command (exit code 7) or, for servers, stops them (exit 0). */
   signal?: AbortSignal;

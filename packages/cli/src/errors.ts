@@ -19,14 +19,23 @@
  * | 8 | not available: the feature's package is not ready in this build |
  */
 export const EXIT_CODES: {
+  /** 0: success. */
   readonly ok: 0;
+  /** 1: an unexpected error (a bug). */
   readonly unexpected: 1;
+  /** 2: bad usage: unknown command or flag, missing or malformed argument. */
   readonly usage: 2;
+  /** 3: the media failed verification (hash, MAC, padding). */
   readonly integrity: 3;
+  /** 4: network or CDN failure, signalling unreachable. */
   readonly network: 4;
+  /** 5: not found or expired on the CDN. */
   readonly notFound: 5;
+  /** 6: media reupload failed. */
   readonly reuploadFailed: 6;
+  /** 7: cancelled or interrupted (SIGINT, SIGTERM). */
   readonly interrupted: 7;
+  /** 8: the feature's package is not available in this build. */
   readonly notAvailable: 8;
 } = Object.freeze({
   ok: 0,
@@ -56,6 +65,7 @@ export interface CliErrorOptions {
  * Messages never contain media keys, auth tokens or signed URL queries.
  */
 export class CliError extends Error {
+  /** The class name (`CliError` or a subclass's), what {@link isCliError} checks. */
   override name: string = 'CliError';
   /** What kind of failure; selects the exit code. */
   readonly kind: CliErrorKind;
@@ -76,6 +86,7 @@ export class CliError extends Error {
 
 /** A malformed command line (exit code 2). The message names the flag or argument. */
 export class UsageError extends CliError {
+  /** Always `'UsageError'`. */
   override name: string = 'UsageError';
 
   constructor(message: string, options: CliErrorOptions = {}) {

@@ -104,6 +104,7 @@ export type DownloadResult = VerifiedDownload;
 
 /** A ReadableStream of plaintext with its transfer. */
 export interface DownloadStream extends ReadableStream<Uint8Array> {
+  /** The download behind the stream: progress, pause / resume / cancel, and the verified result. */
   readonly transfer: Transfer<DownloadResult>;
 }
 
@@ -152,7 +153,12 @@ export interface MediaClient {
     zip: UploadSource,
     thumbnail: UploadSource,
     options?: Omit<UploadOptions, 'mediaKey' | 'encrypted'>,
-  ): Transfer<{ pack: UploadResult; thumbnail: UploadResult }>;
+  ): Transfer<{
+    /** The uploaded zip. */
+    pack: UploadResult;
+    /** The uploaded thumbnail (same media key as the pack). */
+    thumbnail: UploadResult;
+  }>;
   /**
    * Uploads a sticker-pack thumbnail with its pack's key.
    * @throws {MediaUploadError} `key-mismatch` when `options.mediaKey` differs from the pack's.

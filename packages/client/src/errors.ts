@@ -26,6 +26,7 @@ export interface MediaClientErrorOptions {
 
 /** Base class of every error this package throws. Check with {@link isMediaClientError}. */
 export class MediaClientError extends Error {
+  /** The class name (this or a subclass's): what the `isXxx` guards check across copies. */
   override name: string = 'MediaClientError';
   /** Machine-readable reason. */
   readonly code: MediaClientErrorCode;
@@ -101,6 +102,7 @@ export type MediaDownloadErrorCode =
 
 /** A download failed. `attempts` lists every URL tried and why it failed. */
 export class MediaDownloadError extends MediaClientError {
+  /** Always `'MediaDownloadError'`. */
   override name: string = 'MediaDownloadError';
   declare readonly code: MediaDownloadErrorCode;
   /** Each try, oldest first. */
@@ -147,8 +149,10 @@ export type MediaUploadErrorCode =
 
 /** An upload failed. `attempts` lists every URL tried (redacted) and why. */
 export class MediaUploadError extends MediaClientError {
+  /** Always `'MediaUploadError'`. */
   override name: string = 'MediaUploadError';
   declare readonly code: MediaUploadErrorCode;
+  /** Every URL tried (redacted), in order, with its error. */
   readonly attempts: readonly TransferAttempt[];
   /**
    * The last failure's `Retry-After`, in ms, when it had one (e.g. a 503 asking for longer than
@@ -199,6 +203,7 @@ export type MediaReuploadErrorCode =
 
 /** A media reupload request failed before the phone gave a result. */
 export class MediaReuploadError extends MediaClientError {
+  /** Always `'MediaReuploadError'`. */
   override name: string = 'MediaReuploadError';
   declare readonly code: MediaReuploadErrorCode;
   /** The message id the request was for. */
@@ -219,12 +224,14 @@ export type MediaConnErrorCode = 'no-signaling' | 'query-failed';
 
 /** The media_conn query failed or there is no signalling to send it. */
 export class MediaConnError extends MediaClientError {
+  /** Always `'MediaConnError'`. */
   override name: string = 'MediaConnError';
   declare readonly code: MediaConnErrorCode;
 }
 
 /** The message carries no downloadable media (or no server-hosted thumbnail when asked). */
 export class NoMediaError extends MediaClientError {
+  /** Always `'NoMediaError'`. */
   override name: string = 'NoMediaError';
   declare readonly code: 'no-media';
 
@@ -235,6 +242,7 @@ export class NoMediaError extends MediaClientError {
 
 /** The message (or input) is of a kind this operation does not handle. */
 export class UnsupportedMessageError extends MediaClientError {
+  /** Always `'UnsupportedMessageError'`. */
   override name: string = 'UnsupportedMessageError';
   declare readonly code: 'unsupported-message';
 
@@ -259,6 +267,7 @@ export type TransferStateErrorCode =
 
 /** A pause / resume / cancel that cannot apply. */
 export class TransferStateError extends MediaClientError {
+  /** Always `'TransferStateError'`. */
   override name: string = 'TransferStateError';
   declare readonly code: TransferStateErrorCode;
   /** The transfer id acted on. */
@@ -287,8 +296,10 @@ export class TransferStateError extends MediaClientError {
 
 /** The transfer was cancelled (`transfer.cancel()`, `transfers.cancel(id)` or the caller's signal). */
 export class TransferCancelledError extends MediaClientError {
+  /** Always `'TransferCancelledError'`. */
   override name: string = 'TransferCancelledError';
   declare readonly code: 'cancelled';
+  /** Id of the cancelled transfer. */
   readonly transferId: string;
 
   constructor(transferId: string, options: MediaClientErrorOptions = {}) {
@@ -302,6 +313,7 @@ export class TransferCancelledError extends MediaClientError {
  * the client turns it into `MediaConnError` / `MediaReuploadError` `timeout` with it as cause).
  */
 export class SignalingTimeoutError extends MediaClientError {
+  /** Always `'SignalingTimeoutError'`. */
   override name: string = 'SignalingTimeoutError';
   declare readonly code: 'signaling-timeout';
 
@@ -317,8 +329,10 @@ export function isSignalingTimeoutError(error: unknown): error is SignalingTimeo
 
 /** A caller passed a malformed argument; the message names the parameter. */
 export class InvalidArgumentError extends MediaClientError {
+  /** Always `'InvalidArgumentError'`. */
   override name: string = 'InvalidArgumentError';
   declare readonly code: 'invalid-argument';
+  /** The argument at fault (e.g. `'options.id'`). */
   readonly parameter: string;
 
   constructor(parameter: string, problem: string, options: MediaClientErrorOptions = {}) {

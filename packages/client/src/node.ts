@@ -121,9 +121,12 @@ async function writeAll(handle: FileHandle, chunk: Uint8Array, position: number)
  * failed download leaves nothing.
  * @throws {Error} the `fs.open` error (e.g. `ENOENT` for a missing directory, `EACCES`).
  */
-export async function atomicFileWriter(
-  path: string,
-): Promise<MediaWriter & { readonly tempPath: string }> {
+export async function atomicFileWriter(path: string): Promise<
+  MediaWriter & {
+    /** The temp file being written (renamed to `path` on success). */
+    readonly tempPath: string;
+  }
+> {
   const tempPath = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.part`);
   const handle = await open(tempPath, 'wx', 0o600);
   let position = 0;

@@ -45,14 +45,19 @@ export interface DescribeOptions {
   /** Aborting stops the work with a `MediaInfoError` `aborted`. */
   signal?: AbortSignal;
   /** Gets each warning as it is found (they are also in the result). */
-  logger?: { warn(message: string): void };
+  logger?: {
+    /** Receives one warning (never with secrets or file contents). */
+    warn(message: string): void;
+  };
 }
 
 /** What the bytes say, in the fields of WhatsApp's media messages. */
 export interface MediaDescription {
   /** Sniffed from the content; the caller's when the content is not recognised. */
   mimetype: string;
+  /** Width in pixels (images, videos, stickers). */
   width?: number;
+  /** Height in pixels (images, videos, stickers). */
   height?: number;
   /** Whole seconds (what `seconds` of a message carries), rounded, at least 1. */
   seconds?: number;

@@ -11,6 +11,7 @@ export type MediaInfoErrorCode =
 
 /** Base class of every error this package throws. Check with {@link isMediaInfoError}. */
 export class MediaInfoError extends Error {
+  /** The class name (this or a subclass's): what {@link isMediaInfoError} checks across copies. */
   override name: string = 'MediaInfoError';
   /** Machine-readable reason. */
   readonly code: MediaInfoErrorCode;
@@ -26,6 +27,7 @@ export class MediaInfoError extends Error {
  * (for example `npm install sharp`), or turn the step off (e.g. `thumbnail: false`).
  */
 export class MissingDependencyError extends MediaInfoError {
+  /** Always `'MissingDependencyError'`. */
   override name: string = 'MissingDependencyError';
   /** The npm package to install. */
   readonly packageName: string;
@@ -42,6 +44,7 @@ export class MissingDependencyError extends MediaInfoError {
 
 /** The bytes are not a well-formed file of the format they claim (or were sniffed) to be. */
 export class UnreadableMediaError extends MediaInfoError {
+  /** Always `'UnreadableMediaError'`. */
   override name: string = 'UnreadableMediaError';
 
   constructor(message: string, cause?: unknown) {

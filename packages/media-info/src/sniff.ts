@@ -67,7 +67,7 @@ interface FileTypeModule {
 }
 
 /**
- * The mimetype sniffed from `head` (the first {@link SNIFF_BYTES} bytes), or `undefined` when
+ * The mimetype sniffed from `head` (the first 4100 bytes are enough), or `undefined` when
  * neither the built-in table nor file-type (when installed) knows it.
  */
 export async function sniffMimetype(head: Uint8Array): Promise<string | undefined> {

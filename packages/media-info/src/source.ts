@@ -10,7 +10,9 @@ import { MediaInfoError } from './errors.js';
 
 /** A source that can be read again from the start (e.g. `fileSource(path)` of the client). */
 export interface ReopenableMediaSource {
+  /** Length in bytes, when known. */
   readonly size?: number;
+  /** Reads the bytes from the start; called once per pass. */
   open(): AsyncIterable<Uint8Array>;
 }
 

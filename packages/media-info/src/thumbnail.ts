@@ -8,6 +8,7 @@ import { loadOptional } from './optional.js';
 export const MAX_THUMBNAIL_BYTES: number = 32 * 1024;
 /** Longest side of a preview. */
 export const THUMBNAIL_MAX_SIDE: number = 100;
+/** Shortest longest-side of a preview: smaller images are scaled up to it. */
 export const THUMBNAIL_MIN_SIDE: number = 32;
 
 interface SharpInstance {

@@ -11,6 +11,7 @@ import type { DownloadSink } from './download-engine.js';
  * with `MediaDownloadError` code `not-rewindable`).
  */
 export interface MediaWriter {
+  /** Takes the next plaintext bytes (not yet verified: only `close` says they all passed). */
   write(chunk: Uint8Array): void | Promise<void>;
   /** Move the write position (always called with 0). */
   seek?(offset: number): void | Promise<void>;

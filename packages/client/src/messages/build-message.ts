@@ -75,11 +75,15 @@ function defined<T extends object>(fields: T): T {
 export interface ImageMessageFields {
   /** @default 'image/jpeg' */
   mimetype?: string;
+  /** Text shown under the image. */
   caption?: string;
+  /** Width in pixels. */
   width?: number;
+  /** Height in pixels. */
   height?: number;
   /** Inline JPEG preview. */
   jpegThumbnail?: Uint8Array;
+  /** The recipient may view it once. @default false */
   viewOnce?: boolean;
 }
 
@@ -109,14 +113,19 @@ export function buildImageMessage(upload: UploadResult, fields: ImageMessageFiel
 export interface VideoMessageFields {
   /** @default 'video/mp4' */
   mimetype?: string;
+  /** Text shown under the video. */
   caption?: string;
+  /** Width in pixels. */
   width?: number;
+  /** Height in pixels. */
   height?: number;
   /** Duration in seconds. */
   seconds?: number;
   /** Play as a GIF. */
   gifPlayback?: boolean;
+  /** Inline JPEG preview (a frame of the video). */
   jpegThumbnail?: Uint8Array;
+  /** The recipient may view it once. @default false */
   viewOnce?: boolean;
   /** Send as a round video note (`ptvMessage`). @default false */
   ptv?: boolean;
@@ -152,6 +161,7 @@ export interface AudioMessageFields {
   seconds?: number;
   /** A voice note (push-to-talk). @default false */
   ptt?: boolean;
+  /** Voice note waveform: one amplitude byte per sample. */
   waveform?: Uint8Array;
 }
 
@@ -177,10 +187,15 @@ export function buildAudioMessage(upload: UploadResult, fields: AudioMessageFiel
 export interface DocumentMessageFields {
   /** @default 'application/octet-stream' */
   mimetype?: string;
+  /** File name shown to the recipient (and used when they save it). */
   fileName?: string;
+  /** Title shown to the recipient. */
   title?: string;
+  /** Text shown under the document. */
   caption?: string;
+  /** Number of pages (PDF and similar). */
   pageCount?: number;
+  /** Inline JPEG preview (e.g. the first page). */
   jpegThumbnail?: Uint8Array;
 }
 
@@ -208,8 +223,11 @@ export function buildDocumentMessage(
 export interface StickerMessageFields {
   /** @default 'image/webp' */
   mimetype?: string;
+  /** Width in pixels. */
   width?: number;
+  /** Height in pixels. */
   height?: number;
+  /** An animated WebP. @default false */
   isAnimated?: boolean;
   /** Inline PNG preview. */
   pngThumbnail?: Uint8Array;
@@ -318,7 +336,10 @@ export function forwardMediaMessage(
  * });
  * ```
  */
-export function newsletterMediaAttrs(upload: UploadResult): { media_id: string } {
+export function newsletterMediaAttrs(upload: UploadResult): {
+  /** The upload's `handle`. */
+  media_id: string;
+} {
   if (typeof upload?.handle !== 'string' || upload.handle === '') {
     throw new InvalidArgumentError(
       'upload.handle',

@@ -42,8 +42,22 @@ export type AutoReuploadOptions = Omit<MediaReuploadRequest, 'mediaKey' | 'signa
 
 /** One outcome of {@link MediaReupload.requestMany}. */
 export type MediaReuploadSettled =
-  | { msgId: string; ok: true; result: MediaReuploadResult }
-  | { msgId: string; ok: false; error: MediaReuploadError };
+  | {
+      /** The request's message id. */
+      msgId: string;
+      /** The phone answered (maybe with an error status). */
+      ok: true;
+      /** What it answered. */
+      result: MediaReuploadResult;
+    }
+  | {
+      /** The request's message id. */
+      msgId: string;
+      /** The request failed (timeout, signalling, …). */
+      ok: false;
+      /** Why. */
+      error: MediaReuploadError;
+    };
 
 /** `client.mediaReupload`. */
 export interface MediaReupload {

@@ -3,5 +3,13 @@
 
 /** What the phone answered. */
 export type MediaReuploadResult =
-  | { status: 'success'; directPath: string }
-  | { status: 'general-error' | 'not-found' | 'decryption-error' };
+  | {
+      /** The phone re-uploaded the media. */
+      status: 'success';
+      /** Its new direct path: download again with it. */
+      directPath: string;
+    }
+  | {
+      /** The phone could not (`not-found`: it no longer has the media). */
+      status: 'general-error' | 'not-found' | 'decryption-error';
+    };

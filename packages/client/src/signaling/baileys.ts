@@ -11,19 +11,29 @@ import type { DisconnectAwareSignaling } from './signaling.js';
 export interface BaileysSocketLike {
   /** Sends an IQ and resolves with the reply (Baileys rejects on an error IQ; `undefined` on timeout). */
   query(node: BinaryNode, timeoutMs?: number): Promise<BinaryNode | undefined>;
+  /** Sends a stanza without waiting for an answer (receipts). */
   sendNode(node: BinaryNode): Promise<void>;
   /** The socket's WebSocket wrapper, an EventEmitter. */
   ws: {
+    /** Adds a listener (`frame` for every decoded incoming node, `close`). */
     on(event: string, listener: (...args: unknown[]) => void): unknown;
+    /** Removes a listener added with `on`. */
     off(event: string, listener: (...args: unknown[]) => void): unknown;
   };
   /** Baileys' event emitter (`connection.update` reports closes). */
   ev?: {
+    /** Adds a listener. */
     on(event: string, listener: (...args: unknown[]) => void): unknown;
+    /** Removes a listener added with `on`. */
     off(event: string, listener: (...args: unknown[]) => void): unknown;
   };
   /** The logged-in account; `id` is the own JID (with device). */
-  user?: { id?: string } | undefined;
+  user?:
+    | {
+        /** The own JID, e.g. `15550001111:2@s.whatsapp.net`. */
+        id?: string;
+      }
+    | undefined;
 }
 
 /** Options of {@link fromBaileysSocket}. */

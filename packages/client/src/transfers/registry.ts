@@ -18,8 +18,11 @@ const ENDED_KEPT = 10_000;
 
 /** What is kept of a transfer that ended: no result, no listeners, no error object. */
 export interface EndedTransfer {
+  /** The transfer's id. */
   readonly id: string;
+  /** Upload or download. */
   readonly kind: TransferKind;
+  /** How it ended. */
   readonly state: 'succeeded' | 'failed' | 'cancelled';
   /** The last progress reported. */
   readonly progress: TransferProgressEvent;

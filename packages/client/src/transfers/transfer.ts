@@ -21,7 +21,9 @@ export interface TransferProgressEvent {
 
 /** A state change. */
 export interface TransferStateEvent {
+  /** The new state. */
   readonly state: TransferState;
+  /** The state before. */
   readonly previous: TransferState;
 }
 
@@ -31,16 +33,34 @@ export interface TransferStateEvent {
  * (`onPending` / `onResuming` / `onSuccess` / `onError`).
  */
 export interface TransferEventMap<T = unknown> {
+  /** Bytes moved so far (also after a resume, from where it continued). */
   progress: TransferProgressEvent;
+  /** Every state change. */
   state: TransferStateEvent;
   /** The operation started (the transfer is in flight and can be paused or cancelled by id). */
-  pending: { readonly id: string };
+  pending: {
+    /** The transfer's id. */
+    readonly id: string;
+  };
   /** `resume()` took a paused transfer back to running. */
-  resuming: { readonly id: string };
+  resuming: {
+    /** The transfer's id. */
+    readonly id: string;
+  };
   /** Succeeded, with the result (after cleanups; same value as awaiting the transfer). */
-  success: { readonly id: string; readonly result: T };
+  success: {
+    /** The transfer's id. */
+    readonly id: string;
+    /** What the transfer resolves with. */
+    readonly result: T;
+  };
   /** Failed or was cancelled (the same error the awaitable rejects with). */
-  error: { readonly id: string; readonly error: unknown };
+  error: {
+    /** The transfer's id. */
+    readonly id: string;
+    /** What the transfer rejects with. */
+    readonly error: unknown;
+  };
 }
 
 /**
@@ -58,6 +78,7 @@ export interface TransferEventMap<T = unknown> {
 export interface Transfer<T> extends PromiseLike<T> {
   /** The caller's `{ id }` (typically the message id), else a generated one. */
   readonly id: string;
+  /** Upload or download. */
   readonly kind: TransferKind;
   /** Current state. */
   readonly state: TransferState;

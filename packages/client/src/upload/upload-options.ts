@@ -41,18 +41,22 @@ export interface UploadResult {
   handle?: string;
   /** The media key (secret); `undefined` for unencrypted media. */
   mediaKey: Uint8Array | undefined;
+  /** SHA-256 of the plaintext. */
   fileSha256: Uint8Array;
+  /** SHA-256 of the uploaded blob (equal to `fileSha256` for unencrypted media). */
   fileEncSha256: Uint8Array;
   /** Plaintext length. */
   fileLength: number;
   /** Unix seconds when the key was created. */
   mediaKeyTimestamp: number;
+  /** The streaming sidecar, when computed (audio and video by default). */
   streamingSidecar?: Uint8Array;
   /** Newsletter uploads: the thumbnail the CDN made itself (`server_thumb_gen`), when it did. */
   thumbnailDirectPath?: string;
   thumbnailSha256?: Uint8Array;
   /** The media type uploaded. */
   type: MediaType;
+  /** False for plaintext media (newsletter, product images). */
   encrypted: boolean;
 }
 

@@ -37,9 +37,15 @@ export interface UploadSpool {
 
 /** One spool in progress. */
 export interface SpoolWriter {
+  /** Appends the next bytes of the stream. */
   write(chunk: Uint8Array): Promise<void> | void;
   /** The spooled bytes as a re-readable source, and a way to free them. */
-  finish(): Promise<ReopenableSource & { dispose(): Promise<void> }>;
+  finish(): Promise<
+    ReopenableSource & {
+      /** Frees the spooled bytes (deletes the temp file). */
+      dispose(): Promise<void>;
+    }
+  >;
   /** Frees what was spooled after a failure. */
   abort(): Promise<void>;
 }
