@@ -25,8 +25,11 @@ export type PreviewKind =
 
 /** What a describe function reports (the shape of media-info's `MediaDescription`). */
 export interface MediaPreview {
+  /** The mimetype sniffed from the content. */
   mimetype?: string;
+  /** Width in pixels. */
   width?: number;
+  /** Height in pixels. */
   height?: number;
   /** Whole seconds. */
   seconds?: number;
@@ -34,8 +37,11 @@ export interface MediaPreview {
   jpegThumbnail?: Uint8Array;
   /** Voice-note waveform: 64 values 0–100. */
   waveform?: Uint8Array;
+  /** Number of pages (documents). */
   pageCount?: number;
+  /** An animated image (WebP sticker, GIF). */
   animated?: boolean;
+  /** What could not be read, or did not match what the caller said. */
   warnings?: string[];
 }
 
@@ -48,7 +54,9 @@ export type DescribeFunction = (
 
 /** Where a server-hosted thumbnail is: the message's `thumbnailDirectPath` / `…Sha256` fields. */
 export interface ThumbnailReference {
+  /** The thumbnail's direct path (`thumbnailDirectPath`). */
   directPath: string;
+  /** SHA-256 of the plaintext thumbnail (`thumbnailSha256`). */
   sha256: Uint8Array;
   /** Absent for a thumbnail the server made itself (newsletter media). */
   encSha256?: Uint8Array;
@@ -85,6 +93,7 @@ export interface UploadWithPreviewOptions extends UploadOptions {
 
 /** What uploadWithPreview needs from a client. */
 export interface PreviewUploader {
+  /** Uploads one blob, as {@link MediaClient.upload}. */
   upload(source: UploadSource, type: MediaType, options?: UploadOptions): PromiseLike<UploadResult>;
 }
 

@@ -53,6 +53,7 @@ export interface UploadResult {
   streamingSidecar?: Uint8Array;
   /** Newsletter uploads: the thumbnail the CDN made itself (`server_thumb_gen`), when it did. */
   thumbnailDirectPath?: string;
+  /** Newsletter uploads: SHA-256 of that server-made thumbnail, when sent. */
   thumbnailSha256?: Uint8Array;
   /** The media type uploaded. */
   type: MediaType;
