@@ -113,4 +113,17 @@ describe('wa-media serve --emulator', () => {
     expect(run.stderr).toMatch(/--token must be at least 16 characters/);
     expect(run.stderr).not.toContain('short\n');
   });
+
+  it('refuses a --database that is not a postgres:// URL with exit 2, without echoing it', async () => {
+    const run = await runCli([
+      'serve',
+      '--data-dir',
+      join(dir, 'x'),
+      '--database',
+      'mysql://user:hunter2@db/x',
+    ]);
+    expect(run.code).toBe(EXIT_CODES.usage);
+    expect(run.stderr).toMatch(/--database must be a postgres:\/\/ URL/);
+    expect(run.stderr).not.toContain('hunter2');
+  });
 });

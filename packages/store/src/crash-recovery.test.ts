@@ -1,31 +1,24 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { type Emulator, startEmulator } from '@wa-media/emulator';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifyWebhookSignature } from './index.js';
 import { registerBody, seedImage } from './test-support/media-fixtures.js';
-import { API_TOKEN, eventually, OWN_JID, WEBHOOK_SECRET } from './test-support/store-harness.js';
+import {
+  callStore,
+  kill9,
+  type ServedStore,
+  spawnServedStore,
+} from './test-support/served-store.js';
+import { eventually, WEBHOOK_SECRET } from './test-support/store-harness.js';
 import { startWebhookReceiver, type WebhookReceiver } from './test-support/webhook-receiver.js';
-
-const fixture = fileURLToPath(new URL('./test-support/serve-fixture.ts', import.meta.url));
-// tsx maps @wa-media/* to sources through the package tsconfig's paths (no build needed).
-const tsconfig = fileURLToPath(new URL('../tsconfig.json', import.meta.url));
-
-interface Served {
-  child: ChildProcess;
-  url: string;
-  exited: Promise<void>;
-}
 
 describe('crash recovery of a served store (kill -9)', () => {
   let emulator: Emulator;
   let receiver: WebhookReceiver;
   let dataDir: string;
-  const children: ChildProcess[] = [];
+  const children: ServedStore[] = [];
 
   beforeEach(async () => {
     emulator = await startEmulator({ hosts: 2 });
@@ -33,57 +26,19 @@ describe('crash recovery of a served store (kill -9)', () => {
     dataDir = await mkdtemp(join(tmpdir(), 'wa-media-store-crash-'));
   });
   afterEach(async () => {
-    for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+    for (const served of children) if (served.child.exitCode === null) await kill9(served);
     children.length = 0;
     await receiver.close();
     await emulator.close();
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  async function serve(): Promise<Served> {
-    const child = spawn(process.execPath, ['--import', 'tsx', fixture], {
-      env: {
-        ...process.env,
-        TSX_TSCONFIG_PATH: tsconfig,
-        WA_STORE_DATA_DIR: dataDir,
-        WA_STORE_EMULATOR_HOSTS: emulator.hostnames.join(','),
-        WA_STORE_EMULATOR_CONTROL_URL: emulator.control!.url,
-        WA_STORE_EMULATOR_CONTROL_TOKEN: emulator.control!.token,
-        WA_STORE_OWN_JID: OWN_JID,
-        WA_STORE_WEBHOOK_URL: receiver.url,
-        WA_STORE_WEBHOOK_SECRET: WEBHOOK_SECRET,
-        WA_STORE_API_TOKEN: API_TOKEN,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    children.push(child);
-    let stderr = '';
-    child.stderr!.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    const url = await new Promise<string>((resolve, reject) => {
-      const lines = createInterface({ input: child.stdout! });
-      lines.once('line', (line) => resolve((JSON.parse(line) as { url: string }).url));
-      child.once('exit', (code) => reject(new Error(`fixture exited (${code}): ${stderr}`)));
-    });
-    return { child, url, exited };
-  }
-
-  const call = (served: Served, path: string, init: RequestInit = {}) =>
-    fetch(`${served.url}${path}`, {
-      ...init,
-      headers: {
-        authorization: `Bearer ${API_TOKEN}`,
-        'content-type': 'application/json',
-        ...init.headers,
-      },
-    });
-
-  async function kill9(served: Served): Promise<void> {
-    served.child.kill('SIGKILL');
-    await served.exited;
-  }
+  const serve = async (): Promise<ServedStore> => {
+    const served = await spawnServedStore({ emulator, webhookUrl: receiver.url, dataDir });
+    children.push(served);
+    return served;
+  };
+  const call = callStore;
 
   it('killed mid-download, restarted: completed with one record, one file, one webhook', async () => {
     const media = seedImage(emulator, { size: 400_000 });

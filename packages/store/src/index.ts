@@ -53,6 +53,7 @@ export {
   type MediaStoreOptions,
   type RegisterInfo,
   type RetryOptions,
+  type SharedQueueOptions,
   type StoreErrorEvent,
   type StoreStatus,
 } from './store.js';

@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { LocalBlobStore } from './blobs/local-blob-store.js';
 import { ensurePrivateDir, ensurePrivateFile } from './blobs/private-paths.js';
 import { lockDataDir } from './db/data-dir-lock.js';
+import { PostgresMetadataStore } from './db/postgres-metadata-store.js';
 import { SqliteMetadataStore } from './db/sqlite-metadata-store.js';
 import { lostFileFailure } from './media/completion-events.js';
 import type { BlobStore } from './ports/blob-store.js';
@@ -14,6 +15,8 @@ import type { MetadataStore } from './ports/metadata-store.js';
 export interface OpenedBackends {
   metadata: MetadataStore;
   blobs: BlobStore;
+  /** True when other nodes share them (PostgreSQL): leases, polling, careful sweeps. */
+  shared: boolean;
   /** Closes the database and releases locks. */
   close(): Promise<void>;
 }
@@ -47,6 +50,7 @@ export async function openLocalBackends(dataDir: string): Promise<OpenedBackends
   return {
     metadata,
     blobs: new LocalBlobStore(blobDir),
+    shared: false,
     async close() {
       await metadata.close();
       await unlock();
@@ -55,13 +59,38 @@ export async function openLocalBackends(dataDir: string): Promise<OpenedBackends
 }
 
 /**
+ * Opens the many-node backends: PostgreSQL (migrated on start, no directory lock: other nodes
+ * share the database) and the blob folder `dataDir/blobs`.
+ * @throws {Error} when the database cannot be reached or migrated.
+ */
+export async function openSharedBackends(
+  dataDir: string,
+  database: { connectionString: string; leaseMs: number; poolSize: number },
+  onError: (error: unknown) => void,
+): Promise<OpenedBackends> {
+  const blobDir = join(resolve(dataDir), blobDirName);
+  await mkdir(blobDir, { recursive: true });
+  const metadata = await PostgresMetadataStore.open({ ...database, onError });
+  return {
+    metadata,
+    blobs: new LocalBlobStore(blobDir),
+    shared: true,
+    close: () => metadata.close(),
+  };
+}
+
+// On a shared backend another node may be writing a blob right now: only what is older than
+// any download could be is a leftover.
+const sharedSweepMinAgeMs = 60 * 60 * 1000;
+
+/**
  * Recovers what a previous process left, before any job runs: its running jobs become due
  * again, blobs without a record go, and records that say downloaded but lost their blob
  * (deleted by hand, a restored backup…) are fetched again rather than "not ready" forever.
  */
-export async function recoverStore(metadata: MetadataStore, blobs: BlobStore): Promise<void> {
+export async function recoverStore({ metadata, blobs, shared }: OpenedBackends): Promise<void> {
   await metadata.recoverInterruptedJobs(Date.now());
-  await blobs.sweep(await metadata.ids());
+  await blobs.sweep(await metadata.ids(), shared ? sharedSweepMinAgeMs : 0);
   const present = await blobs.list();
   for (const id of await metadata.downloadedIds()) {
     if (!present.has(id)) await metadata.requeueLostFile(id, Date.now(), lostFileFailure);

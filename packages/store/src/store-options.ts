@@ -24,6 +24,23 @@ export interface StoreErrorEvent {
   error: unknown;
 }
 
+/** Tuning of a store on PostgreSQL (a queue shared by many nodes). */
+export interface SharedQueueOptions {
+  /**
+   * How long a claimed job (or webhook delivery) stays this node's without renewal; running
+   * jobs renew it every third of it. A node killed mid-download loses its jobs to another
+   * node this long after its last renewal. @default 30000
+   */
+  leaseMs?: number;
+  /**
+   * Safety-net poll for due work, besides LISTEN/NOTIFY (which a dropped connection can miss).
+   * @default 5000
+   */
+  pollIntervalMs?: number;
+  /** Connections in the pool. @default 10 */
+  poolSize?: number;
+}
+
 /** Options of `createMediaStore`. */
 export interface MediaStoreOptions {
   /**
@@ -31,8 +48,21 @@ export interface MediaStoreOptions {
    * media is re-requested from the sender's phone), or any {@link StoreMediaClient}.
    */
   client: StoreMediaClient;
-  /** Directory of the SQLite file (`store.db`) and the blobs (`blobs/`). Created if missing. */
+  /**
+   * Directory of the SQLite file (`store.db`) and the blobs (`blobs/`). Created if missing.
+   * With `database`, it holds only the blobs (several nodes may share it).
+   */
   dataDir: string;
+  /**
+   * A PostgreSQL URL (`postgres://user:password@host:5432/db`): records, the job queue and the
+   * webhook outbox live there, shared by every node given the same URL; the schema is migrated
+   * on start. Without it, SQLite in `dataDir` under an exclusive directory lock.
+   * @default undefined (SQLite)
+   * @example 'postgres://wa:secret@db.internal:5432/wa_media'
+   */
+  database?: string;
+  /** Queue tuning with `database`. */
+  sharedQueue?: SharedQueueOptions;
   /** Completion webhooks; without it no events are queued. */
   webhook?: WebhookOptions;
   /** Downloads running at once. @default 4 */
@@ -62,6 +92,10 @@ export interface MediaStoreOptions {
 export interface ResolvedStoreOptions {
   client: StoreMediaClient;
   dataDir: string;
+  /** The PostgreSQL settings, when `database` was given. */
+  database:
+    | { connectionString: string; leaseMs: number; pollIntervalMs: number; poolSize: number }
+    | undefined;
   webhook: WebhookOptions | undefined;
   limits: { concurrency: number; perHostConcurrency: number; hostDelayMs: number };
   retry: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number };
@@ -114,6 +148,32 @@ function checkWebhook(webhook: WebhookOptions | undefined): WebhookOptions | und
   return webhook;
 }
 
+function checkDatabase(
+  database: string | undefined,
+  shared: SharedQueueOptions | undefined,
+): ResolvedStoreOptions['database'] {
+  if (database === undefined) return undefined;
+  let protocol = '';
+  try {
+    protocol = new URL(database).protocol;
+  } catch {}
+  // The URL carries a password: it is never quoted in the error.
+  if (protocol !== 'postgres:' && protocol !== 'postgresql:') {
+    throw new InvalidMediaInputError('options.database', 'must be a postgres:// URL');
+  }
+  const leaseMs = positiveInteger(shared?.leaseMs, 'options.sharedQueue.leaseMs', 30_000);
+  return {
+    connectionString: database,
+    leaseMs,
+    pollIntervalMs: positiveInteger(
+      shared?.pollIntervalMs,
+      'options.sharedQueue.pollIntervalMs',
+      5000,
+    ),
+    poolSize: positiveInteger(shared?.poolSize, 'options.sharedQueue.poolSize', 10),
+  };
+}
+
 /**
  * Checks `options` and fills in defaults.
  * @throws {InvalidMediaInputError} an invalid option (the message names it).
@@ -131,6 +191,7 @@ export function resolveStoreOptions(options: MediaStoreOptions): ResolvedStoreOp
   return {
     client,
     dataDir: options.dataDir,
+    database: checkDatabase(options.database, options.sharedQueue),
     webhook,
     limits: {
       concurrency: positiveInteger(options.concurrency, 'options.concurrency', 4),

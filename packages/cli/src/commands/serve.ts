@@ -35,10 +35,12 @@ export const serveCommand: CommandSpec = {
   name: 'serve',
   summary: 'run the durable media store’s HTTP API (download, keep, retry, webhooks)',
   usage: [
-    'serve --data-dir DIR [--port P] [--token T] [--webhook-url URL --webhook-secret S] [--emulator | --emulator-url URL --emulator-token T]',
+    'serve --data-dir DIR [--database postgres://…] [--port P] [--token T] [--webhook-url URL --webhook-secret S] [--emulator | --emulator-url URL --emulator-token T]',
   ],
   details: [
     'Stores inbound media in DIR (SQLite + files) and serves the API of @wa-media/store:',
+    'with --database, records and the job queue live in PostgreSQL instead, shared by every',
+    'node started with the same URL (DIR then holds only the blobs, and is not locked).',
     'POST /v1/media, GET /v1/media/{id}, GET /v1/media/{id}/download (retry), GET /v1/status…,',
     'every call with Authorization: Bearer <token>. Without --token a random one is printed;',
     'a token given by flag or environment is never printed.',
@@ -53,6 +55,11 @@ export const serveCommand: CommandSpec = {
       short: 'd',
       value: 'DIR',
       description: 'where the store keeps its database and files',
+    },
+    database: {
+      type: 'string',
+      value: 'URL',
+      description: 'PostgreSQL URL for records and the queue (or env WA_MEDIA_DATABASE_URL)',
     },
     port: {
       type: 'string',
@@ -99,6 +106,11 @@ export const serveCommand: CommandSpec = {
   examples: ['wa-media serve --data-dir ./media-store --emulator --port 8080'],
   async run(context) {
     const dataDir = resolve(requireFlag(context, 'data-dir'));
+    const database = stringFlag(context, 'database') ?? context.env.WA_MEDIA_DATABASE_URL;
+    context.out.secrets.add(database);
+    if (database !== undefined && !/^postgres(?:ql)?:\/\//.test(database)) {
+      throw new UsageError('--database must be a postgres:// URL');
+    }
     const port = integerFlag(context, 'port', { min: 0, max: 65535 }, 0) ?? 0;
     const host = stringFlag(context, 'host') ?? '127.0.0.1';
     const concurrency = integerFlag(context, 'concurrency', { min: 1, max: 64 });
@@ -160,6 +172,7 @@ export const serveCommand: CommandSpec = {
       const store = await createMediaStore({
         client,
         dataDir,
+        ...(database === undefined ? {} : { database }),
         ...(webhookUrl === undefined || webhookSecret === undefined
           ? {}
           : { webhook: { url: webhookUrl, secret: webhookSecret } }),
@@ -177,6 +190,7 @@ export const serveCommand: CommandSpec = {
           `  API:       ${server.url}`,
           `  token:     ${givenToken === undefined ? token : '(the one given; not shown)'}`,
           `  data dir:  ${dataDir}`,
+          ...(database === undefined ? [] : ['  database:  PostgreSQL (shared queue)']),
           ...(emulator === undefined
             ? []
             : [

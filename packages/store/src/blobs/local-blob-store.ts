@@ -79,11 +79,16 @@ export class LocalBlobStore implements BlobStore {
     await removeFile(this.stagingPath(id));
   }
 
-  async sweep(keep: ReadonlySet<string>): Promise<string[]> {
+  async sweep(keep: ReadonlySet<string>, minAgeMs = 0): Promise<string[]> {
     const removed: string[] = [];
+    const before = Date.now() - minAgeMs;
     for (const name of await readdir(this.#dir)) {
       if (keep.has(name)) continue;
-      await removeFile(join(this.#dir, name));
+      const path = join(this.#dir, name);
+      if (minAgeMs > 0 && ((await stat(path).catch(() => undefined))?.mtimeMs ?? 0) > before) {
+        continue;
+      }
+      await removeFile(path);
       removed.push(name);
     }
     return removed;

@@ -45,8 +45,12 @@ export interface BlobStore {
   open(id: string, range?: BlobRange): Promise<BlobReadable | undefined>;
   /** Removes the blob and its staging file; missing ones are fine. */
   delete(id: string): Promise<void>;
-  /** Every stored name that is not one of `keep` (staging leftovers, deleted records') goes. */
-  sweep(keep: ReadonlySet<string>): Promise<string[]>;
+  /**
+   * Every stored name that is not one of `keep` (staging leftovers, deleted records') goes —
+   * only those older than `minAgeMs` when other nodes may be writing right now.
+   * @returns the names removed
+   */
+  sweep(keep: ReadonlySet<string>, minAgeMs?: number): Promise<string[]>;
   /** Ids that have a committed blob. */
   list(): Promise<Set<string>>;
 }

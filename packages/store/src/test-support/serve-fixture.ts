@@ -1,6 +1,7 @@
-// A `wa-media serve --emulator`-like process for crash tests: opens a store in
-// WA_STORE_DATA_DIR, downloads from the emulator named by the env, serves the HTTP API and
-// prints one JSON line `{"url": …}` once listening. Run with `node --import tsx serve-fixture.ts`.
+// A `wa-media serve --emulator`-like process for crash and many-node tests: opens a store in
+// WA_STORE_DATA_DIR (on PostgreSQL when WA_STORE_DATABASE is set), downloads from the emulator
+// named by the env, serves the HTTP API and prints one JSON line `{"url": …}` once listening.
+// Run with `node --import tsx serve-fixture.ts` (see served-store.ts).
 import { createNodeMediaClient } from '@wa-media/client/node';
 import { connectEmulatorSignaling } from '@wa-media/emulator';
 import type { StoreMediaClient } from '../client-port.js';
@@ -21,10 +22,27 @@ const signaling = await connectEmulatorSignaling(env('WA_STORE_EMULATOR_CONTROL_
   ownJid: env('WA_STORE_OWN_JID'),
 });
 // What `wa-media serve --emulator` does: the real client, its signalling and CDN on the emulator.
-const client: StoreMediaClient = createNodeMediaClient({ signaling, cdn: { scheme: 'http' } });
+const inner: StoreMediaClient = createNodeMediaClient({ signaling, cdn: { scheme: 'http' } });
+// Counts this node's downloads, printed on an orderly stop (`{"downloads": n}`).
+let downloads = 0;
+const client: StoreMediaClient = {
+  downloadToFile(message, path, options) {
+    downloads++;
+    return inner.downloadToFile(message, path, options);
+  },
+};
+const database = process.env.WA_STORE_DATABASE;
+const leaseMs = process.env.WA_STORE_LEASE_MS;
+const concurrency = process.env.WA_STORE_CONCURRENCY;
 const store = await createMediaStore({
   client,
   dataDir: env('WA_STORE_DATA_DIR'),
+  ...(database === undefined ? {} : { database }),
+  ...(leaseMs === undefined
+    ? {}
+    : { sharedQueue: { leaseMs: Number(leaseMs), pollIntervalMs: Number(leaseMs) / 2 } }),
+  ...(concurrency === undefined ? {} : { concurrency: Number(concurrency) }),
+  onError: (event) => process.stderr.write(`store ${event.context}: ${String(event.error)}\n`),
   webhook: {
     url: env('WA_STORE_WEBHOOK_URL'),
     secret: env('WA_STORE_WEBHOOK_SECRET'),
@@ -39,6 +57,7 @@ process.stdout.write(`${JSON.stringify({ url: server.url })}\n`);
 
 const stop = async (): Promise<void> => {
   await store.close();
+  process.stdout.write(`${JSON.stringify({ downloads })}\n`);
   process.exit(0);
 };
 process.on('SIGTERM', () => void stop());
