@@ -169,7 +169,9 @@ export type MediaReplayErrorCode = 'source-changed';
  * MAC already sent (or about to be) do not describe these bytes. Nothing after it is yielded.
  */
 export class MediaReplayError extends Error {
+  /** Always `'MediaReplayError'`. */
   override readonly name: 'MediaReplayError' = 'MediaReplayError';
+  /** Why it stopped; see {@link MediaReplayErrorCode}. */
   readonly code: MediaReplayErrorCode;
 
   constructor(code: MediaReplayErrorCode) {
