@@ -1,6 +1,7 @@
 import type { CommandSpec } from '../command.js';
 import { decryptCommand } from './decrypt.js';
 import { demoCommand } from './demo.js';
+import { describeCommand } from './describe.js';
 import { downloadCommand } from './download.js';
 import { emulatorCommand } from './emulator.js';
 import { encryptCommand } from './encrypt.js';
@@ -14,6 +15,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   decryptCommand,
   uploadCommand,
   downloadCommand,
+  describeCommand,
   reuploadCommand,
   emulatorCommand,
   serveCommand,

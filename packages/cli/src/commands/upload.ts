@@ -15,6 +15,7 @@ import {
   unencryptedFlag,
 } from './media-flags.js';
 import { awaitTransfer } from './transfer.js';
+import { describeFlags, uploadDescribed } from './upload-describe.js';
 
 /**
  * The JSON shape of an upload result (what `download --params` reads back). Unencrypted media
@@ -80,6 +81,7 @@ export const uploadCommand: CommandSpec = {
       description: 'with --msg-id: the chat the phone expects in reupload requests',
     },
     ...UNENCRYPTED_FLAGS,
+    ...describeFlags,
     ...CONNECTION_FLAGS,
   },
   positionals: { min: 1, max: 1 },
@@ -112,15 +114,18 @@ export const uploadCommand: CommandSpec = {
     const connection = await connect(context, { needSignaling: true, what: 'upload' });
     try {
       const started = performance.now();
-      const result = await awaitTransfer(
-        context,
-        'upload',
-        connection.client.upload(source, type, {
-          ...(mediaKey === undefined ? {} : { mediaKey }),
-          ...(msgId === undefined ? {} : { id: msgId }),
-          ...(unencrypted ? { encrypted: false } : {}),
-        }),
-      );
+      const options = {
+        ...(mediaKey === undefined ? {} : { mediaKey }),
+        ...(msgId === undefined ? {} : { id: msgId }),
+        ...(unencrypted ? { encrypted: false } : {}),
+      };
+      const described =
+        context.flags.describe === true
+          ? await uploadDescribed(context, connection.client, input, source, type, options)
+          : undefined;
+      const result =
+        described?.result ??
+        (await awaitTransfer(context, 'upload', connection.client.upload(source, type, options)));
       const ms = performance.now() - started;
       if (
         msgId !== undefined &&
@@ -137,6 +142,7 @@ export const uploadCommand: CommandSpec = {
       const data: Record<string, unknown> = {
         ...uploadResultJson(result),
         ...(msgId === undefined ? {} : { msgId }),
+        ...described?.json,
       };
       context.out.result(
         [
@@ -150,6 +156,7 @@ export const uploadCommand: CommandSpec = {
           ...(msgId === undefined
             ? []
             : [`msgId:         ${msgId} (remembered by the emulated phone)`]),
+          ...(described?.lines ?? []),
           'download it with --json output saved to a file: wa-media download --params FILE OUT',
         ],
         data,
