@@ -2,13 +2,8 @@
 // preview, waveform, page count, the real mimetype), read from the file by @wa-media/media-info.
 
 import { open } from 'node:fs/promises';
-import {
-  describeMedia,
-  isMediaInfoError,
-  type MediaDescription,
-  type MediaKind,
-  sniffMimetype,
-} from '@wa-media/media-info';
+// Types only here: media-info is imported when a command runs, so other commands start as fast.
+import type { MediaDescription, MediaKind } from '@wa-media/media-info';
 import { type CommandSpec, type FlagSpec, stringFlag } from '../command.js';
 import { CliError, UsageError } from '../errors.js';
 import { formatBytes, toBase64 } from '../io/bytes.js';
@@ -51,6 +46,7 @@ export async function kindFor(
   } finally {
     await handle.close();
   }
+  const { sniffMimetype } = await loadMediaInfo();
   const family = (await sniffMimetype(head))?.split('/')[0];
   return family === 'image' || family === 'video' || family === 'audio' ? family : 'document';
 }
@@ -65,14 +61,26 @@ export function kindFlag(flags: Readonly<Record<string, unknown>>): MediaKind | 
   return given as MediaKind;
 }
 
+/** @wa-media/media-info, loaded on first use. */
+export function loadMediaInfo(): Promise<typeof import('@wa-media/media-info')> {
+  return import('@wa-media/media-info');
+}
+
 /** Media-info's errors as the CLI's: a missing package is "not available", bad media usage. */
 export function asCliError(error: unknown): unknown {
-  if (!isMediaInfoError(error)) return error;
-  if (error.code === 'missing-dependency') {
-    return new CliError('notAvailable', error.message, { cause: error, code: error.code });
-  }
-  if (error.code === 'aborted') return new CliError('interrupted', error.message, { cause: error });
-  return new UsageError(error.message, { cause: error, code: error.code });
+  const { name, code, message } = (error ?? {}) as {
+    name?: unknown;
+    code?: unknown;
+    message?: unknown;
+  };
+  const isMediaInfoError =
+    error instanceof Error &&
+    ['MediaInfoError', 'MissingDependencyError', 'UnreadableMediaError'].includes(String(name));
+  if (!isMediaInfoError || typeof code !== 'string' || typeof message !== 'string') return error;
+  if (code === 'missing-dependency')
+    return new CliError('notAvailable', message, { cause: error, code });
+  if (code === 'aborted') return new CliError('interrupted', message, { cause: error });
+  return new UsageError(message, { cause: error, code });
 }
 
 /** The JSON shape of a description (bytes as base64, the waveform as numbers). */
@@ -132,6 +140,7 @@ export const describeCommand: CommandSpec = {
     await checkInputFile('FILE', input);
     const kind = await kindFor(context.flags, input);
     const mimetype = stringFlag(context, 'mimetype');
+    const { describeMedia } = await loadMediaInfo();
     const info = await describeMedia(input, kind, {
       signal: context.signal,
       ...(mimetype === undefined ? {} : { mimetype }),

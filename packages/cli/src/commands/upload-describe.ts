@@ -11,10 +11,17 @@ import {
 } from '@wa-media/client';
 import { tempFileSpool } from '@wa-media/client/node';
 import type { MediaType } from '@wa-media/crypto';
-import { describeMedia, type MediaDescription } from '@wa-media/media-info';
+import type { MediaDescription } from '@wa-media/media-info';
 import type { CommandContext, FlagSpec } from '../command.js';
 import { toBase64 } from '../io/bytes.js';
-import { asCliError, descriptionJson, descriptionLines, KIND_FLAG, kindFlag } from './describe.js';
+import {
+  asCliError,
+  descriptionJson,
+  descriptionLines,
+  KIND_FLAG,
+  kindFlag,
+  loadMediaInfo,
+} from './describe.js';
 import { awaitTransfer } from './transfer.js';
 
 /** The flags `upload` takes for this. */
@@ -47,6 +54,7 @@ export async function uploadDescribed(
   options: UploadOptions,
 ): Promise<DescribedUploadOutput> {
   const kind = kindFlag(context.flags);
+  const { describeMedia } = await loadMediaInfo();
   const result = await uploadWithPreview(
     // Each upload (media, then thumbnail) with the command's progress and Ctrl-C handling.
     { upload: (s, t, o) => awaitTransfer(context, 'upload', client.upload(s, t, o)) },
