@@ -68,8 +68,11 @@ export async function openSharedBackends(
   database: { connectionString: string; leaseMs: number; poolSize: number },
   onError: (error: unknown) => void,
 ): Promise<OpenedBackends> {
-  const blobDir = join(resolve(dataDir), blobDirName);
-  await mkdir(blobDir, { recursive: true });
+  const dir = resolve(dataDir);
+  const blobDir = join(dir, blobDirName);
+  // Private whatever the umask, like the one-machine layout.
+  await ensurePrivateDir(dir, 'keep');
+  await ensurePrivateDir(blobDir);
   const metadata = await PostgresMetadataStore.open({ ...database, onError });
   return {
     metadata,
