@@ -2,8 +2,9 @@
 // re-created with redacted messages and stacks, so no serialization path (message, stack,
 // JSON.stringify, util.inspect, structuredClone) can reveal a credential.
 
+import type { ByteRange, ContentRange } from './core/range.js';
+import { findErrorCode, MAX_CAUSE_DEPTH } from './error-cause.js';
 import { collectSecrets, redactText, redactUrl } from './redact.js';
-import type { ByteRange, ContentRange } from './types.js';
 
 /**
  * The phase a transfer was in when it failed:
@@ -378,8 +379,6 @@ function describeRequest(request: ErrorRequestInfo | undefined): string {
   return `${request.method ?? 'GET'} ${redactUrl(request.url)}`;
 }
 
-const MAX_CAUSE_DEPTH = 8;
-
 /**
  * Rebuilds a cause chain with every string redacted. Our own errors are already clean and kept
  * as they are; foreign errors become plain `Error`s with the same name, message, stack, code and
@@ -432,11 +431,4 @@ function serializeCause(cause: unknown, depth = 0): unknown {
   if (cause.cause !== undefined && depth < MAX_CAUSE_DEPTH)
     out.cause = serializeCause(cause.cause, depth + 1);
   return out;
-}
-
-function findErrorCode(cause: unknown, depth = 0): string | undefined {
-  if (typeof cause !== 'object' || cause === null || depth > MAX_CAUSE_DEPTH) return undefined;
-  const code = (cause as { code?: unknown }).code;
-  if (typeof code === 'string' && code) return code;
-  return findErrorCode((cause as { cause?: unknown }).cause, depth + 1);
 }

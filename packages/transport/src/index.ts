@@ -15,16 +15,17 @@ export type { KyClientOptions } from './adapters/ky.js';
 export { createKyClient } from './adapters/ky.js';
 export type {
   BodySource,
-  DefineHttpClientOptions,
   RequestBodySource,
   SendFunction,
   TransportRequest,
   TransportResponse,
-} from './core/define-client.js';
-export { DEFAULT_MAX_REDIRECTS, DEFAULT_TIMEOUTS, defineHttpClient } from './core/define-client.js';
+} from './core/adapter-contract.js';
+export type { DefineHttpClientOptions } from './core/define-client.js';
+export { defineHttpClient } from './core/define-client.js';
 export { formatRangeHeader, parseContentRange } from './core/range.js';
 export type { ReadBodyOptions } from './core/read-body.js';
 export { readBytes, readJson, readText } from './core/read-body.js';
+export { DEFAULT_MAX_REDIRECTS, DEFAULT_TIMEOUTS } from './core/resolve.js';
 export { assertOk, parseRetryAfter } from './core/status.js';
 export type {
   AbortErrorOptions,

@@ -1,5 +1,10 @@
 // The adapter-neutral shapes every HttpClient speaks. Adapters differ only in how bytes move.
 
+import type { ByteRange, ContentRange } from './core/range.js';
+import type { HttpError } from './errors.js';
+
+export type { ByteRange, ContentRange } from './core/range.js';
+
 /** An HTTP method. Upper-case by convention; adapters send it as given. */
 export type HttpMethod =
   | 'GET'
@@ -16,31 +21,6 @@ export type HttpMethod =
  * backpressure), never collected in memory first.
  */
 export type HttpRequestBody = Uint8Array | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>;
-
-/**
- * A byte range to request. `end` is **exclusive**, like `Uint8Array.prototype.subarray` and
- * `Blob.prototype.slice`: `{ start: 0, end: 10 }` asks for bytes 0..9 (`Range: bytes=0-9`).
- * Omit `end` to ask for everything from `start` on (`Range: bytes=start-`).
- */
-export interface ByteRange {
-  /** First byte offset, inclusive. */
-  readonly start: number;
-  /** Offset one past the last wanted byte (exclusive). Omit for "to the end". */
-  readonly end?: number;
-}
-
-/**
- * The range a 206 response actually carries, parsed from `Content-Range`. `end` is
- * **exclusive** (same convention as {@link ByteRange}): `bytes 0-9/100` → `{ start: 0, end: 10, total: 100 }`.
- */
-export interface ContentRange {
-  /** First byte carried. */
-  readonly start: number;
-  /** Byte after the last one carried (exclusive). */
-  readonly end: number;
-  /** Full size of the resource, or `null` when the server sent `*`. */
-  readonly total: number | null;
-}
 
 /** Per-phase timeouts. `0` or `Infinity` disables a timeout. */
 export interface TimeoutOptions {
@@ -195,7 +175,7 @@ export interface BeforeErrorState {
   /** The request that failed. */
   readonly request: ResolvedRequest;
   /** The typed, already redacted error about to be thrown. */
-  readonly error: import('./errors.js').HttpError;
+  readonly error: HttpError;
 }
 
 /**
@@ -210,10 +190,7 @@ export interface HttpHooks {
   /** Runs before an error is thrown; may return a replacement error (should extend `HttpError`). */
   readonly beforeError?: readonly ((
     state: BeforeErrorState,
-  ) =>
-    | import('./errors.js').HttpError
-    | undefined
-    | Promise<import('./errors.js').HttpError | undefined>)[];
+  ) => HttpError | undefined | Promise<HttpError | undefined>)[];
 }
 
 /** The request after defaults are applied: what hooks see. */

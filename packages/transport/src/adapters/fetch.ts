@@ -1,6 +1,10 @@
 // The fetch adapter: any fetch-compatible function (global fetch, undici's, a runtime's).
 
-import type { SendFunction, TransportRequest, TransportResponse } from '../core/define-client.js';
+import type {
+  SendFunction,
+  TransportRequest,
+  TransportResponse,
+} from '../core/adapter-contract.js';
 import { defineHttpClient } from '../core/define-client.js';
 import type { HttpClient, HttpClientConfig, HttpClientOptions } from '../types.js';
 import { headersToRecord } from './headers.js';

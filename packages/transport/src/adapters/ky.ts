@@ -4,7 +4,7 @@
 // this package works without it.
 
 import type { KyInstance } from 'ky';
-import type { SendFunction } from '../core/define-client.js';
+import type { SendFunction } from '../core/adapter-contract.js';
 import { defineHttpClient } from '../core/define-client.js';
 import { HttpError } from '../errors.js';
 import type { HttpClient, HttpClientConfig, HttpClientOptions } from '../types.js';

@@ -10,7 +10,7 @@ import type {
   SendFunction,
   TransportRequest,
   TransportResponse,
-} from '../core/define-client.js';
+} from '../core/adapter-contract.js';
 import { defineHttpClient } from '../core/define-client.js';
 import type { HttpClient, HttpClientConfig, HttpClientOptions } from '../types.js';
 

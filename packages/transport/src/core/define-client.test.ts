@@ -10,7 +10,8 @@ import {
   readBytes,
   readJson,
 } from '../index.js';
-import { type BodySource, defineHttpClient, type TransportRequest } from './define-client.js';
+import type { BodySource, TransportRequest } from './adapter-contract.js';
+import { defineHttpClient } from './define-client.js';
 
 function scripted(
   reply: (hop: TransportRequest) => {

@@ -5,6 +5,7 @@
 
 import type { HttpError } from '../errors.js';
 import type { TransferProgress } from '../types.js';
+import { progressOf } from './progress.js';
 import type { IdleWatchdog } from './watchdog.js';
 
 /** The minimal pull interface the pump reads (see `BodySource` in define-client.ts). */
@@ -33,14 +34,6 @@ export interface PumpOptions {
 
 /** Result of one step: a chunk, `null` at the end, or a promise of either when we must wait. */
 type Step = Uint8Array | null | Promise<Uint8Array | null>;
-
-function progressOf(transferred: number, total: number | null): TransferProgress {
-  return {
-    transferredBytes: transferred,
-    totalBytes: total,
-    percent: total === null ? null : total === 0 ? 1 : transferred / total,
-  };
-}
 
 async function cancelQuietly(source: PumpSource, reason?: unknown): Promise<void> {
   try {

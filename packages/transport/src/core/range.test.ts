@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatRangeHeader, parseContentRange } from './range.js';
+import { formatRangeHeader, parseContentRange, partialRangeMatches } from './range.js';
 
 describe('formatRangeHeader', () => {
   it('turns the exclusive end into HTTP inclusive positions', () => {
@@ -54,6 +54,28 @@ describe('parseContentRange', () => {
           expect(parsed).toEqual({ start, end, total: end + extra });
         },
       ),
+    );
+  });
+});
+
+describe('partialRangeMatches', () => {
+  it('accepts the asked start with the same or an earlier end, and any range when none was asked', () => {
+    expect(partialRangeMatches({ start: 10, end: 20 }, { start: 10, end: 20, total: 30 })).toBe(
+      true,
+    );
+    expect(partialRangeMatches({ start: 10, end: 20 }, { start: 10, end: 15, total: 15 })).toBe(
+      true,
+    );
+    expect(partialRangeMatches({ start: 10 }, { start: 10, end: 99, total: null })).toBe(true);
+    expect(partialRangeMatches(undefined, { start: 3, end: 4, total: 9 })).toBe(true);
+  });
+
+  it('rejects a missing range, another start, or an end beyond the one asked', () => {
+    expect(partialRangeMatches(undefined, null)).toBe(false);
+    expect(partialRangeMatches({ start: 10 }, null)).toBe(false);
+    expect(partialRangeMatches({ start: 10 }, { start: 0, end: 30, total: 30 })).toBe(false);
+    expect(partialRangeMatches({ start: 10, end: 20 }, { start: 10, end: 21, total: 30 })).toBe(
+      false,
     );
   });
 });
