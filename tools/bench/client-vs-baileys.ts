@@ -29,8 +29,13 @@ import { createNodeMediaClient, fileSource } from '@wa-media/client/node';
 import { deriveMediaKeys, encryptedLength, MediaEncryptor } from '@wa-media/crypto';
 import { connectEmulatorSignaling } from '@wa-media/emulator';
 import { buildUploadUrl, CDN_HEADERS, mediaUploadToken } from '@wa-media/protocol';
+import {
+  cpuSeconds,
+  median,
+  startCdnChild,
+  writeSample,
+} from '../../packages/client/bench/support.ts';
 import { bareVerifiedDownload } from './floor.ts';
-import { cpuSeconds, median, startCdnChild, writeSample } from './support.ts';
 
 const MB = Number(process.env.BENCH_MB ?? 256);
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);

@@ -22,7 +22,11 @@ const plainPath = join(dir, 'plain.bin');
 await writeFile(plainPath, randomBytes(SIZE));
 const cdnProcess = spawn(
   process.execPath,
-  ['--import', 'tsx', fileURLToPath(new URL('./cdn-child.ts', import.meta.url))],
+  [
+    '--import',
+    'tsx',
+    fileURLToPath(new URL('../../packages/client/bench/cdn-child.ts', import.meta.url)),
+  ],
   {
     env: { ...process.env, BENCH_MAX_UPLOAD: String(encryptedLength(SIZE) + 1024) },
     stdio: ['pipe', 'pipe', 'inherit'],

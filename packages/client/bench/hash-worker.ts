@@ -3,12 +3,12 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { connectEmulatorSignaling } from '@wa-media/emulator';
-// The set-up shared with the client-vs-Baileys bench (sample file, CDN child process).
-import { cpuSeconds, median, startCdnChild, writeSample } from '../../../tools/bench/support.ts';
 // Sources, like tsx resolves `@wa-media/*` here (tsconfig paths), so the internal knob below
 // (size threshold and which hashes move) is the instance the client runs.
 import { workerHashing } from '../src/internal/worker-hashing.ts';
 import { createNodeMediaClient, fileSource } from '../src/node.ts';
+// The set-up shared with the client-vs-Baileys bench (sample file, CDN child process).
+import { cpuSeconds, median, startCdnChild, writeSample } from './support.ts';
 
 const MB = Number(process.env.BENCH_MB ?? 256);
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);

@@ -1,5 +1,5 @@
-// Shared set-up of the client benchmarks (this folder's client-vs-baileys.ts and
-// packages/client/bench/hash-worker.ts): a plaintext sample on disk and the CDN (the emulator)
+// Shared set-up of the client benchmarks (this folder's hash-worker.ts and
+// tools/bench/client-vs-baileys.ts; packages never import tools/, so it lives here): a plaintext sample on disk and the CDN (the emulator)
 // in its own process, as a real CDN is another machine.
 import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
