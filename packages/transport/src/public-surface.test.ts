@@ -1,0 +1,75 @@
+// The public surface on purpose: every runtime export of each entry point and every subpath of
+// package.json "exports" is listed here, so adding or removing one is a visible decision in
+// review (refresh with `pnpm exec vitest run --project transport src/public-surface.test.ts -u`).
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+
+const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+  exports: Record<string, unknown>;
+};
+
+describe('public surface of @wa-media/transport', () => {
+  it('has these package.json export subpaths', () => {
+    expect(Object.keys(manifest.exports)).toMatchInlineSnapshot(`
+      [
+        ".",
+        "./node",
+        "./package.json",
+      ]
+    `);
+  });
+
+  it('exports these names from the main entry', async () => {
+    expect(Object.keys(await import('./index.js')).sort()).toMatchInlineSnapshot(`
+      [
+        "AbortError",
+        "BODY_SNIPPET_MAX_CHARS",
+        "ContentLengthMismatchError",
+        "DEFAULT_MAX_REDIRECTS",
+        "DEFAULT_TIMEOUTS",
+        "HttpError",
+        "HttpStatusError",
+        "NetworkError",
+        "REDACTED",
+        "RangeMismatchError",
+        "ResponseParseError",
+        "ResponseTooLargeError",
+        "SECRET_HEADERS",
+        "SECRET_QUERY_PARAMS",
+        "TimeoutError",
+        "assertOk",
+        "bufferedHttpClient",
+        "collectSecrets",
+        "createFetchClient",
+        "createKyClient",
+        "defineHttpClient",
+        "formatRangeHeader",
+        "isAbortError",
+        "isContentLengthMismatchError",
+        "isHttpError",
+        "isHttpStatusError",
+        "isNetworkError",
+        "isRangeMismatchError",
+        "isResponseParseError",
+        "isResponseTooLargeError",
+        "isTimeoutError",
+        "parseContentRange",
+        "parseRetryAfter",
+        "readBytes",
+        "readJson",
+        "readText",
+        "redactHeaders",
+        "redactText",
+        "redactUrl",
+      ]
+    `);
+  });
+
+  it('exports these names from ./node', async () => {
+    expect(Object.keys(await import('./node.js')).sort()).toMatchInlineSnapshot(`
+      [
+        "createNodeHttpClient",
+      ]
+    `);
+  });
+});
