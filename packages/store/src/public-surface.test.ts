@@ -32,7 +32,6 @@ describe('public surface of @wa-media/store', () => {
         "WEBHOOK_EVENT_ID_HEADER",
         "WEBHOOK_SIGNATURE_HEADER",
         "WEBHOOK_TIMESTAMP_HEADER",
-        "apiError",
         "classifyDownloadFailure",
         "createMediaStore",
         "describeMediaMessage",
@@ -41,11 +40,8 @@ describe('public surface of @wa-media/store', () => {
         "isMediaNotFoundError",
         "isMediaNotReadyError",
         "isMediaStoreError",
-        "recordToJson",
-        "redactUrl",
         "signWebhookBody",
         "verifyWebhookSignature",
-        "webhookBody",
       ]
     `);
   });
