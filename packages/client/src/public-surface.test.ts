@@ -57,6 +57,8 @@ describe('public surface of @wa-media/client', () => {
         "isUnsupportedMessageError",
         "memorySpool",
         "newsletterMediaAttrs",
+        "newsletterMediaType",
+        "uploadWithPreview",
         "wrapAsAlbumChild",
       ]
     `);
