@@ -182,7 +182,12 @@ describe('upload and download', () => {
         ...cli.connection,
         join(folder, 'x.mp4'),
       ]);
-      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      // Interrupt once the download is under way (its temp file exists beside the target), not
+      // after a fixed delay: on a loaded machine the CLI alone may take seconds to start.
+      for (let waited = 0; (await readdir(folder)).length === 0; waited += 50) {
+        if (waited > 20_000) throw new Error('the download never started writing');
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
       const run = await child.stop('SIGINT');
       expect(run.code).toBe(EXIT_CODES.interrupted);
       expect(JSON.parse(run.stdout)).toMatchObject({ ok: false, error: { kind: 'interrupted' } });
