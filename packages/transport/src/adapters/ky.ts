@@ -26,21 +26,26 @@ export interface KyClientOptions extends HttpClientOptions {
   readonly fetch?: FetchFunction;
 }
 
-let defaultKy: Promise<KyInstance> | undefined;
+/** ky's default instance once imported: later requests use it without waiting. */
+let loadedKy: KyInstance | undefined;
+let loadingKy: Promise<KyInstance> | undefined;
 
-/** ky's default instance, imported once on first use; a clear error when ky is not installed. */
+/** Imports ky's default instance once; a clear error when ky is not installed. */
 function loadKy(): Promise<KyInstance> {
-  defaultKy ??= import('ky').then(
-    (module) => module.default,
+  loadingKy ??= import('ky').then(
+    (module) => {
+      loadedKy = module.default;
+      return loadedKy;
+    },
     (cause: unknown) => {
-      defaultKy = undefined; // installed later (or a transient failure): try again next time
+      loadingKy = undefined; // installed later (or a transient failure): try again next time
       throw new HttpError(
         'createKyClient() needs the optional peer dependency ky (npm install ky), or use createFetchClient() / createNodeHttpClient() from @wa-media/transport/node',
         { cause },
       );
     },
   );
-  return defaultKy;
+  return loadingKy;
 }
 
 /**
@@ -67,6 +72,8 @@ export function createKyClient(options: KyClientOptions = {}): HttpClient<
   }
 > {
   const given = options.ky;
+  // Start the import now, so requests rarely wait for it; a failure is reported per request.
+  if (given === undefined && loadedKy === undefined) loadKy().catch(() => {});
   const fetchImpl = options.fetch ?? (globalThis.fetch as FetchFunction | undefined);
   if (typeof fetchImpl !== 'function') {
     throw new TypeError(
@@ -76,7 +83,7 @@ export function createKyClient(options: KyClientOptions = {}): HttpClient<
   const send: SendFunction = async (hop) => {
     const init = toRequestInit(hop);
     const body = init.body ?? null;
-    const instance = given ?? (await loadKy());
+    const instance = given ?? loadedKy ?? (await loadKy());
     const response = await instance(hop.url.href, {
       method: hop.method,
       headers: hop.headers,
