@@ -23,6 +23,10 @@ export const workspaceAliases: { find: RegExp; replacement: string }[] = readdir
       replacement: `${packagesDir}transport/src/node.ts`,
     },
     {
+      find: /^@wa-media\/crypto\/backend\/node$/,
+      replacement: `${packagesDir}crypto/src/backend/node.ts`,
+    },
+    {
       find: /^@wa-media\/client\/node$/,
       replacement: `${packagesDir}client/src/node.ts`,
     },

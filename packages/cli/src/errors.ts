@@ -128,9 +128,11 @@ const NETWORK_NAMES = new Set([
   'ResponseParseError',
   'ResponseTooLargeError',
   'MediaConnError',
+  'MediaConnFetchError',
 ]);
 const USAGE_NAMES = new Set([
   'InvalidArgumentError',
+  'ClientArgumentError',
   'InvalidJidError',
   'ProtobufDecodeError',
   'NoMediaError',

@@ -19,7 +19,7 @@ import {
 import { checkRange, downloadRange, type RangeDownloadOptions } from './download/range-download.js';
 import { BytesSink, type MediaWriter, StreamSink, WriterSink } from './download/sinks.js';
 import {
-  InvalidArgumentError,
+  ClientArgumentError,
   isTransferCancelledError,
   MediaDownloadError,
   MediaUploadError,
@@ -127,9 +127,9 @@ export interface MediaClient {
    * Blobs of 5 MiB or more are resumable.
    * @throws {MediaUploadError} (through the transfer) `no-signaling`, `auth-failed`,
    *   `all-hosts-failed`, `source-failed`, `bad-reply`.
-   * @throws {MediaConnError} (through the transfer) when media_conn cannot be obtained (uploads
+   * @throws {MediaConnFetchError} (through the transfer) when media_conn cannot be obtained (uploads
    *   need its auth token; there is no default-host fallback as for downloads).
-   * @throws {InvalidArgumentError} (through the transfer) for `encrypted: false` on a type
+   * @throws {ClientArgumentError} (through the transfer) for `encrypted: false` on a type
    *   without a newsletter path, or a `mediaKey` for unencrypted media.
    * @throws {TransferCancelledError} (through the transfer) when cancelled.
    * @throws {TransferStateError} `duplicate-transfer` at once when `id` is in use by an active
@@ -145,7 +145,7 @@ export interface MediaClient {
    * Uploads a sticker-pack zip and then its thumbnail with the same media key (as required),
    * as one composite transfer (id `options.id`): pause / resume / cancel act on whichever of
    * the two uploads is under way, and progress restarts from 0 for the thumbnail.
-   * @throws {MediaUploadError} / {MediaConnError} / {TransferCancelledError} (through the
+   * @throws {MediaUploadError} / {MediaConnFetchError} / {TransferCancelledError} (through the
    *   transfer) as {@link MediaClient.upload}.
    * @throws {TransferStateError} `duplicate-transfer` / `transfer-id-in-use` at once.
    */
@@ -162,7 +162,7 @@ export interface MediaClient {
   /**
    * Uploads a sticker-pack thumbnail with its pack's key.
    * @throws {MediaUploadError} `key-mismatch` when `options.mediaKey` differs from the pack's.
-   * @throws {InvalidArgumentError} when `options.packUpload` is not a sticker-pack upload.
+   * @throws {ClientArgumentError} when `options.packUpload` is not a sticker-pack upload.
    */
   uploadStickerPackThumbnail(
     thumbnail: UploadSource,
@@ -176,7 +176,7 @@ export interface MediaClient {
    *   `mediaKey`); through the transfer `auth-failed`, `media-not-found`, `reupload-not-found` /
    *   `reupload-decryption-error` / `reupload-general-error` (with `reupload`),
    *   `all-hosts-failed` (with `attempts`; integrity failures as causes).
-   * @throws {InvalidArgumentError} at once for malformed `DownloadParams`.
+   * @throws {ClientArgumentError} at once for malformed `DownloadParams`.
    * @throws {TransferStateError} `duplicate-transfer` at once when `id` is in use by an active
    *   transfer, `transfer-id-in-use` when a cancelled one with that id is still unwinding.
    * @throws {TransferCancelledError} (through the transfer) when cancelled.
@@ -185,7 +185,7 @@ export interface MediaClient {
   /**
    * {@link MediaClient.download} from explicit parameters. `encrypted` defaults to the type's
    * (only `encrypted: false` or an unencrypted type skips the media key).
-   * @throws {MediaDownloadError} / {InvalidArgumentError} / {TransferStateError} /
+   * @throws {MediaDownloadError} / {ClientArgumentError} / {TransferStateError} /
    *   {TransferCancelledError} as {@link MediaClient.download}.
    */
   downloadFromParams(params: DownloadParams, options?: DownloadOptions): Transfer<Uint8Array>;
@@ -227,7 +227,7 @@ export interface MediaClient {
    * failover, automatic reupload with `options.reupload`).
    * Returns a registered transfer (id `options.id`). If the CDN ignores `Range`, the full blob
    * follows in the same transfer with the same budget (still one media_conn refresh).
-   * @throws {InvalidArgumentError} at once for a malformed range.
+   * @throws {ClientArgumentError} at once for a malformed range.
    * @throws {MediaDownloadError} (through the transfer) as `download` (a window failing its
    *   sidecar MAC on every host gives `all-hosts-failed` with the `MediaIntegrityError`s in
    *   `attempts`).
@@ -344,7 +344,7 @@ class MediaClientImpl implements MediaClient {
     const { packUpload, ...rest } = options;
     const packKey = packUpload?.mediaKey;
     if (packUpload?.type !== 'sticker-pack' || packKey === undefined) {
-      throw new InvalidArgumentError(
+      throw new ClientArgumentError(
         'options.packUpload',
         'must be the UploadResult of a sticker-pack upload',
       );
@@ -535,7 +535,7 @@ class MediaClientImpl implements MediaClient {
 
 function normalizeParams(params: DownloadParams): DownloadParams {
   if (typeof params.directPath !== 'string' || !params.directPath.startsWith('/')) {
-    throw new InvalidArgumentError('params.directPath', 'must be a path starting with "/"');
+    throw new ClientArgumentError('params.directPath', 'must be a path starting with "/"');
   }
   // Unencrypted only when said so (or the type has no encryption): a missing mediaKey on an
   // encrypted type is an incomplete message, not a plaintext blob.

@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import {
-  InvalidArgumentError,
-  isInvalidArgumentError,
+  ClientArgumentError,
+  isClientArgumentError,
   isMediaClientError,
-  isMediaConnError,
+  isMediaConnFetchError,
   isMediaDownloadError,
   isSignalingTimeoutError,
   isTransferStateError,
   isUnsupportedMessageError,
   MediaClientError,
-  MediaConnError,
+  MediaConnFetchError,
   MediaDownloadError,
   MediaReuploadError,
   SignalingTimeoutError,
@@ -61,9 +61,13 @@ describe('errors', () => {
   it('every guard recognises its class, a lookalike by name, and nothing else', () => {
     const cause = new Error('socket closed');
     const cases = [
-      [isMediaConnError, new MediaConnError('query-failed', 'q', { cause }), 'MediaConnError'],
+      [
+        isMediaConnFetchError,
+        new MediaConnFetchError('query-failed', 'q', { cause }),
+        'MediaConnFetchError',
+      ],
       [isUnsupportedMessageError, new UnsupportedMessageError('u'), 'UnsupportedMessageError'],
-      [isInvalidArgumentError, new InvalidArgumentError('start', 'bad'), 'InvalidArgumentError'],
+      [isClientArgumentError, new ClientArgumentError('start', 'bad'), 'ClientArgumentError'],
       [isSignalingTimeoutError, new SignalingTimeoutError('t', { cause }), 'SignalingTimeoutError'],
     ] as const;
     for (const [guard, error, name] of cases) {

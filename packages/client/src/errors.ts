@@ -10,7 +10,7 @@ export type MediaClientErrorCode =
   | MediaDownloadErrorCode
   | MediaUploadErrorCode
   | MediaReuploadErrorCode
-  | MediaConnErrorCode
+  | MediaConnFetchErrorCode
   | TransferStateErrorCode
   | 'no-media'
   | 'unsupported-message'
@@ -220,13 +220,13 @@ export class MediaReuploadError extends MediaClientError {
 }
 
 /** Why the media connection could not be obtained. */
-export type MediaConnErrorCode = 'no-signaling' | 'query-failed';
+export type MediaConnFetchErrorCode = 'no-signaling' | 'query-failed';
 
 /** The media_conn query failed or there is no signalling to send it. */
-export class MediaConnError extends MediaClientError {
-  /** Always `'MediaConnError'`. */
-  override name: string = 'MediaConnError';
-  declare readonly code: MediaConnErrorCode;
+export class MediaConnFetchError extends MediaClientError {
+  /** Always `'MediaConnFetchError'`. */
+  override name: string = 'MediaConnFetchError';
+  declare readonly code: MediaConnFetchErrorCode;
 }
 
 /** The message carries no downloadable media (or no server-hosted thumbnail when asked). */
@@ -310,7 +310,7 @@ export class TransferCancelledError extends MediaClientError {
 
 /**
  * A signalling query or wait got no answer in time (thrown by `fromBaileysSocket`'s adapter;
- * the client turns it into `MediaConnError` / `MediaReuploadError` `timeout` with it as cause).
+ * the client turns it into `MediaConnFetchError` / `MediaReuploadError` `timeout` with it as cause).
  */
 export class SignalingTimeoutError extends MediaClientError {
   /** Always `'SignalingTimeoutError'`. */
@@ -328,9 +328,9 @@ export function isSignalingTimeoutError(error: unknown): error is SignalingTimeo
 }
 
 /** A caller passed a malformed argument; the message names the parameter. */
-export class InvalidArgumentError extends MediaClientError {
-  /** Always `'InvalidArgumentError'`. */
-  override name: string = 'InvalidArgumentError';
+export class ClientArgumentError extends MediaClientError {
+  /** Always `'ClientArgumentError'`. */
+  override name: string = 'ClientArgumentError';
   declare readonly code: 'invalid-argument';
   /** The argument at fault (e.g. `'options.id'`). */
   readonly parameter: string;
@@ -346,12 +346,12 @@ const allNames = [
   'MediaDownloadError',
   'MediaUploadError',
   'MediaReuploadError',
-  'MediaConnError',
+  'MediaConnFetchError',
   'NoMediaError',
   'UnsupportedMessageError',
   'TransferStateError',
   'TransferCancelledError',
-  'InvalidArgumentError',
+  'ClientArgumentError',
   'SignalingTimeoutError',
 ];
 
@@ -379,17 +379,17 @@ export function isTransferStateError(error: unknown): error is TransferStateErro
 export function isTransferCancelledError(error: unknown): error is TransferCancelledError {
   return error instanceof TransferCancelledError || hasName(error, ['TransferCancelledError']);
 }
-/** `true` for {@link MediaConnError}. */
-export function isMediaConnError(error: unknown): error is MediaConnError {
-  return error instanceof MediaConnError || hasName(error, ['MediaConnError']);
+/** `true` for {@link MediaConnFetchError}. */
+export function isMediaConnFetchError(error: unknown): error is MediaConnFetchError {
+  return error instanceof MediaConnFetchError || hasName(error, ['MediaConnFetchError']);
 }
 /** `true` for {@link UnsupportedMessageError}. */
 export function isUnsupportedMessageError(error: unknown): error is UnsupportedMessageError {
   return error instanceof UnsupportedMessageError || hasName(error, ['UnsupportedMessageError']);
 }
-/** `true` for {@link InvalidArgumentError}. */
-export function isInvalidArgumentError(error: unknown): error is InvalidArgumentError {
-  return error instanceof InvalidArgumentError || hasName(error, ['InvalidArgumentError']);
+/** `true` for {@link ClientArgumentError}. */
+export function isClientArgumentError(error: unknown): error is ClientArgumentError {
+  return error instanceof ClientArgumentError || hasName(error, ['ClientArgumentError']);
 }
 /** `true` for {@link NoMediaError}. */
 export function isNoMediaError(error: unknown): error is NoMediaError {

@@ -29,10 +29,10 @@ export {
 export type { RangeDownloadOptions } from './download/range-download.js';
 export type { MediaWriter } from './download/sinks.js';
 export {
-  InvalidArgumentError,
-  isInvalidArgumentError,
+  ClientArgumentError,
+  isClientArgumentError,
   isMediaClientError,
-  isMediaConnError,
+  isMediaConnFetchError,
   isMediaDownloadError,
   isMediaReuploadError,
   isMediaUploadError,
@@ -44,8 +44,8 @@ export {
   MediaClientError,
   type MediaClientErrorCode,
   type MediaClientErrorOptions,
-  MediaConnError,
-  type MediaConnErrorCode,
+  MediaConnFetchError,
+  type MediaConnFetchErrorCode,
   MediaDownloadError,
   type MediaDownloadErrorCode,
   MediaReuploadError,

@@ -22,9 +22,9 @@ describe('public surface of @wa-media/client', () => {
   it('exports these names from the main entry', async () => {
     expect(Object.keys(await import('./index.js')).sort()).toMatchInlineSnapshot(`
       [
-        "InvalidArgumentError",
+        "ClientArgumentError",
         "MediaClientError",
-        "MediaConnError",
+        "MediaConnFetchError",
         "MediaDownloadError",
         "MediaReuploadError",
         "MediaUploadError",
@@ -44,9 +44,9 @@ describe('public surface of @wa-media/client', () => {
         "downloadParamsFromMessage",
         "forwardMediaMessage",
         "fromBaileysSocket",
-        "isInvalidArgumentError",
+        "isClientArgumentError",
         "isMediaClientError",
-        "isMediaConnError",
+        "isMediaConnFetchError",
         "isMediaDownloadError",
         "isMediaReuploadError",
         "isMediaUploadError",

@@ -76,6 +76,7 @@ describe('public surface of @wa-media/crypto', () => {
       [
         "default",
         "nodeBackend",
+        "stopHashWorker",
       ]
     `);
   });

@@ -7,7 +7,7 @@ import type { Message } from '@wa-media/protocol';
 import { createNodeHttpClient } from '@wa-media/transport/node';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createMediaClient } from '../client.js';
-import { isMediaConnError, isMediaUploadError } from '../errors.js';
+import { isMediaConnFetchError, isMediaUploadError } from '../errors.js';
 import {
   downloadFailure,
   equalBytes,
@@ -309,7 +309,7 @@ describe('staticUrl', () => {
 });
 
 describe('media_conn failing with signalling present', () => {
-  it('downloads fall back to the default hosts; uploads fail with MediaConnError', async () => {
+  it('downloads fall back to the default hosts; uploads fail with MediaConnFetchError', async () => {
     h.emulator.setSignalingBehavior({ mediaConn: 'ignore' });
     const { plain, params } = seed(20_000, 'image', 13);
     const client = h.makeClient({ mediaConnTimeoutMs: 200 });
@@ -318,7 +318,7 @@ describe('media_conn failing with signalling present', () => {
       () => undefined,
       (e: unknown) => e,
     );
-    expect(isMediaConnError(upload)).toBe(true);
+    expect(isMediaConnFetchError(upload)).toBe(true);
     expect(isMediaUploadError(upload)).toBe(false);
   });
 

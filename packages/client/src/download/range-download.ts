@@ -6,7 +6,7 @@
 import { ciphertextRangeFor, decryptRange } from '@wa-media/crypto';
 import { CDN_HEADERS } from '@wa-media/protocol';
 import { assertOk, type HttpClient, readBytes } from '@wa-media/transport';
-import { InvalidArgumentError } from '../errors.js';
+import { ClientArgumentError } from '../errors.js';
 import type { AutoReuploadOptions } from '../reupload/media-reupload.js';
 import type { TransferControl } from '../transfers/transfer.js';
 import { downloadBudget } from './download-engine.js';
@@ -52,15 +52,15 @@ export interface RangeDownloadContext {
 /** Checks `[start, end)` before a transfer is created. */
 export function checkRange(start: number, end: number): void {
   if (!Number.isSafeInteger(start) || start < 0)
-    throw new InvalidArgumentError('start', 'must be a non-negative integer');
+    throw new ClientArgumentError('start', 'must be a non-negative integer');
   if (!Number.isSafeInteger(end) || end <= start)
-    throw new InvalidArgumentError('end', 'must be an integer greater than start');
+    throw new ClientArgumentError('end', 'must be an integer greater than start');
 }
 
 /**
  * Runs inside the range download's transfer. Both phases (sidecar windows, then the full blob
  * if the CDN ignored `Range`) share one budget: one media_conn refresh, one reupload.
- * @throws {InvalidArgumentError} for a malformed range.
+ * @throws {ClientArgumentError} for a malformed range.
  * @throws {MediaDownloadError} when no verified bytes could be obtained (codes of the main
  *   download: `auth-failed`, `media-not-found`, `reupload-*`, `all-hosts-failed`).
  * @throws {TransferCancelledError} when `options.signal` aborts.
@@ -79,7 +79,7 @@ export async function downloadRange(
   if (streamingSidecar !== undefined && mediaKey !== undefined && blobLength !== undefined) {
     const plainLength = blobLength - 10; // upper bound (padding); decryptRange clips to the file
     if (start >= plainLength)
-      throw new InvalidArgumentError('start', 'is beyond the end of the media');
+      throw new ClientArgumentError('start', 'is beyond the end of the media');
     const fetcher = new SidecarRangeFetcher(context.http, {
       type: params.type,
       mediaKey,

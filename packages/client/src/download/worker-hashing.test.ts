@@ -1,10 +1,9 @@
 // Large transfers hash on @wa-media/crypto's worker thread (internal/worker-hashing.ts): the
 // same bytes and refusals as on one thread, and a dying worker costs a restart, not the result.
 import { encryptMedia } from '@wa-media/crypto';
+// crypto's public way to end its hashing thread, which the client must survive as a crash.
+import { stopHashWorker } from '@wa-media/crypto/backend/node';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-// Tests only: crypto's hook that ends its hashing thread as a crash would (same module as the
-// one the client runs: tests resolve @wa-media/crypto to its sources).
-import { terminateWorkerForTesting } from '../../../crypto/src/backend/node-worker-hash.js';
 import { isMediaDownloadError } from '../errors.js';
 import { workerHashing } from '../internal/worker-hashing.js';
 import {
@@ -77,7 +76,7 @@ describe('download with the hashing worker (above the size threshold)', () => {
         writer.write(chunk);
         if (!killed && writer.length > 500_000) {
           killed = true;
-          await terminateWorkerForTesting();
+          await stopHashWorker();
         }
       },
       seek: (offset: number) => writer.seek(offset),
@@ -113,7 +112,7 @@ describe('upload with the hashing worker (above the size threshold)', () => {
         const first = opens === 1;
         for (let offset = 0; offset < plain.length; offset += 100_000) {
           yield plain.subarray(offset, offset + 100_000);
-          if (first && offset === 300_000) await terminateWorkerForTesting();
+          if (first && offset === 300_000) await stopHashWorker();
         }
       },
     };

@@ -1,6 +1,6 @@
 import type { BinaryNode, MediaSignaling } from '@wa-media/protocol';
 import { describe, expect, it } from 'vitest';
-import { MediaConnError } from '../errors.js';
+import { MediaConnFetchError } from '../errors.js';
 import { MediaConnCache } from './media-conn-cache.js';
 
 /** A signalling peer that answers media_conn IQs itself (pure, no network involved). */
@@ -142,14 +142,14 @@ describe('MediaConnCache', () => {
     );
     const cache = new MediaConnCache({ signaling: p.signaling });
     await expect(cache.get()).rejects.toSatisfy(
-      (e: unknown) => e instanceof MediaConnError && e.code === 'query-failed',
+      (e: unknown) => e instanceof MediaConnFetchError && e.code === 'query-failed',
     );
     await expect(cache.get()).rejects.toSatisfy(
-      (e: unknown) => e instanceof MediaConnError && /500/.test(e.message),
+      (e: unknown) => e instanceof MediaConnFetchError && /500/.test(e.message),
     );
     const none = new MediaConnCache({ signaling: undefined });
     await expect(none.get()).rejects.toSatisfy(
-      (e: unknown) => e instanceof MediaConnError && e.code === 'no-signaling',
+      (e: unknown) => e instanceof MediaConnFetchError && e.code === 'no-signaling',
     );
   });
 

@@ -10,14 +10,14 @@ import {
   mediaConnHostOrder,
   parseMediaConn,
 } from '@wa-media/protocol';
-import { MediaConnError } from '../errors.js';
+import { MediaConnFetchError } from '../errors.js';
 import { withAbort } from '../internal/abort.js';
 
 /** `client.mediaConn`: the shared media connection. */
 export interface MediaConnManager {
   /**
    * The cached connection while fresh, else a new one (concurrent callers share one query).
-   * @throws {MediaConnError} `no-signaling` without signalling; `query-failed` when the IQ fails.
+   * @throws {MediaConnFetchError} `no-signaling` without signalling; `query-failed` when the IQ fails.
    */
   get(options?: { forceRefresh?: boolean; signal?: AbortSignal }): Promise<MediaConn>;
   /**
@@ -107,7 +107,7 @@ export class MediaConnCache implements MediaConnManager {
   async #query(generation: number): Promise<MediaConn> {
     const signaling = this.#signaling;
     if (signaling === undefined) {
-      throw new MediaConnError('no-signaling', 'No signalling: cannot query media_conn');
+      throw new MediaConnFetchError('no-signaling', 'No signalling: cannot query media_conn');
     }
     let conn: MediaConn;
     try {
@@ -116,7 +116,7 @@ export class MediaConnCache implements MediaConnManager {
       });
       conn = parseMediaConn(reply, this.#now());
     } catch (error) {
-      throw new MediaConnError('query-failed', `media_conn query failed: ${describe(error)}`, {
+      throw new MediaConnFetchError('query-failed', `media_conn query failed: ${describe(error)}`, {
         cause: error,
       });
     }

@@ -107,7 +107,7 @@ describe('newsletterMediaAttrs', () => {
   it('gives the handle as media_id, and refuses an upload without one', () => {
     expect(newsletterMediaAttrs({ ...upload, handle: 'H123' })).toEqual({ media_id: 'H123' });
     expect(() => newsletterMediaAttrs(upload)).toThrow(
-      expect.objectContaining({ name: 'InvalidArgumentError', parameter: 'upload.handle' }),
+      expect.objectContaining({ name: 'ClientArgumentError', parameter: 'upload.handle' }),
     );
   });
 });

@@ -11,7 +11,7 @@ import {
   type VideoMessage,
   wrapAsAlbumChild,
 } from '@wa-media/protocol';
-import { InvalidArgumentError, NoMediaError } from '../errors.js';
+import { ClientArgumentError, NoMediaError } from '../errors.js';
 import type { UploadResult } from '../upload/upload-engine.js';
 import type { MediaPreview, PreviewedUpload } from './upload-with-preview.js';
 
@@ -30,7 +30,7 @@ interface CdnFields {
 
 function cdnFields(upload: UploadResult): CdnFields {
   if (typeof upload?.directPath !== 'string')
-    throw new InvalidArgumentError('upload', 'must be an UploadResult');
+    throw new ClientArgumentError('upload', 'must be an UploadResult');
   return {
     // Newsletter (channel) media messages carry no url: phones fetch them by directPath.
     ...(upload.encrypted === false ? {} : { url: upload.url }),
@@ -89,7 +89,7 @@ export interface ImageMessageFields {
 
 /**
  * An image message for an uploaded image.
- * @throws {InvalidArgumentError} when `upload` is not an UploadResult.
+ * @throws {ClientArgumentError} when `upload` is not an UploadResult.
  * @example
  * ```ts
  * const message = buildImageMessage(await client.upload(jpeg, 'image'), { caption: 'hi', width: 800, height: 600 });
@@ -133,7 +133,7 @@ export interface VideoMessageFields {
 
 /**
  * A video (or round video note) message; carries the upload's streaming sidecar.
- * @throws {InvalidArgumentError} when `upload` is not an UploadResult.
+ * @throws {ClientArgumentError} when `upload` is not an UploadResult.
  */
 export function buildVideoMessage(upload: UploadResult, fields: VideoMessageFields = {}): Message {
   const { ptv = kindOf(upload) === 'ptv', ...rest } = fields;
@@ -167,7 +167,7 @@ export interface AudioMessageFields {
 
 /**
  * An audio message or voice note (`ptt: true`); carries the upload's streaming sidecar.
- * @throws {InvalidArgumentError} when `upload` is not an UploadResult.
+ * @throws {ClientArgumentError} when `upload` is not an UploadResult.
  */
 export function buildAudioMessage(upload: UploadResult, fields: AudioMessageFields = {}): Message {
   const preview = previewOf(upload);
@@ -201,7 +201,7 @@ export interface DocumentMessageFields {
 
 /**
  * A document message.
- * @throws {InvalidArgumentError} when `upload` is not an UploadResult.
+ * @throws {ClientArgumentError} when `upload` is not an UploadResult.
  */
 export function buildDocumentMessage(
   upload: UploadResult,
@@ -235,7 +235,7 @@ export interface StickerMessageFields {
 
 /**
  * A sticker message.
- * @throws {InvalidArgumentError} when `upload` is not an UploadResult.
+ * @throws {ClientArgumentError} when `upload` is not an UploadResult.
  */
 export function buildStickerMessage(
   upload: UploadResult,
@@ -326,7 +326,7 @@ export function forwardMediaMessage(
  * the builders cannot carry it; pass these attributes to your send call (Baileys:
  * `additionalAttributes`). Upload channel media with `encrypted: false` (no media key; the
  * builders then leave `url` out, as WhatsApp's own channel messages do).
- * @throws {InvalidArgumentError} when `upload` has no handle (not a newsletter or product upload).
+ * @throws {ClientArgumentError} when `upload` has no handle (not a newsletter or product upload).
  * @example
  * ```ts
  * const uploaded = await client.upload(jpeg, 'image', { encrypted: false });
@@ -341,7 +341,7 @@ export function newsletterMediaAttrs(upload: UploadResult): {
   media_id: string;
 } {
   if (typeof upload?.handle !== 'string' || upload.handle === '') {
-    throw new InvalidArgumentError(
+    throw new ClientArgumentError(
       'upload.handle',
       'is missing: only newsletter and product uploads have a handle',
     );

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isInvalidArgumentError, isNoMediaError } from '../errors.js';
+import { isClientArgumentError, isNoMediaError } from '../errors.js';
 import { type Harness, startHarness } from '../test-support/harness.js';
 import {
   buildAudioMessage,
@@ -170,7 +170,7 @@ describe('uploadWithPreview', () => {
     const error = await uploadWithPreview(harness.client, new Uint8Array(1), 'history').catch(
       (e) => e,
     );
-    expect(isInvalidArgumentError(error)).toBe(true);
+    expect(isClientArgumentError(error)).toBe(true);
   });
 });
 

@@ -3,7 +3,7 @@
 // preview as its own encrypted blob (server-hosted thumbnail) for image, video and documents.
 
 import type { MediaType } from '@wa-media/crypto';
-import { InvalidArgumentError } from '../errors.js';
+import { ClientArgumentError } from '../errors.js';
 import type { UploadOptions, UploadResult } from '../upload/upload-engine.js';
 import {
   memorySpool,
@@ -117,7 +117,7 @@ async function defaultDescribe(): Promise<DescribeFunction> {
     const module = (await import(specifier)) as { describeMedia: DescribeFunction };
     return module.describeMedia;
   } catch (error) {
-    throw new InvalidArgumentError(
+    throw new ClientArgumentError(
       'options.describe',
       'is needed: install @wa-media/media-info (or pass a describe function)',
       { cause: error },
@@ -170,7 +170,7 @@ async function readableAgain(
  * server-hosted thumbnail. The message builders take the result as it is and fill `width`,
  * `height`, `seconds`, `jpegThumbnail`, `waveform`, `pageCount`, `isAnimated`, `mimetype` and
  * the `thumbnail*` fields from it (fields you pass to a builder win).
- * @throws {InvalidArgumentError} when no describe function is given and
+ * @throws {ClientArgumentError} when no describe function is given and
  *   `@wa-media/media-info` is not installed.
  * @throws whatever `describe` throws (media-info: `MediaInfoError`), and the upload's errors.
  * @example
@@ -188,7 +188,7 @@ export async function uploadWithPreview(
   const { kind: givenKind, mimetype, describe, serverThumbnail, ...uploadOptions } = options;
   const kind = givenKind ?? KIND_OF_TYPE[type];
   if (kind === undefined) {
-    throw new InvalidArgumentError('type', `has no preview: ${JSON.stringify(type)}`);
+    throw new ClientArgumentError('type', `has no preview: ${JSON.stringify(type)}`);
   }
   const describeFunction = describe ?? (await defaultDescribe());
   const readable = await readableAgain(source, uploadOptions.spool ?? memorySpool());
@@ -233,7 +233,7 @@ async function uploadThumbnail(
   options: UploadWithPreviewOptions,
 ): Promise<ThumbnailReference> {
   if (media.mediaKey === undefined) {
-    throw new InvalidArgumentError(
+    throw new ClientArgumentError(
       'serverThumbnail',
       'needs encrypted media (newsletter media has none)',
     );

@@ -3,7 +3,7 @@
 // encryptor settings.
 
 import { type MediaType, mediaTypeInfo } from '@wa-media/crypto';
-import { InvalidArgumentError } from '../errors.js';
+import { ClientArgumentError } from '../errors.js';
 import type { UploadSpool } from './upload-source.js';
 
 /** Options of `client.upload`. */
@@ -84,7 +84,7 @@ export interface EncryptorOptions {
 
 /**
  * Checks the options against the type.
- * @throws {InvalidArgumentError} `encrypted: false` for a type without a newsletter path, or a
+ * @throws {ClientArgumentError} `encrypted: false` for a type without a newsletter path, or a
  *   `mediaKey` for unencrypted media.
  */
 export function planUpload(type: MediaType, options: UploadOptions): UploadPlan {
@@ -93,7 +93,7 @@ export function planUpload(type: MediaType, options: UploadOptions): UploadPlan 
   let uploadPath = typeInfo.uploadPath;
   if (!encrypted && typeInfo.encrypted) {
     if (!NEWSLETTER_TYPES.has(type)) {
-      throw new InvalidArgumentError(
+      throw new ClientArgumentError(
         'options.encrypted',
         `cannot be false for type ${JSON.stringify(type)}`,
       );
@@ -101,7 +101,7 @@ export function planUpload(type: MediaType, options: UploadOptions): UploadPlan 
     uploadPath = `/newsletter/newsletter-${type}`;
   }
   if (!encrypted && options.mediaKey !== undefined) {
-    throw new InvalidArgumentError('options.mediaKey', 'must not be given for unencrypted media');
+    throw new ClientArgumentError('options.mediaKey', 'must not be given for unencrypted media');
   }
   return {
     uploadPath,

@@ -2,7 +2,7 @@
 // (the token is the blob's SHA-256 and must be in the URL before the body), once to send.
 // Re-readable sources (bytes, Blob, files) are simply read twice; one-shot streams are spooled.
 
-import { InvalidArgumentError } from '../errors.js';
+import { ClientArgumentError } from '../errors.js';
 import { withAbort } from '../internal/abort.js';
 import type { TransferControl } from '../transfers/transfer.js';
 
@@ -95,7 +95,7 @@ export function asReopenable(source: UploadSource): ReopenableSource | Uint8Arra
   }
   if (isReopenable(source)) return source;
   if (isReadableStream(source) || isAsyncIterable(source)) return undefined;
-  throw new InvalidArgumentError(
+  throw new ClientArgumentError(
     'source',
     'must be a Uint8Array, Blob, ReadableStream, AsyncIterable or { open() } source',
   );
@@ -215,7 +215,7 @@ export async function* abortableReads(
 /** Checks each chunk is a Uint8Array (a string chunk would upload the wrong bytes). */
 export function checkChunk(chunk: unknown): Uint8Array {
   if (!(chunk instanceof Uint8Array)) {
-    throw new InvalidArgumentError('source', 'must yield Uint8Array chunks');
+    throw new ClientArgumentError('source', 'must yield Uint8Array chunks');
   }
   return chunk;
 }

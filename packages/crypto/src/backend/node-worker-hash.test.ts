@@ -15,7 +15,7 @@ import {
 } from '../test-support/index.js';
 import { nobleBackend } from './noble.js';
 import { nodeBackend } from './node.js';
-import { terminateWorkerForTesting, workerSha256 } from './node-worker-hash.js';
+import { stopHashWorker, workerSha256 } from './node-worker-hash.js';
 
 const nodeSha256 = (data: Uint8Array): Uint8Array =>
   new Uint8Array(createHash('sha256').update(data).digest());
@@ -330,7 +330,7 @@ describe('when the worker thread dies (node backend)', () => {
     decryptor.updateParts(data.subarray(0, 100_000));
     const encryptor = new MediaEncryptor('video', { hashInWorker: true });
     encryptor.updateParts(plaintext.subarray(0, 1000));
-    await terminateWorkerForTesting();
+    await stopHashWorker();
     const refused = (run: () => unknown): unknown => {
       try {
         run();

@@ -307,10 +307,10 @@ export function workerUpdateBoth(a: Sha256State, b: Sha256State, data: Uint8Arra
 }
 
 /**
- * Tests only: end the current worker thread as a crash would (resolves once it has exited).
- * States it held then throw {@link HashWorkerError}; the next new state starts a new thread.
+ * Ends the shared hashing thread now, as a crash would (resolves once it has exited): states
+ * it held then throw {@link HashWorkerError}; the next new state starts a new thread.
  */
-export async function terminateWorkerForTesting(): Promise<void> {
+export async function stopHashWorker(): Promise<void> {
   const ch = channel;
   if (ch === undefined) return;
   await new Promise<void>((resolve) => {

@@ -6,7 +6,11 @@ import {
   hkdfSync,
   randomBytes,
 } from 'node:crypto';
-import { workerSha256, workerUpdateBoth } from './node-worker-hash.js';
+import {
+  stopHashWorker as stopWorker,
+  workerSha256,
+  workerUpdateBoth,
+} from './node-worker-hash.js';
 import type { CbcStream, CryptoBackend, Sha256State } from './types.js';
 
 // A view, not a copy: callers get plain Uint8Arrays whatever the backend.
@@ -95,3 +99,19 @@ export const nodeBackend: CryptoBackend = Object.freeze({
 });
 
 export default nodeBackend;
+
+/**
+ * Ends the thread `hashInWorker` hashes on (resolves once it has exited), e.g. to free it after
+ * a batch of large transfers, or to see how a caller copes when it dies: hashes it still held
+ * throw `HashWorkerError` (`'failed'`; nothing is reported verified), and the next use starts a
+ * new thread. Never throws.
+ *
+ * @example
+ * ```ts
+ * import { stopHashWorker } from '@wa-media/crypto/backend/node';
+ * await stopHashWorker();
+ * ```
+ */
+export function stopHashWorker(): Promise<void> {
+  return stopWorker();
+}
