@@ -1,0 +1,3 @@
+import { definePackageProject } from '../../tools/vitest/project.ts';
+
+export default definePackageProject('example-store-server', { test: { include: ['*.test.ts'] } });
