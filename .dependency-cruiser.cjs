@@ -30,7 +30,12 @@ module.exports = {
       from: { path: '^(packages|tools)/([^/]+)/' },
       to: {
         path: '^packages/([^/]+)/src/',
-        pathNot: ['^packages/$2/', '^packages/[^/]+/src/(index|node)\\.ts$'],
+        // Entry points: each package's index/node, and crypto's published backend subpaths.
+        pathNot: [
+          '^packages/$2/',
+          '^packages/[^/]+/src/(index|node)\\.ts$',
+          '^packages/crypto/src/backend/(node|noble)\\.ts$',
+        ],
         dependencyTypes: ['aliased-tsconfig-paths'],
       },
     },
