@@ -15,6 +15,9 @@ import {
   encryptMedia,
   encryptMediaRetry,
   isMediaIntegrityError,
+  isMediaReplayError,
+  MediaEncryptor,
+  replayCiphertext,
 } from './index.js';
 
 const fromHex = (hex: string): Uint8Array =>
@@ -141,5 +144,38 @@ describe('in a real browser', () => {
       new Blob([buf(blob)]).stream().pipeThrough(createDecryptStream(options)),
     ).catch((e) => e);
     expect(isMediaIntegrityError(failure) && failure.code).toBe('enc-sha256-mismatch');
+  });
+
+  it('replays a blob on the browser’s WebCrypto byte for byte, and refuses a changed source', async () => {
+    expect(globalThis.crypto.subtle).toBeDefined(); // a secure context: the WebCrypto path runs
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ maxLength: 40_000 }), fc.nat(), async (plain, cut) => {
+        const expected = encryptMedia(plain, 'document');
+        const first = new MediaEncryptor('document', { mediaKey: expected.mediaKey });
+        first.updateParts(plain);
+        const { tail } = first.finalize();
+        const at = cut % (plain.length + 1);
+        const pieces: Uint8Array[] = [];
+        const source = [plain.subarray(0, at), plain.subarray(at)];
+        const options = { type: 'document', mediaKey: expected.mediaKey, tail } as const;
+        for await (const piece of replayCiphertext(source, options)) pieces.push(piece.slice());
+        expect(await readAll(new Blob(pieces.map(buf)).stream())).toEqual(expected.data);
+      }),
+      { numRuns: 20 },
+    );
+    const plain = crypto.getRandomValues(new Uint8Array(5000));
+    const first = new MediaEncryptor('image');
+    first.updateParts(plain);
+    const { tail, info } = first.finalize();
+    if (!info.encrypted) throw new Error('expected encrypted media');
+    plain[10]! ^= 1;
+    const failure = await (async () => {
+      for await (const _ of replayCiphertext([plain], {
+        type: 'image',
+        mediaKey: info.mediaKey,
+        tail,
+      }));
+    })().catch((e: unknown) => e);
+    expect(isMediaReplayError(failure) && failure.code).toBe('source-changed');
   });
 });
