@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isInvalidArgumentError, isMediaDownloadError } from '@wa-media/client';
+import { isClientArgumentError, isMediaDownloadError } from '@wa-media/client';
 import { encryptMedia } from '@wa-media/crypto';
 import { type Emulator, startEmulator } from '@wa-media/emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -64,7 +64,7 @@ describe('examples/download-by-params', () => {
       params: short,
       outPath: join(dir, 'x'),
     }).catch((e) => e);
-    expect(isInvalidArgumentError(failure)).toBe(true);
+    expect(isClientArgumentError(failure)).toBe(true);
     expect(failure.parameter).toBe('mediaKey');
   });
 });

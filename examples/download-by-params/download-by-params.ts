@@ -7,7 +7,7 @@
 //   WA_MEDIA_EMULATOR_URL=… WA_MEDIA_EMULATOR_TOKEN=… pnpm exec tsx download-by-params.ts params.json out.bin
 import { readFile, stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { type DownloadParams, InvalidArgumentError } from '@wa-media/client';
+import { ClientArgumentError, type DownloadParams } from '@wa-media/client';
 import { createNodeMediaClient } from '@wa-media/client/node';
 import { connectEmulatorSignaling } from '@wa-media/emulator';
 
@@ -37,7 +37,7 @@ export function toDownloadParams(raw: RawMediaParams): DownloadParams {
   const bytes = (name: keyof RawMediaParams, length: number): Uint8Array => {
     const decoded = Buffer.from(String(raw[name]), 'base64');
     if (decoded.length !== length) {
-      throw new InvalidArgumentError(name, `must be ${length} bytes in base64`);
+      throw new ClientArgumentError(name, `must be ${length} bytes in base64`);
     }
     return new Uint8Array(decoded);
   };
