@@ -126,4 +126,10 @@ describe('wa-media serve --emulator', () => {
     expect(run.stderr).toMatch(/--database must be a postgres:\/\/ URL/);
     expect(run.stderr).not.toContain('hunter2');
   });
+
+  it('refuses a --keep that is not a duration with exit 2', async () => {
+    const run = await runCli(['serve', '--data-dir', join(dir, 'x'), '--keep', 'forever']);
+    expect(run.code).toBe(EXIT_CODES.usage);
+    expect(run.stderr).toMatch(/--keep must be a duration/);
+  });
 });

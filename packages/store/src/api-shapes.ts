@@ -101,8 +101,13 @@ export interface WebhookMediaObject {
   mime_type: string;
   /** Hex SHA-256 of the plaintext. */
   sha256: string;
-  /** `downloaded`: the bytes are stored; `failed`: they never will be (see `errors`). */
-  status: 'downloaded' | 'failed';
+  /**
+   * `downloaded`: the bytes are stored; `failed`: they never will be (see `errors`);
+   * `evicted`: the record and its bytes were removed by retention or the size quota.
+   */
+  status: 'downloaded' | 'failed' | 'evicted';
+  /** Why it was evicted (`retention` or `quota`), with `status: 'evicted'`. */
+  reason?: 'retention' | 'quota';
 }
 
 /**
@@ -119,19 +124,27 @@ export interface WebhookBody {
   })[];
 }
 
-/** Builds the WhatsApp Business API-shaped webhook body for one completion. */
+/** What a webhook announces: stored, failed for good, or evicted. */
+export type WebhookOutcome =
+  | { status: 'downloaded' }
+  | { status: 'failed'; failure: ApiError }
+  | { status: 'evicted'; reason: 'retention' | 'quota' };
+
+/** Builds the WhatsApp Business API-shaped webhook body for one completion or eviction. */
 export function webhookBody(
   media: { id: string; type: string; mimeType: string; sha256Hex: string },
-  failure?: ApiError,
+  outcome: WebhookOutcome,
 ): WebhookBody {
+  const object: WebhookMediaObject = {
+    id: media.id,
+    mime_type: media.mimeType,
+    sha256: media.sha256Hex,
+    status: outcome.status,
+    ...(outcome.status === 'evicted' ? { reason: outcome.reason } : {}),
+  };
   const item: WebhookBody['media_items'][number] = {
-    ...(failure === undefined ? {} : { errors: [failure] }),
-    [media.type]: {
-      id: media.id,
-      mime_type: media.mimeType,
-      sha256: media.sha256Hex,
-      status: failure === undefined ? 'downloaded' : 'failed',
-    },
+    ...(outcome.status === 'failed' ? { errors: [outcome.failure] } : {}),
+    [media.type]: object,
     type: media.type,
   };
   return { media_items: [item] };

@@ -71,14 +71,29 @@ describe('store nodes on one PostgreSQL database (child processes, emulator CDN)
     return ((await response.json()) as { media_items: { id: string }[] }).media_items[0]!.id;
   }
 
+  // Every record, following the pages of GET /v1/media; undefined when a call fails.
+  async function listAll(node: ServedStore): Promise<ListedMedia[] | undefined> {
+    const all: ListedMedia[] = [];
+    let path: string | undefined = '/v1/media?limit=100';
+    while (path !== undefined) {
+      const response = await callStore(node, path).catch(() => undefined);
+      if (response?.status !== 200) return undefined;
+      const page = (await response.json()) as {
+        media_items: ListedMedia[];
+        paging?: { next: string };
+      };
+      all.push(...page.media_items);
+      path = page.paging?.next;
+    }
+    return all;
+  }
+
   async function allDownloaded(node: ServedStore, count: number): Promise<ListedMedia[]> {
     return eventually(
       async () => {
-        const response = await callStore(node, '/v1/media').catch(() => undefined);
-        if (response?.status !== 200) return undefined;
-        const { media_items } = (await response.json()) as { media_items: ListedMedia[] };
-        const done = media_items.filter((item) => item.status === 'downloaded');
-        return done.length === count ? media_items : undefined;
+        const items = await listAll(node);
+        const done = items?.filter((item) => item.status === 'downloaded') ?? [];
+        return done.length === count ? items : undefined;
       },
       60_000,
       `${count} downloaded records`,

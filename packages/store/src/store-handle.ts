@@ -17,9 +17,12 @@ import {
 import { describeMediaMessage } from './media/describe-message.js';
 import { isMediaId, newMediaId } from './media/media-id.js';
 import { type MediaRecord, recordFromRow } from './media/media-record.js';
+import { decodePageCursor, encodePageCursor } from './media/page-cursor.js';
+import type { Maintenance } from './ops/maintenance.js';
+import type { StoreMetrics } from './ops/store-metrics.js';
 import type { BlobStore } from './ports/blob-store.js';
 import type { MediaRow, MetadataStore } from './ports/metadata-store.js';
-import type { RegisterInfo, StoreApi, StoreStatus } from './ports/store-api.js';
+import type { MediaPage, RegisterInfo, StoreApi, StoreStatus } from './ports/store-api.js';
 import type { DownloadQueue } from './queue/download-queue.js';
 import { checkRegisterInfo } from './register-info.js';
 import type { WebhookDispatcher } from './webhooks/webhook-dispatcher.js';
@@ -59,6 +62,15 @@ export interface MediaStore extends StoreApi {
   /** Every record, oldest first. */
   list(): Promise<MediaRecord[]>;
   /**
+   * Up to `limit` records (oldest first) after `cursor` (from the previous page's `next`).
+   * @throws {InvalidMediaInputError} a `limit` outside 1..1000 or a cursor not from this API.
+   */
+  listPage(options: { limit: number; cursor?: string }): Promise<MediaPage>;
+  /** True when the database answers (`GET /readyz`). */
+  ready(): Promise<boolean>;
+  /** The Prometheus text exposition of the store's metrics (`GET /metrics`). */
+  metrics(): Promise<{ contentType: string; body: string }>;
+  /**
    * The stored (verified) bytes.
    * @throws {MediaNotFoundError} unknown id.
    * @throws {MediaNotReadyError} not downloaded (yet). A record that said downloaded but whose
@@ -90,6 +102,8 @@ export interface StoreParts {
   queue: DownloadQueue;
   dispatcher: WebhookDispatcher | undefined;
   events: CompletionEvents;
+  metrics: StoreMetrics;
+  maintenance: Maintenance;
   shutdownGraceMs: number;
   /** Closes the backends (after the queue and dispatcher stopped). */
   closeBackends(): Promise<void>;
@@ -159,6 +173,7 @@ export class StoreHandle implements MediaStore {
     const row = await this.#row(id);
     if (row === undefined) throw new MediaNotFoundError(String(id));
     const { metadata, blobs, events, queue, dispatcher } = this.#parts;
+    this.#parts.metrics.retryRequested();
     if (row.status === 'downloaded') {
       if ((await blobs.verify(id, row.file_sha256)) !== undefined) {
         const event = events.of(row);
@@ -188,6 +203,37 @@ export class StoreHandle implements MediaStore {
   async list(): Promise<MediaRecord[]> {
     this.#ensureOpen();
     return (await this.#parts.metadata.list()).map(recordFromRow);
+  }
+
+  async listPage(options: { limit: number; cursor?: string }): Promise<MediaPage> {
+    this.#ensureOpen();
+    const { limit } = options;
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
+      throw new InvalidMediaInputError('limit', 'must be an integer 1..1000');
+    }
+    const after = options.cursor === undefined ? undefined : decodePageCursor(options.cursor);
+    // One more than asked tells whether a next page exists.
+    const rows = await this.#parts.metadata.listPage(after, limit + 1);
+    const items = rows.slice(0, limit).map(recordFromRow);
+    const last = items.at(-1);
+    return rows.length > limit && last !== undefined
+      ? { items, next: encodePageCursor({ createdAt: last.createdAt, id: last.id }) }
+      : { items };
+  }
+
+  async ready(): Promise<boolean> {
+    if (this.#closing !== undefined) return false;
+    try {
+      await this.#parts.metadata.ping();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  metrics(): Promise<{ contentType: string; body: string }> {
+    this.#ensureOpen();
+    return this.#parts.metrics.render();
   }
 
   async open(id: string): Promise<ReadableStream<Uint8Array>> {
@@ -263,6 +309,7 @@ export class StoreHandle implements MediaStore {
   async #close(): Promise<void> {
     await Promise.all([...this.#servers].map((server) => server.close()));
     this.#servers.clear();
+    await this.#parts.maintenance.close();
     await this.#parts.queue.close(this.#parts.shutdownGraceMs);
     await this.#parts.dispatcher?.close();
     await this.#parts.closeBackends();

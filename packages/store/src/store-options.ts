@@ -63,6 +63,20 @@ export interface MediaStoreOptions {
   database?: string;
   /** Queue tuning with `database`. */
   sharedQueue?: SharedQueueOptions;
+  /**
+   * Retention: records (and their bytes) older than this are evicted, each announced by an
+   * `evicted` webhook. A duration (`'30d'`, `'12h'`, `'90m'`, `'45s'`) or milliseconds.
+   * @default undefined (kept forever)
+   * @example '30d'
+   */
+  keep?: string | number;
+  /**
+   * Size quota: while the stored bytes exceed this, the oldest downloaded records are evicted
+   * (each announced by an `evicted` webhook). @default undefined (no quota)
+   */
+  maxBytes?: number;
+  /** Time between retention and quota passes (one also follows downloads). @default 60000 */
+  maintenanceIntervalMs?: number;
   /** Completion webhooks; without it no events are queued. */
   webhook?: WebhookOptions;
   /** Downloads running at once. @default 4 */
@@ -97,6 +111,7 @@ export interface ResolvedStoreOptions {
     | { connectionString: string; leaseMs: number; pollIntervalMs: number; poolSize: number }
     | undefined;
   webhook: WebhookOptions | undefined;
+  maintenance: { keepMs: number | undefined; maxBytes: number | undefined; intervalMs: number };
   limits: { concurrency: number; perHostConcurrency: number; hostDelayMs: number };
   retry: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number };
   shutdownGraceMs: number;
@@ -148,6 +163,28 @@ function checkWebhook(webhook: WebhookOptions | undefined): WebhookOptions | und
   return webhook;
 }
 
+const durationUnits: Record<string, number> = {
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+};
+
+/**
+ * Milliseconds of a duration: `'30d'`, `'12h'`, `'90m'`, `'45s'`, `'500ms'` or a number of ms.
+ * @throws {InvalidMediaInputError} naming `name` for anything else.
+ */
+export function parseDuration(value: string | number, name: string): number {
+  if (typeof value === 'number') return positiveInteger(value, name, 0);
+  const match = /^(\d{1,12})(ms|s|m|h|d)$/.exec(typeof value === 'string' ? value.trim() : '');
+  const ms = match === null ? Number.NaN : Number(match[1]) * (durationUnits[match[2]!] ?? 0);
+  if (!Number.isSafeInteger(ms) || ms < 1) {
+    throw new InvalidMediaInputError(name, "must be a duration such as '30d', '12h' or '90m'");
+  }
+  return ms;
+}
+
 function checkDatabase(
   database: string | undefined,
   shared: SharedQueueOptions | undefined,
@@ -193,6 +230,18 @@ export function resolveStoreOptions(options: MediaStoreOptions): ResolvedStoreOp
     dataDir: options.dataDir,
     database: checkDatabase(options.database, options.sharedQueue),
     webhook,
+    maintenance: {
+      keepMs: options.keep === undefined ? undefined : parseDuration(options.keep, 'options.keep'),
+      maxBytes:
+        options.maxBytes === undefined
+          ? undefined
+          : positiveInteger(options.maxBytes, 'options.maxBytes', 0),
+      intervalMs: positiveInteger(
+        options.maintenanceIntervalMs,
+        'options.maintenanceIntervalMs',
+        60_000,
+      ),
+    },
     limits: {
       concurrency: positiveInteger(options.concurrency, 'options.concurrency', 4),
       perHostConcurrency: positiveInteger(

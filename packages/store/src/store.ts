@@ -10,6 +10,8 @@ import {
   openSharedBackends,
   recoverStore,
 } from './open-store.js';
+import { Maintenance } from './ops/maintenance.js';
+import { StoreMetrics } from './ops/store-metrics.js';
 import { DownloadQueue } from './queue/download-queue.js';
 import { type MediaStore, StoreHandle } from './store-handle.js';
 import {
@@ -88,10 +90,24 @@ export async function createMediaStore(options: MediaStoreOptions): Promise<Medi
     throw error;
   }
   const events = new CompletionEvents(resolved.webhook !== undefined);
+  const metrics = new StoreMetrics(() => metadata.stats(Date.now()));
   const dispatcher =
     resolved.webhook === undefined
       ? undefined
-      : new WebhookDispatcher(metadata, resolved.webhook, resolved.report('webhook'));
+      : new WebhookDispatcher(metadata, resolved.webhook, resolved.report('webhook'), (s, ok) =>
+          metrics.webhookDelivery(s, ok),
+        );
+  const maintenance = new Maintenance(
+    {
+      metadata,
+      blobs,
+      events,
+      metrics,
+      onEventQueued: () => dispatcher?.wake(),
+      onError: resolved.report('queue'),
+    },
+    resolved.maintenance,
+  );
   let handle: StoreHandle | undefined;
   const job = createDownloadJob({
     metadata,
@@ -101,7 +117,11 @@ export async function createMediaStore(options: MediaStoreOptions): Promise<Medi
     retry: resolved.retry,
     events,
     isClosing: () => handle?.closing ?? false,
-    onEventQueued: () => dispatcher?.wake(),
+    onEventQueued: () => {
+      dispatcher?.wake();
+      maintenance.wake();
+    },
+    metrics,
   });
   const queue = new DownloadQueue(
     metadata,
@@ -119,6 +139,8 @@ export async function createMediaStore(options: MediaStoreOptions): Promise<Medi
     queue,
     dispatcher,
     events,
+    metrics,
+    maintenance,
     shutdownGraceMs: resolved.shutdownGraceMs,
     closeBackends: async () => {
       stopWatching();
@@ -127,5 +149,6 @@ export async function createMediaStore(options: MediaStoreOptions): Promise<Medi
   });
   queue.wake();
   dispatcher?.wake();
+  maintenance.start();
   return handle;
 }

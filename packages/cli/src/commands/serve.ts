@@ -35,7 +35,7 @@ export const serveCommand: CommandSpec = {
   name: 'serve',
   summary: 'run the durable media store’s HTTP API (download, keep, retry, webhooks)',
   usage: [
-    'serve --data-dir DIR [--database postgres://…] [--port P] [--token T] [--webhook-url URL --webhook-secret S] [--emulator | --emulator-url URL --emulator-token T]',
+    'serve --data-dir DIR [--database postgres://…] [--keep 30d] [--max-bytes N] [--port P] [--token T] [--webhook-url URL --webhook-secret S] [--emulator | --emulator-url URL --emulator-token T]',
   ],
   details: [
     'Stores inbound media in DIR (SQLite + files) and serves the API of @wa-media/store:',
@@ -60,6 +60,17 @@ export const serveCommand: CommandSpec = {
       type: 'string',
       value: 'URL',
       description: 'PostgreSQL URL for records and the queue (or env WA_MEDIA_DATABASE_URL)',
+    },
+    keep: {
+      type: 'string',
+      value: 'AGE',
+      description:
+        'retention: evict records older than AGE (30d, 12h, 90m), each announced by webhook',
+    },
+    'max-bytes': {
+      type: 'string',
+      value: 'N',
+      description: 'size quota in bytes: evict the oldest downloaded records above it',
     },
     port: {
       type: 'string',
@@ -114,6 +125,11 @@ export const serveCommand: CommandSpec = {
     const port = integerFlag(context, 'port', { min: 0, max: 65535 }, 0) ?? 0;
     const host = stringFlag(context, 'host') ?? '127.0.0.1';
     const concurrency = integerFlag(context, 'concurrency', { min: 1, max: 64 });
+    const keep = stringFlag(context, 'keep');
+    if (keep !== undefined && !/^\d{1,12}(?:ms|s|m|h|d)$/.test(keep)) {
+      throw new UsageError('--keep must be a duration such as 30d, 12h or 90m');
+    }
+    const maxBytes = integerFlag(context, 'max-bytes', { min: 1, max: Number.MAX_SAFE_INTEGER });
     const givenToken = stringFlag(context, 'token') ?? context.env.WA_MEDIA_STORE_TOKEN;
     // Only a token made here is shown: one given to us is known to whoever gave it, and
     // printing it would put it in logs and scrollback.
@@ -173,6 +189,8 @@ export const serveCommand: CommandSpec = {
         client,
         dataDir,
         ...(database === undefined ? {} : { database }),
+        ...(keep === undefined ? {} : { keep }),
+        ...(maxBytes === undefined ? {} : { maxBytes }),
         ...(webhookUrl === undefined || webhookSecret === undefined
           ? {}
           : { webhook: { url: webhookUrl, secret: webhookSecret } }),

@@ -13,11 +13,13 @@ import type {
   NewMedia,
   NewOutboxEvent,
   OutboxRow,
+  PageCursor,
   RecordedFailure,
   StoreStats,
 } from '../ports/metadata-store.js';
 import { migrate } from './postgres-schema.js';
 import { PostgresWakeups } from './postgres-wakeups.js';
+import { takeUntilUnder } from './quota.js';
 
 /** Options of {@link PostgresMetadataStore.open}. */
 export interface PostgresMetadataOptions {
@@ -151,6 +153,58 @@ export class PostgresMetadataStore implements MetadataStore {
 
   async list(): Promise<MediaRow[]> {
     return (await this.#pool.query<MediaRow>('SELECT * FROM media ORDER BY created_at, id')).rows;
+  }
+
+  async listPage(after: PageCursor | undefined, limit: number): Promise<MediaRow[]> {
+    if (after === undefined) {
+      return (
+        await this.#pool.query<MediaRow>('SELECT * FROM media ORDER BY created_at, id LIMIT $1', [
+          limit,
+        ])
+      ).rows;
+    }
+    const { rows } = await this.#pool.query<MediaRow>(
+      'SELECT * FROM media WHERE (created_at, id) > ($1, $2) ORDER BY created_at, id LIMIT $3',
+      [after.createdAt, after.id, limit],
+    );
+    return rows;
+  }
+
+  async ping(): Promise<void> {
+    await this.#pool.query('SELECT 1');
+  }
+
+  async createdBefore(createdBefore: number, limit: number): Promise<string[]> {
+    const { rows } = await this.#pool.query<{ id: string }>(
+      `SELECT id FROM media WHERE created_at < $1 AND status IN ('downloaded', 'failed')
+         ORDER BY created_at, id LIMIT $2`,
+      [createdBefore, limit],
+    );
+    return rows.map((row) => row.id);
+  }
+
+  async overQuota(maxBytes: number, limit: number): Promise<string[]> {
+    const { rows } = await this.#pool.query<{ total: number }>(
+      "SELECT COALESCE(SUM(size), 0)::bigint AS total FROM media WHERE status = 'downloaded'",
+    );
+    const total = rows[0]?.total ?? 0;
+    if (total <= maxBytes) return [];
+    const oldest = await this.#pool.query<{ id: string; size: number | null }>(
+      `SELECT id, size FROM media WHERE status = 'downloaded'
+         ORDER BY downloaded_at, id LIMIT $1`,
+      [limit],
+    );
+    return takeUntilUnder(oldest.rows, total - maxBytes);
+  }
+
+  async evict(id: string, now: number, event?: NewOutboxEvent): Promise<boolean> {
+    return this.#transaction(async (client) => {
+      const { rowCount } = await client.query('DELETE FROM media WHERE id = $1', [id]);
+      if (rowCount === 0) return false;
+      if (event !== undefined) await insertEvent(client, event, now);
+      await bump(client, 'evicted');
+      return true;
+    });
   }
 
   async ids(): Promise<Set<string>> {
@@ -440,6 +494,7 @@ export class PostgresMetadataStore implements MetadataStore {
         'webhooks-delivered': 0,
         'webhooks-dead': 0,
         'lost-files': 0,
+        evicted: 0,
       }),
     };
   }

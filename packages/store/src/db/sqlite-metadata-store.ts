@@ -11,9 +11,11 @@ import type {
   NewMedia,
   NewOutboxEvent,
   OutboxRow,
+  PageCursor,
   RecordedFailure,
   StoreStats,
 } from '../ports/metadata-store.js';
+import { takeUntilUnder } from './quota.js';
 
 // One job per media (PRIMARY KEY media_id): re-enqueueing is an upsert, so a crash between
 // two steps can never leave duplicate work. Completion (record, job, outbox) commits in one
@@ -117,6 +119,51 @@ export class SqliteMetadataStore implements MetadataStore {
 
   async get(id: string): Promise<MediaRow | undefined> {
     return this.#prepare('SELECT * FROM media WHERE id = ?').get(id) as MediaRow | undefined;
+  }
+
+  async listPage(after: PageCursor | undefined, limit: number): Promise<MediaRow[]> {
+    if (after === undefined) {
+      return this.#prepare('SELECT * FROM media ORDER BY created_at, id LIMIT ?').all(
+        limit,
+      ) as MediaRow[];
+    }
+    return this.#prepare(
+      `SELECT * FROM media WHERE created_at > ? OR (created_at = ? AND id > ?)
+         ORDER BY created_at, id LIMIT ?`,
+    ).all(after.createdAt, after.createdAt, after.id, limit) as MediaRow[];
+  }
+
+  async ping(): Promise<void> {
+    this.#prepare('SELECT 1').get();
+  }
+
+  async createdBefore(createdBefore: number, limit: number): Promise<string[]> {
+    const rows = this.#prepare(
+      `SELECT id FROM media WHERE created_at < ? AND status IN ('downloaded', 'failed')
+         ORDER BY created_at, id LIMIT ?`,
+    ).all(createdBefore, limit) as { id: string }[];
+    return rows.map((row) => row.id);
+  }
+
+  async overQuota(maxBytes: number, limit: number): Promise<string[]> {
+    const { total } = this.#prepare(
+      "SELECT COALESCE(SUM(size), 0) AS total FROM media WHERE status = 'downloaded'",
+    ).get() as { total: number };
+    if (total <= maxBytes) return [];
+    const oldest = this.#prepare(
+      `SELECT id, size FROM media WHERE status = 'downloaded'
+         ORDER BY downloaded_at, id LIMIT ?`,
+    ).all(limit) as { id: string; size: number | null }[];
+    return takeUntilUnder(oldest, total - maxBytes);
+  }
+
+  async evict(id: string, now: number, event?: NewOutboxEvent): Promise<boolean> {
+    return this.#durably(() => {
+      if (this.#prepare('DELETE FROM media WHERE id = ?').run(id).changes === 0) return false;
+      if (event !== undefined) this.#insertEvent(event, now);
+      this.#bump('evicted');
+      return true;
+    });
   }
 
   async list(): Promise<MediaRow[]> {
@@ -406,6 +453,7 @@ export class SqliteMetadataStore implements MetadataStore {
       'webhooks-delivered': 0,
       'webhooks-dead': 0,
       'lost-files': 0,
+      evicted: 0,
     };
     for (const row of this.#prepare('SELECT name, value FROM counters').all() as {
       name: CounterName;

@@ -228,6 +228,69 @@ type Handler = (req: IncomingMessage, res: ServerResponse, id: string) => Promis
 interface Route {
   pattern: RegExp;
   methods: Record<string, Handler>;
+  /** Answered without the bearer token (health probes reveal nothing). */
+  public?: boolean;
+}
+
+const defaultPageSize = 100;
+
+// `GET /v1/media?limit=N&after=CURSOR`: one page, oldest first, and the next page's cursor.
+async function sendMediaPage(store: StoreApi, req: IncomingMessage, res: ServerResponse) {
+  const query = new URL(req.url ?? '/', 'http://store.invalid').searchParams;
+  const limitText = query.get('limit');
+  const limit = limitText === null ? defaultPageSize : Number(limitText);
+  const after = query.get('after') ?? undefined;
+  let page: Awaited<ReturnType<StoreApi['listPage']>>;
+  try {
+    page = await store.listPage(after === undefined ? { limit } : { limit, cursor: after });
+  } catch (error) {
+    throw storeProblem(error, '');
+  }
+  const paging =
+    page.next === undefined
+      ? {}
+      : {
+          paging: {
+            cursors: { after: page.next },
+            next: `/v1/media?limit=${limit}&after=${page.next}`,
+          },
+        };
+  sendJson(res, 200, { media_items: page.items.map(recordToJson), ...paging, meta });
+}
+
+// Liveness, readiness and metrics.
+function opsRoutes(store: StoreApi): Route[] {
+  return [
+    {
+      pattern: /^\/healthz$/,
+      public: true,
+      methods: { GET: async (_req, res) => sendJson(res, 200, { status: 'ok' }) },
+    },
+    {
+      pattern: /^\/readyz$/,
+      public: true,
+      methods: {
+        GET: async (_req, res) => {
+          const ready = await store.ready();
+          sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'unavailable' });
+        },
+      },
+    },
+    {
+      pattern: /^\/metrics$/,
+      methods: {
+        GET: async (_req, res) => {
+          const { contentType, body } = await store.metrics();
+          res.writeHead(200, {
+            'content-type': contentType,
+            'content-length': Buffer.byteLength(body),
+            'cache-control': 'no-store',
+          });
+          res.end(body);
+        },
+      },
+    },
+  ];
 }
 
 function routes(store: StoreApi, maxBodyBytes: number): Route[] {
@@ -243,8 +306,7 @@ function routes(store: StoreApi, maxBodyBytes: number): Route[] {
     {
       pattern: /^\/v1\/media$/,
       methods: {
-        GET: async (_req, res) =>
-          sendJson(res, 200, { media_items: (await store.list()).map(recordToJson), meta }),
+        GET: (req, res) => sendMediaPage(store, req, res),
         POST: async (req, res) => {
           const type = req.headers['content-type'] ?? '';
           if (!/^application\/json\b/i.test(type)) {
@@ -334,7 +396,8 @@ function safeIdForMessage(raw: string): string {
 }
 
 /**
- * Serves a store's HTTP API. Every request needs the bearer token; every failure answers
+ * Serves a store's HTTP API. Every request but `/healthz` and `/readyz` needs the bearer token;
+ * every failure answers
  * `{ meta, errors: [{ code, title, details }] }`.
  * @throws {InvalidMediaInputError} a token shorter than 16 characters or bad limits.
  */
@@ -353,14 +416,15 @@ export async function startApiServer(store: StoreApi, options: ListenOptions): P
   const host = options.host ?? '127.0.0.1';
   const limits = connectionLimits(options);
   const tokenDigest = digest(options.token);
-  const table = routes(store, maxBodyBytes);
+  const table = [...opsRoutes(store), ...routes(store, maxBodyBytes)];
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     try {
-      if (!authorized(req, tokenDigest)) {
+      const path = (req.url ?? '/').split('?')[0] ?? '/';
+      const publicRoute = table.some((route) => route.public === true && route.pattern.test(path));
+      if (!publicRoute && !authorized(req, tokenDigest)) {
         throw problem(401, codes.accessDenied, 'missing or invalid bearer token');
       }
-      const path = (req.url ?? '/').split('?')[0] ?? '/';
       for (const route of table) {
         const match = route.pattern.exec(path);
         if (match === null) continue;

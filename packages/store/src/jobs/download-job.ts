@@ -5,6 +5,7 @@
 import { decodeMessage, type Message } from '@wa-media/protocol';
 import type { DownloadFailureKind, ReuploadInfo, StoreMediaClient } from '../client-port.js';
 import type { CompletionEvents } from '../media/completion-events.js';
+import type { StoreMetrics } from '../ops/store-metrics.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import type { JobRow, MediaRow, MetadataStore } from '../ports/metadata-store.js';
 import { backoffDelay } from '../queue/backoff.js';
@@ -27,6 +28,7 @@ export interface DownloadJobContext {
   isClosing(): boolean;
   /** A completion event was queued. */
   onEventQueued(): void;
+  metrics: StoreMetrics;
 }
 
 /** Why an attempt failed: the kind decides retry or final failure. */
@@ -102,7 +104,9 @@ async function settleFailure(
   if (!stillThere) return 'aborted';
   const attempt = job.attempt + 1;
   const recorded = describeFailure(failure.kind, failure.cause, attempt);
-  if (FINAL_FAILURE_KINDS.has(failure.kind) || attempt >= context.retry.maxAttempts) {
+  const final = FINAL_FAILURE_KINDS.has(failure.kind) || attempt >= context.retry.maxAttempts;
+  context.metrics.attemptFailed(failure.kind, final);
+  if (final) {
     await metadata.completeFailed(row.id, recorded, Date.now(), context.events.of(row, recorded));
     context.onEventQueued();
   } else {
@@ -126,7 +130,10 @@ export function createDownloadJob(context: DownloadJobContext): JobRunner {
       );
       // Deleted while downloading: the blob must not outlive its record.
       if (!committed) await blobs.delete(row.id);
-      else context.onEventQueued();
+      else {
+        context.metrics.downloaded(size);
+        context.onEventQueued();
+      }
       return 'succeeded';
     } catch (error) {
       const failure =

@@ -57,7 +57,8 @@ export type CounterName =
   | 'attempt-failures'
   | 'webhooks-delivered'
   | 'webhooks-dead'
-  | 'lost-files';
+  | 'lost-files'
+  | 'evicted';
 
 /** Fields of a new media record. */
 export interface NewMedia {
@@ -108,6 +109,15 @@ export interface ClaimRequest {
   excludeIds: readonly string[];
 }
 
+/** Where a page of records starts: after this record (records are ordered by creation). */
+export interface PageCursor {
+  createdAt: number;
+  id: string;
+}
+
+/** Why a record was evicted. */
+export type EvictionReason = 'retention' | 'quota';
+
 /**
  * The store's database. Every method is one atomic step; the job methods act only on jobs this
  * worker claimed (a backend shared by many workers fences them by lease owner).
@@ -121,6 +131,16 @@ export interface MetadataStore {
   get(id: string): Promise<MediaRow | undefined>;
   /** Every record, oldest first. */
   list(): Promise<MediaRow[]>;
+  /** Up to `limit` records after `after` (oldest first). */
+  listPage(after: PageCursor | undefined, limit: number): Promise<MediaRow[]>;
+  /** Resolves when the database answers (readiness). */
+  ping(): Promise<void>;
+  /** Up to `limit` settled (downloaded or failed) records created before `createdBefore`. */
+  createdBefore(createdBefore: number, limit: number): Promise<string[]>;
+  /** The oldest downloaded records whose removal brings the stored bytes to `maxBytes`. */
+  overQuota(maxBytes: number, limit: number): Promise<string[]>;
+  /** Deletes a record and queues its eviction webhook atomically. @returns false if gone */
+  evict(id: string, now: number, event?: NewOutboxEvent): Promise<boolean>;
   /** Ids of every record (orphan sweeps). */
   ids(): Promise<Set<string>>;
   /** Ids of the records that say `downloaded`. */

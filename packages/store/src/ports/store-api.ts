@@ -50,8 +50,20 @@ export interface StoreStatus {
   };
 }
 
+/** One page of records and the cursor of the next, if any. */
+export interface MediaPage {
+  items: MediaRecord[];
+  /** Pass as `cursor` for the next page; absent on the last one. */
+  next?: string;
+}
+
 /** What the HTTP API calls; see `MediaStore` for each method's contract. */
 export interface StoreApi {
+  listPage(options: { limit: number; cursor?: string }): Promise<MediaPage>;
+  /** True when the database answers (readiness). */
+  ready(): Promise<boolean>;
+  /** Prometheus text exposition of the store's metrics. */
+  metrics(): Promise<{ contentType: string; body: string }>;
   /** `POST /v1/media`: see {@link MediaStore.register}. */
   register(
     message: Message,

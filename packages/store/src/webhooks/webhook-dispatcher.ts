@@ -76,7 +76,16 @@ export class WebhookDispatcher {
   #closed = false;
   readonly #abort = new AbortController();
 
-  constructor(db: MetadataStore, options: WebhookOptions, onError: (error: unknown) => void) {
+  readonly #onDelivery: (seconds: number, delivered: boolean) => void;
+
+  /** `onDelivery` hears each attempt's latency (metrics). */
+  constructor(
+    db: MetadataStore,
+    options: WebhookOptions,
+    onError: (error: unknown) => void,
+    onDelivery: (seconds: number, delivered: boolean) => void = () => undefined,
+  ) {
+    this.#onDelivery = onDelivery;
     this.#db = db;
     this.#options = {
       maxAttempts: 10,
@@ -132,6 +141,7 @@ export class WebhookDispatcher {
   async #deliver(event: OutboxRow): Promise<void> {
     const attempt = event.attempts + 1;
     let problem: string;
+    const started = performance.now();
     try {
       // Signed afresh per delivery: a redelivery hours later still passes the receiver's
       // freshness check, while a captured old delivery does not.
@@ -157,13 +167,16 @@ export class WebhookDispatcher {
       // The answer's body is not used: a few KiB are read (so a short one leaves the connection
       // reusable), the rest is refused, however much the receiver sends.
       await discardBody(response.body, maxReplyBytes);
-      if (response.status >= 200 && response.status < 300) {
+      const delivered = response.status >= 200 && response.status < 300;
+      this.#onDelivery((performance.now() - started) / 1000, delivered);
+      if (delivered) {
         await this.#db.markEventDelivered(event.seq, Date.now());
         return;
       }
       problem = `${receiverUrlForLogs(this.#options.url)} answered ${response.status}`;
     } catch (error) {
       if (this.#closed) return;
+      this.#onDelivery((performance.now() - started) / 1000, false);
       problem = `${receiverUrlForLogs(this.#options.url)} unreachable (${(error as Error)?.name ?? 'Error'})`;
     }
     const next =
