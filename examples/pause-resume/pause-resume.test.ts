@@ -31,7 +31,14 @@ describe('examples/pause-resume', () => {
 
     const report = await main({
       emulator: emulator.control as { url: string; token: string },
-      media: { type: 'video', directPath, ...encrypted },
+      media: {
+        type: 'video',
+        directPath,
+        mediaKey: encrypted.mediaKey,
+        fileSha256: encrypted.fileSha256,
+        fileEncSha256: encrypted.fileEncSha256,
+        fileLength: encrypted.fileLength,
+      },
       outPath,
       id: '3EB0PAUSE1',
       pausedForMs: 300,
