@@ -1,7 +1,7 @@
 // The ky adapter (the default). ky's own retry, timeout and status errors are switched off:
 // this package does those itself, identically for every adapter. ky is an optional peer
-// dependency: it is imported on the first request (unless an instance is passed), so importing
-// this package works without it.
+// dependency, imported dynamically when a client is created (unless an instance is passed), so
+// importing this package works without it.
 
 import type { KyInstance } from 'ky';
 import type { SendFunction } from '../core/adapter-contract.js';
@@ -50,8 +50,8 @@ function loadKy(): Promise<KyInstance> {
 
 /**
  * Creates the default client, sending through ky 1.x. ky (an optional peer dependency) is
- * imported on the first request unless `options.ky` is given; without it installed, requests
- * fail with an {@link HttpError} saying so.
+ * imported when the first such client is created, unless `options.ky` is given; without it
+ * installed, requests fail with an {@link HttpError} saying so.
  *
  * ky clones every `Request` it sends (to be able to retry); cloning a streamed body tees it and
  * the unread branch would buffer the whole upload in memory. So ky gets a body-less request and
