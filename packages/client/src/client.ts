@@ -3,7 +3,15 @@
 
 import { encryptedLength, type MediaType, mediaTypeInfo } from '@wa-media/crypto';
 import type { CdnScheme, ExternalBlobReference, Message } from '@wa-media/protocol';
-import { createKyClient, type HttpClient } from '@wa-media/transport';
+import {
+  createKyClient,
+  createSafeLogger,
+  type HttpClient,
+  type Logger,
+  logSafeUrl,
+  type SafeLogger,
+  secretForms,
+} from '@wa-media/transport';
 import {
   type DownloadEngineContext,
   runCdnLoop,
@@ -29,6 +37,12 @@ import {
   type RetryPolicy,
   resolveRetryPolicy,
 } from './internal/cdn-policy.js';
+import {
+  directPathSecrets,
+  type LoggedTransfer,
+  startTransferLog,
+  type TransferDetails,
+} from './internal/transfer-log.js';
 import { MediaConnCache, type MediaConnManager } from './media-conn/media-conn-cache.js';
 import {
   type AutoReuploadOptions,
@@ -82,6 +96,18 @@ export interface MediaClientOptions {
   reuploadTimeoutMs?: number;
   /** media_conn query timeout. @default 20_000 */
   mediaConnTimeoutMs?: number;
+  /**
+   * A pino-compatible logger (`{ debug, info, warn, error }`). Each transfer logs its start,
+   * every CDN host tried (`retry` on the same host, `failover` to another), media reupload, and
+   * how it ended (bytes, milliseconds, hosts). Media keys, auth tokens and every URL query value
+   * are redacted before a line reaches it. @default no logging
+   * @example
+   * ```ts
+   * import pino from 'pino';
+   * const client = createNodeMediaClient({ logger: pino({ level: 'debug' }) });
+   * ```
+   */
+  logger?: Logger;
 }
 
 /** Options of every download form. */
@@ -275,9 +301,13 @@ class MediaClientImpl implements MediaClient {
   readonly #retry: ResolvedRetryPolicy;
   readonly #spool: UploadSpool;
   readonly #unsubscribe: () => void;
+  readonly #log: SafeLogger;
+  /** Per running transfer (only with a logger): its logger and its logged HTTP client. */
+  readonly #logged = new WeakMap<TransferControl, LoggedTransfer>();
 
   constructor(options: MediaClientOptions) {
     this.#options = options;
+    this.#log = createSafeLogger(options.logger, { bindings: { component: 'wa-media/client' } });
     this.#http = options.http ?? createKyClient();
     this.#retry = resolveRetryPolicy(options.retry);
     this.#spool = options.spool ?? memorySpool();
@@ -301,14 +331,18 @@ class MediaClientImpl implements MediaClient {
     type: MediaType,
     options: UploadOptions = {},
   ): Transfer<UploadResult> {
-    return this.#start('upload', options, (control) =>
-      runUpload(this.#uploadContext(), source, type, options, control),
+    const details = (): TransferDetails => ({
+      fields: { mediaType: type, encrypted: options.encrypted ?? mediaTypeInfo(type).encrypted },
+      secrets: options.mediaKey === undefined ? [] : secretForms(options.mediaKey),
+    });
+    return this.#start('upload', options, details, (control) =>
+      runUpload(this.#uploadContext(control), source, type, options, control),
     );
   }
 
-  #uploadContext(): UploadEngineContext {
+  #uploadContext(control: TransferControl): UploadEngineContext {
     return {
-      http: this.#http,
+      http: this.#httpFor(control),
       mediaConn: this.mediaConn,
       hasSignaling: this.#options.signaling !== undefined,
       scheme: this.#options.cdn?.scheme ?? 'https',
@@ -323,11 +357,18 @@ class MediaClientImpl implements MediaClient {
     options: Omit<UploadOptions, 'mediaKey' | 'encrypted'> = {},
   ): Transfer<{ pack: UploadResult; thumbnail: UploadResult }> {
     const { id: _id, signal: _signal, onProgress: _onProgress, ...rest } = options;
-    return this.#start('upload', options, async (control) => {
+    const details = (): TransferDetails => ({ fields: { mediaType: 'sticker-pack' }, secrets: [] });
+    return this.#start('upload', options, details, async (control) => {
       // Both uploads run under this one transfer's control; the thumbnail takes the zip's key.
-      const pack = await runUpload(this.#uploadContext(), zip, 'sticker-pack', rest, control);
+      const pack = await runUpload(
+        this.#uploadContext(control),
+        zip,
+        'sticker-pack',
+        rest,
+        control,
+      );
       const thumb = await runUpload(
-        this.#uploadContext(),
+        this.#uploadContext(control),
         thumbnail,
         'sticker-pack-thumbnail',
         { ...rest, ...(pack.mediaKey === undefined ? {} : { mediaKey: pack.mediaKey }) },
@@ -361,10 +402,15 @@ class MediaClientImpl implements MediaClient {
   download(message: Downloadable, options: DownloadOptions = {}): Transfer<Uint8Array> {
     const params = this.#params(message, options);
     const sink = new BytesSink();
-    return this.#start('download', options, async (control) => {
-      await runDownload(this.#downloadContext(params, options), params, sink, control);
-      return sink.bytes();
-    });
+    return this.#start(
+      'download',
+      options,
+      () => this.#downloadDetails(params),
+      async (control) => {
+        await runDownload(this.#downloadContext(params, options, control), params, sink, control);
+        return sink.bytes();
+      },
+    );
   }
 
   downloadFromParams(params: DownloadParams, options: DownloadOptions = {}): Transfer<Uint8Array> {
@@ -385,31 +431,36 @@ class MediaClientImpl implements MediaClient {
   ): Transfer<DownloadResult> {
     const params = this.#params(message, options);
     const sink = new WriterSink(writer);
-    return this.#start('download', options, async (control) => {
-      control.onEnd(async (state) => {
-        if (state !== 'succeeded') await writer.abort?.(state);
-      });
-      const result = await runDownload(
-        this.#downloadContext(params, options),
-        params,
-        sink,
-        control,
-      );
-      try {
-        // The irreversible step (rename into place): a cancel during it waits, then is refused.
-        await control.commit(async () => writer.close?.());
-      } catch (error) {
-        // Cancelled just before, or close() failed: the writer is left empty, as after any failure.
-        await Promise.resolve()
-          .then(() => sink.reset())
-          .catch(() => {});
-        if (isTransferCancelledError(error)) throw error;
-        throw new MediaDownloadError('writer-failed', 'The writer failed to close', {
-          cause: error,
+    return this.#start(
+      'download',
+      options,
+      () => this.#downloadDetails(params),
+      async (control) => {
+        control.onEnd(async (state) => {
+          if (state !== 'succeeded') await writer.abort?.(state);
         });
-      }
-      return result;
-    });
+        const result = await runDownload(
+          this.#downloadContext(params, options, control),
+          params,
+          sink,
+          control,
+        );
+        try {
+          // The irreversible step (rename into place): a cancel during it waits, then is refused.
+          await control.commit(async () => writer.close?.());
+        } catch (error) {
+          // Cancelled just before, or close() failed: the writer is left empty, as after any failure.
+          await Promise.resolve()
+            .then(() => sink.reset())
+            .catch(() => {});
+          if (isTransferCancelledError(error)) throw error;
+          throw new MediaDownloadError('writer-failed', 'The writer failed to close', {
+            cause: error,
+          });
+        }
+        return result;
+      },
+    );
   }
 
   downloadStream(message: Downloadable, options: DownloadOptions = {}): DownloadStream {
@@ -420,10 +471,20 @@ class MediaClientImpl implements MediaClient {
       {
         start: (controller) => {
           sink.attach(controller);
-          transfer = this.#start('download', options, (control) => {
-            sink.signal = () => control.signal;
-            return runDownload(this.#downloadContext(params, options), params, sink, control);
-          });
+          transfer = this.#start(
+            'download',
+            options,
+            () => this.#downloadDetails(params),
+            (control) => {
+              sink.signal = () => control.signal;
+              return runDownload(
+                this.#downloadContext(params, options, control),
+                params,
+                sink,
+                control,
+              );
+            },
+          );
           transfer.then(
             () => controller.close(),
             (error: unknown) => controller.error(error),
@@ -453,24 +514,29 @@ class MediaClientImpl implements MediaClient {
   ): Transfer<Uint8Array> {
     const params = this.#params(message, {});
     checkRange(start, end);
-    const context = this.#downloadContext(params, options);
-    return this.#start('download', options, (control) =>
-      downloadRange(
-        {
-          download: (sink, ctl, budget) => runDownload(context, params, sink, ctl, budget),
-          fetchLoop: (fetcher, ctl, budget) => runCdnLoop(context, params, ctl, fetcher, budget),
-          http: this.#http,
-          blobLength: params.fileLength
-            ? params.encrypted === false
-              ? params.fileLength
-              : encryptedLength(params.fileLength)
-            : undefined,
-        },
-        params,
-        start,
-        end,
-        control,
-      ),
+    return this.#start(
+      'download',
+      options,
+      () => this.#downloadDetails(params),
+      (control) => {
+        const context = this.#downloadContext(params, options, control);
+        return downloadRange(
+          {
+            download: (sink, ctl, budget) => runDownload(context, params, sink, ctl, budget),
+            fetchLoop: (fetcher, ctl, budget) => runCdnLoop(context, params, ctl, fetcher, budget),
+            http: context.http,
+            blobLength: params.fileLength
+              ? params.encrypted === false
+                ? params.fileLength
+                : encryptedLength(params.fileLength)
+              : undefined,
+          },
+          params,
+          start,
+          end,
+          control,
+        );
+      },
     );
   }
 
@@ -498,12 +564,17 @@ class MediaClientImpl implements MediaClient {
     return params;
   }
 
-  #downloadContext(params: DownloadParams, options: DownloadOptions): DownloadEngineContext {
+  #downloadContext(
+    params: DownloadParams,
+    options: DownloadOptions,
+    control: TransferControl,
+  ): DownloadEngineContext {
     const signaling = this.#options.signaling;
     const auto = options.reupload;
     const mediaKey = params.mediaKey;
+    const log = this.#logged.get(control)?.log;
     return {
-      http: this.#http,
+      http: this.#httpFor(control),
       mediaConn: this.mediaConn,
       hasSignaling: signaling !== undefined,
       scheme: this.#options.cdn?.scheme ?? 'https',
@@ -512,7 +583,43 @@ class MediaClientImpl implements MediaClient {
       reupload:
         auto === undefined || signaling === undefined || mediaKey === undefined
           ? undefined
-          : (signal) => this.mediaReupload.request({ ...auto, mediaKey, signal }),
+          : async (signal) => {
+              log?.log('info', 'media reupload requested', { msgId: auto.msgId });
+              const started = performance.now();
+              const result = await this.mediaReupload.request({ ...auto, mediaKey, signal });
+              if (result.status === 'success')
+                log?.addSecret(...directPathSecrets(result.directPath));
+              log?.log(result.status === 'success' ? 'info' : 'warn', 'media reupload answered', {
+                status: result.status,
+                ms: Math.round(performance.now() - started),
+                ...(result.status === 'success'
+                  ? { directPath: logSafeUrl(result.directPath) }
+                  : {}),
+              });
+              return result;
+            },
+    };
+  }
+
+  /** The transfer's logged HTTP client when logging, else the client's. */
+  #httpFor(control: TransferControl): HttpClient {
+    return this.#logged.get(control)?.http ?? this.#http;
+  }
+
+  /** What a download's start line says, and the secrets its lines must never show. */
+  #downloadDetails(params: DownloadParams): TransferDetails {
+    const secrets = [
+      ...(params.mediaKey === undefined ? [] : secretForms(params.mediaKey)),
+      ...directPathSecrets(params.directPath),
+    ];
+    return {
+      fields: {
+        mediaType: params.type,
+        encrypted: params.encrypted !== false,
+        directPath: logSafeUrl(params.directPath),
+        ...(params.fileLength === undefined ? {} : { fileLength: params.fileLength }),
+      },
+      secrets,
     };
   }
 
@@ -523,12 +630,18 @@ class MediaClientImpl implements MediaClient {
       signal?: AbortSignal;
       onProgress?: (progress: { bytesDone: number; totalBytes: number | null }) => void;
     },
+    /** What the start line says (built only when logging). */
+    details: () => TransferDetails,
     operation: (control: TransferControl) => Promise<T>,
   ): Transfer<T> {
     const id = this.transfers.claimId(options.id, kind);
     const transfer = new TransferImpl<T>(id, kind, options.signal);
     if (options.onProgress !== undefined) transfer.on('progress', options.onProgress);
     this.transfers.add(transfer);
+    // The operation gets the transfer as its control: its contexts find the logged HTTP here.
+    if (this.#options.logger !== undefined) {
+      this.#logged.set(transfer, startTransferLog(this.#log, this.#http, transfer, details()));
+    }
     return transfer.start(operation);
   }
 }

@@ -5,7 +5,8 @@
  * Folder map: `cdn/` (upload, resume, download, signed URLs, media store), `faults/` (rules,
  * random mode, throttling), `signaling/` (media_conn, the emulated phone answering media retry,
  * the in-process `MediaSignaling`), `control/` (the JSON control endpoint and
- * `connectEmulatorSignaling`), `emulator.ts` (`startEmulator`).
+ * `connectEmulatorSignaling`), `proxy/` (HTTP and SOCKS5 test proxies, `startProxy`), `emulator.ts`
+ * (`startEmulator`).
  */
 
 export { WHATSAPP_WEB_ORIGIN } from './cdn/cdn-handler.js';
@@ -36,6 +37,14 @@ export type {
   RandomFaultOptions,
   RequestKind,
 } from './faults/types.js';
+export {
+  isLoopbackTarget,
+  type ProxyConnection,
+  type ProxyKind,
+  type ProxyOptions,
+  startProxy,
+  type TestProxy,
+} from './proxy/proxy-server.js';
 export type { EmulatorSignaling, EmulatorSignalingOptions } from './signaling/in-process.js';
 export type { MediaConnOptions, SignalingBehavior } from './signaling/peer.js';
 export type { MediaRetryRecord, PhoneEmulator, RememberMediaParams } from './signaling/phone.js';

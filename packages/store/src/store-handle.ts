@@ -2,6 +2,7 @@
 // metadata and blob ports, its HTTP servers, and an orderly close.
 
 import { encodeMessage, type Message } from '@wa-media/protocol';
+import type { SafeLogger } from '@wa-media/transport';
 import {
   InvalidMediaInputError,
   MediaNotFoundError,
@@ -105,6 +106,8 @@ export interface StoreParts {
   metrics: StoreMetrics;
   maintenance: Maintenance;
   shutdownGraceMs: number;
+  /** The store's log (media registered). */
+  log: SafeLogger;
   /** Closes the backends (after the queue and dispatcher stopped). */
   closeBackends(): Promise<void>;
 }
@@ -165,6 +168,11 @@ export class StoreHandle implements MediaStore {
       throw error;
     }
     this.#parts.queue.wake();
+    this.#parts.log.log('info', 'media registered', {
+      mediaId: id,
+      mediaType: media.type,
+      fileLength: media.fileLength,
+    });
     return { id, created: true };
   }
 

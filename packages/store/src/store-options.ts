@@ -1,6 +1,7 @@
 // Options of createMediaStore: their documented shape and their resolution into checked values
 // with defaults (every invalid option is refused here, naming it).
 
+import { createSafeLogger, type Logger, type SafeLogger } from '@wa-media/transport';
 import type { DownloadFailureKind, StoreMediaClient } from './client-port.js';
 import { classifyDownloadFailure } from './client-port.js';
 import { InvalidMediaInputError } from './errors.js';
@@ -100,6 +101,19 @@ export interface MediaStoreOptions {
   shutdownGraceMs?: number;
   /** Called for background problems (never with secrets). @default ignore */
   onError?: (event: StoreErrorEvent) => void;
+  /**
+   * A pino-compatible logger (`{ debug, info, warn, error }`): media registered, each download
+   * attempt started / succeeded (bytes, ms) / failed (kind, code, whether it is retried and
+   * when), and background problems. Lines never hold media keys, tokens or URL query values.
+   * Give the client its own `logger` too for the CDN-level lines (hosts, retries, failover).
+   * @default no logging
+   * @example
+   * ```ts
+   * const logger = pino();
+   * const store = await createMediaStore({ client: createNodeMediaClient({ logger }), dataDir, logger });
+   * ```
+   */
+  logger?: Logger;
 }
 
 /** The options after checks, with every default applied. */
@@ -116,8 +130,10 @@ export interface ResolvedStoreOptions {
   retry: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number };
   shutdownGraceMs: number;
   classify: (error: unknown) => DownloadFailureKind;
-  /** Reports a background problem; never throws. */
+  /** Reports a background problem (to `onError` and the log); never throws. */
   report: (context: StoreErrorEvent['context']) => (error: unknown) => void;
+  /** Where the store's lines go (redacted; does nothing without `logger`). */
+  log: SafeLogger;
 }
 
 function positiveInteger(value: number | undefined, name: string, fallback: number): number {
@@ -225,6 +241,7 @@ export function resolveStoreOptions(options: MediaStoreOptions): ResolvedStoreOp
   }
   const webhook = checkWebhook(options.webhook);
   const { onError } = options;
+  const log = createSafeLogger(options.logger, { bindings: { component: 'wa-media/store' } });
   return {
     client,
     dataDir: options.dataDir,
@@ -258,10 +275,24 @@ export function resolveStoreOptions(options: MediaStoreOptions): ResolvedStoreOp
     },
     shutdownGraceMs: nonNegative(options.shutdownGraceMs, 'options.shutdownGraceMs', 5000),
     classify: options.classifyError ?? classifyDownloadFailure,
+    log,
     report: (context) => (error) => {
+      log.log('error', 'background error', { context, error: errorFields(error) });
       try {
         onError?.({ context, error });
       } catch {}
     },
+  };
+}
+
+/** `{ name, message }` of a background error, for its log line (redacted there). */
+function errorFields(error: unknown): { name: string; message: string } {
+  const e = (typeof error === 'object' && error !== null ? error : {}) as {
+    name?: unknown;
+    message?: unknown;
+  };
+  return {
+    name: typeof e.name === 'string' ? e.name : 'Error',
+    message: typeof e.message === 'string' ? e.message : String(error),
   };
 }

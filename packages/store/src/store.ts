@@ -122,6 +122,7 @@ export async function createMediaStore(options: MediaStoreOptions): Promise<Medi
       maintenance.wake();
     },
     metrics,
+    log: resolved.log,
   });
   const queue = new DownloadQueue(
     metadata,
@@ -142,6 +143,7 @@ export async function createMediaStore(options: MediaStoreOptions): Promise<Medi
     metrics,
     maintenance,
     shutdownGraceMs: resolved.shutdownGraceMs,
+    log: resolved.log,
     closeBackends: async () => {
       stopWatching();
       await backends.close();

@@ -9,7 +9,7 @@
 
 export type { BufferedHttpClientOptions } from './adapters/buffered.js';
 export { bufferedHttpClient } from './adapters/buffered.js';
-export type { FetchFunction } from './adapters/fetch.js';
+export type { FetchClientOptions, FetchFunction } from './adapters/fetch.js';
 export { createFetchClient } from './adapters/fetch.js';
 export type { KyClientOptions } from './adapters/ky.js';
 export { createKyClient } from './adapters/ky.js';
@@ -60,6 +60,18 @@ export {
   ResponseTooLargeError,
   TimeoutError,
 } from './errors.js';
+export {
+  createSafeLogger,
+  type LogFn,
+  type Logger,
+  type LogLevel,
+  type LogValue,
+  logSafeUrl,
+  redactQueryValues,
+  type SafeLogger,
+  type SafeLoggerOptions,
+  secretForms,
+} from './log.js';
 export {
   collectSecrets,
   REDACTED,

@@ -3,6 +3,7 @@
 // released on shutdown). Each step that can fail names its failure kind once.
 
 import { decodeMessage, type Message } from '@wa-media/protocol';
+import type { SafeLogger } from '@wa-media/transport';
 import type { DownloadFailureKind, ReuploadInfo, StoreMediaClient } from '../client-port.js';
 import type { CompletionEvents } from '../media/completion-events.js';
 import type { StoreMetrics } from '../ops/store-metrics.js';
@@ -29,6 +30,8 @@ export interface DownloadJobContext {
   /** A completion event was queued. */
   onEventQueued(): void;
   metrics: StoreMetrics;
+  /** The store's log (attempt started / succeeded / failed). */
+  log: SafeLogger;
 }
 
 /** Why an attempt failed: the kind decides retry or final failure. */
@@ -94,6 +97,7 @@ async function settleFailure(
   job: JobRow,
   row: MediaRow,
   failure: AttemptFailure,
+  log: SafeLogger,
 ): Promise<JobOutcome> {
   const { metadata } = context;
   const stillThere = (await metadata.get(row.id)) !== undefined;
@@ -106,13 +110,20 @@ async function settleFailure(
   const recorded = describeFailure(failure.kind, failure.cause, attempt);
   const final = FINAL_FAILURE_KINDS.has(failure.kind) || attempt >= context.retry.maxAttempts;
   context.metrics.attemptFailed(failure.kind, final);
-  if (final) {
+  const { baseDelayMs, maxDelayMs } = context.retry;
+  const retryInMs = final ? undefined : backoffDelay(attempt, baseDelayMs, maxDelayMs);
+  log.log(final ? 'error' : 'warn', 'download failed', {
+    kind: failure.kind,
+    code: recorded.code,
+    details: recorded.details,
+    final,
+    retryInMs,
+  });
+  if (retryInMs === undefined) {
     await metadata.completeFailed(row.id, recorded, Date.now(), context.events.of(row, recorded));
     context.onEventQueued();
   } else {
-    const { baseDelayMs, maxDelayMs } = context.retry;
-    const delay = backoffDelay(attempt, baseDelayMs, maxDelayMs);
-    await metadata.scheduleRetry(row.id, attempt, Date.now() + delay, recorded);
+    await metadata.scheduleRetry(row.id, attempt, Date.now() + retryInMs, recorded);
   }
   return 'failed';
 }
@@ -123,6 +134,9 @@ export function createDownloadJob(context: DownloadJobContext): JobRunner {
     const { metadata, blobs } = context;
     const row = await metadata.get(job.media_id);
     if (row === undefined) return 'aborted';
+    const log = context.log.child({ mediaId: row.id, attempt: job.attempt + 1 });
+    const started = performance.now();
+    log.log('info', 'download started', { mediaType: row.type });
     try {
       const size = await storeBlob(context, row, signal);
       const committed = await step('storage', () =>
@@ -134,11 +148,15 @@ export function createDownloadJob(context: DownloadJobContext): JobRunner {
         context.metrics.downloaded(size);
         context.onEventQueued();
       }
+      log.log('info', 'download succeeded', {
+        bytes: size,
+        ms: Math.round(performance.now() - started),
+      });
       return 'succeeded';
     } catch (error) {
       const failure =
         error instanceof AttemptFailure ? error : new AttemptFailure('unknown', error);
-      return settleFailure(context, job, row, failure);
+      return settleFailure(context, job, row, failure, log);
     }
   };
 }

@@ -45,6 +45,28 @@ export function fromFetchResponse(response: Response): TransportResponse {
   };
 }
 
+/** Options of {@link createFetchClient}. */
+export interface FetchClientOptions extends HttpClientOptions {
+  /**
+   * Passed as `dispatcher` in every request's init: undici's extension to fetch, and how to send
+   * media through a proxy with Node's fetch (`new ProxyAgent('http://proxy:3128')`, or
+   * `new Socks5ProxyAgent('socks5://127.0.0.1:1080')`, from the `undici` package). Fetches that
+   * do not know it ignore it.
+   * @default none (the fetch's global dispatcher)
+   * @example
+   * ```ts
+   * import { ProxyAgent } from 'undici';
+   * const http = createFetchClient(fetch, { dispatcher: new ProxyAgent('http://proxy:3128') });
+   * ```
+   */
+  readonly dispatcher?: object;
+}
+
+/** `init` with undici's `dispatcher` when one is given (fetch's types do not know it). */
+export function withDispatcher(init: RequestInit, dispatcher: object | undefined): RequestInit {
+  return dispatcher === undefined ? init : ({ ...init, dispatcher } as RequestInit);
+}
+
 /**
  * Creates a client on top of a fetch-compatible function. Streams both ways where the runtime
  * does (Node 20's undici does).
@@ -58,7 +80,7 @@ export function fromFetchResponse(response: Response): TransportResponse {
  */
 export function createFetchClient(
   fetchFunction?: FetchFunction,
-  options?: HttpClientOptions,
+  options: FetchClientOptions = {},
 ): HttpClient<
   HttpClientConfig & {
     /** The fetch function requests go through. */
@@ -71,7 +93,15 @@ export function createFetchClient(
       'fetchFunction must be a fetch-compatible function (no global fetch found)',
     );
   }
+  const { dispatcher, ...common } = options;
   const send: SendFunction = async (hop) =>
-    fromFetchResponse(await fetchImpl(hop.url.href, toRequestInit(hop)));
-  return defineHttpClient({ name: 'fetch', send, options, extraConfig: { fetch: fetchImpl } });
+    fromFetchResponse(
+      await fetchImpl(hop.url.href, withDispatcher(toRequestInit(hop), dispatcher)),
+    );
+  return defineHttpClient({
+    name: 'fetch',
+    send,
+    options: common,
+    extraConfig: { fetch: fetchImpl },
+  });
 }

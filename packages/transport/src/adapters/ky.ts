@@ -8,7 +8,13 @@ import type { SendFunction } from '../core/adapter-contract.js';
 import { defineHttpClient } from '../core/define-client.js';
 import { HttpError } from '../errors.js';
 import type { HttpClient, HttpClientConfig, HttpClientOptions } from '../types.js';
-import { type FetchFunction, fromFetchResponse, toRequestInit } from './fetch.js';
+import {
+  type FetchClientOptions,
+  type FetchFunction,
+  fromFetchResponse,
+  toRequestInit,
+  withDispatcher,
+} from './fetch.js';
 
 /** Options of {@link createKyClient}. */
 export interface KyClientOptions extends HttpClientOptions {
@@ -24,6 +30,13 @@ export interface KyClientOptions extends HttpClientOptions {
    * @default globalThis.fetch
    */
   readonly fetch?: FetchFunction;
+  /**
+   * undici's `dispatcher`, added to the init of every fetch ky makes: a proxy
+   * (`new ProxyAgent('http://proxy:3128')` from the `undici` package). See
+   * {@link FetchClientOptions.dispatcher}.
+   * @default none
+   */
+  readonly dispatcher?: object;
 }
 
 /** ky's default instance once imported: later requests use it without waiting. */
@@ -97,11 +110,11 @@ export function createKyClient(options: KyClientOptions = {}): HttpClient<
           body === null
             ? input
             : new Request(input as Request, { body, duplex: 'half' } as RequestInit),
-          fetchInit,
+          withDispatcher(fetchInit ?? {}, options.dispatcher),
         ),
     });
     return fromFetchResponse(response);
   };
-  const { ky: _instance, fetch: _fetch, ...common } = options;
+  const { ky: _instance, fetch: _fetch, dispatcher: _dispatcher, ...common } = options;
   return defineHttpClient({ name: 'ky', send, options: common, extraConfig: { ky: given } });
 }

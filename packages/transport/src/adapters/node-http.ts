@@ -23,6 +23,19 @@ export interface NodeHttpClientOptions extends HttpClientOptions {
    * @example { maxSockets: 8, keepAliveMsecs: 2_000 }
    */
   readonly agentOptions?: http.AgentOptions;
+  /**
+   * One agent for every URL, `http:` and `https:`: how to send media through a proxy (an agent
+   * that handles both schemes, like `HttpsProxyAgent` from https-proxy-agent or
+   * `SocksProxyAgent` from socks-proxy-agent). `httpAgent` / `httpsAgent` win over it for their
+   * scheme. Not closed by `close()`.
+   * @default none (this client's own keep-alive agents)
+   * @example
+   * ```ts
+   * import { SocksProxyAgent } from 'socks-proxy-agent';
+   * const http = createNodeHttpClient({ agent: new SocksProxyAgent('socks5://127.0.0.1:1080') });
+   * ```
+   */
+  readonly agent?: http.Agent;
   /** Your own agent for `http:` URLs (e.g. a proxy agent). Not closed by `close()`. */
   readonly httpAgent?: http.Agent;
   /** Your own agent for `https:` URLs (e.g. a proxy agent or custom CA). Not closed by `close()`. */
@@ -61,7 +74,9 @@ const RESPONSE_LOW_WATER_MARK = RESPONSE_HIGH_WATER_MARK / 2;
  * @throws {RangeError} invalid timeouts or `maxRedirects`.
  */
 export function createNodeHttpClient(options: NodeHttpClientOptions = {}): NodeHttpClient {
-  const { agentOptions, httpAgent, httpsAgent, ...common } = options;
+  const { agentOptions, agent, httpAgent: givenHttp, httpsAgent: givenHttps, ...common } = options;
+  const httpAgent = givenHttp ?? agent;
+  const httpsAgent = givenHttps ?? (agent as https.Agent | undefined);
   const ownAgentOptions = { keepAlive: true, ...agentOptions };
   const ownHttp = httpAgent ? null : new http.Agent(ownAgentOptions);
   const ownHttps = httpsAgent ? null : new https.Agent(ownAgentOptions);
