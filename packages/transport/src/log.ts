@@ -24,9 +24,13 @@ export interface LogFn {
  * ```
  */
 export interface Logger {
+  /** Each request and response (`cdn request`, `cdn response`). */
   readonly debug: LogFn;
+  /** A transfer's start and successful end; store registrations and attempts. */
   readonly info: LogFn;
+  /** Retries, failovers, failed requests, failed attempts that will be retried. */
   readonly warn: LogFn;
+  /** Failed transfers, final download failures, background errors. */
   readonly error: LogFn;
 }
 

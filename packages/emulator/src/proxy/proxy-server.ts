@@ -16,7 +16,12 @@ export interface ProxyOptions {
   /** `http`: CONNECT + absolute-form requests; `socks5`: RFC 1928 CONNECT. */
   readonly kind: ProxyKind;
   /** Require these credentials (HTTP `Proxy-Authorization: Basic`, SOCKS5 method 0x02). */
-  readonly auth?: { readonly username: string; readonly password: string };
+  readonly auth?: {
+    /** The user name the client must present. */
+    readonly username: string;
+    /** Its password. */
+    readonly password: string;
+  };
   /** @default 0 (a free port) */
   readonly port?: number;
 }
@@ -29,16 +34,19 @@ export interface ProxyConnection {
   readonly mode: 'connect' | 'forward';
   /** Whether the proxy let it through. */
   allowed: boolean;
-  /** Bytes from the client to the target, and back (updated while the tunnel is open). */
+  /** Bytes from the client to the target (updated while the tunnel is open). */
   bytesUp: number;
+  /** Bytes from the target back to the client. */
   bytesDown: number;
 }
 
 /** A running proxy. */
 export interface TestProxy {
+  /** What it speaks. */
   readonly kind: ProxyKind;
   /** `http://127.0.0.1:P` or `socks5://127.0.0.1:P` (without credentials). */
   readonly url: string;
+  /** The port it listens on (127.0.0.1). */
   readonly port: number;
   /** Every connection so far, oldest first. */
   readonly connections: readonly ProxyConnection[];
