@@ -45,7 +45,7 @@ export { describeMediaMessage, type MediaDescription } from './media/describe-me
 export type { MediaFailure, MediaRecord } from './media/media-record.js';
 export type { BlobRange, BlobReadable, BlobStore } from './ports/blob-store.js';
 export type { MediaStatus } from './ports/metadata-store.js';
-export type { StoreApi } from './ports/store-api.js';
+export type { MediaPage, StoreApi } from './ports/store-api.js';
 export {
   createMediaStore,
   isMediaId,

@@ -70,7 +70,12 @@ export interface MediaStore extends StoreApi {
   /** True when the database answers (`GET /readyz`). */
   ready(): Promise<boolean>;
   /** The Prometheus text exposition of the store's metrics (`GET /metrics`). */
-  metrics(): Promise<{ contentType: string; body: string }>;
+  metrics(): Promise<{
+    /** The `Content-Type` to answer with (Prometheus text format). */
+    contentType: string;
+    /** The exposition text. */
+    body: string;
+  }>;
   /**
    * The stored (verified) bytes.
    * @throws {MediaNotFoundError} unknown id.

@@ -52,6 +52,7 @@ export interface StoreStatus {
 
 /** One page of records and the cursor of the next, if any. */
 export interface MediaPage {
+  /** The records of this page, oldest first. */
   items: MediaRecord[];
   /** Pass as `cursor` for the next page; absent on the last one. */
   next?: string;
@@ -59,11 +60,17 @@ export interface MediaPage {
 
 /** What the HTTP API calls; see `MediaStore` for each method's contract. */
 export interface StoreApi {
+  /** `GET /v1/media?limit=N&after=CURSOR`: see {@link MediaStore.listPage}. */
   listPage(options: { limit: number; cursor?: string }): Promise<MediaPage>;
   /** True when the database answers (readiness). */
   ready(): Promise<boolean>;
   /** Prometheus text exposition of the store's metrics. */
-  metrics(): Promise<{ contentType: string; body: string }>;
+  metrics(): Promise<{
+    /** The `Content-Type` to answer with (Prometheus text format). */
+    contentType: string;
+    /** The exposition text. */
+    body: string;
+  }>;
   /** `POST /v1/media`: see {@link MediaStore.register}. */
   register(
     message: Message,
