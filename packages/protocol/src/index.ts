@@ -30,6 +30,7 @@ export {
   parseResumeProbe,
   parseUploadReply,
   type ResumeProbeResult,
+  type ServerThumbnailInfo,
   type UploadReply,
 } from './cdn/replies.js';
 export {

@@ -59,7 +59,15 @@ function thumbnailFields(upload: UploadResult): {
   thumbnailEncSha256?: Uint8Array;
 } {
   const thumbnail = (upload as Partial<PreviewedUpload>).thumbnail;
-  if (thumbnail === undefined) return {};
+  if (thumbnail === undefined) {
+    // A newsletter upload with a thumbnail the CDN made (server_thumb_gen).
+    return upload.thumbnailDirectPath === undefined || upload.thumbnailSha256 === undefined
+      ? {}
+      : {
+          thumbnailDirectPath: upload.thumbnailDirectPath,
+          thumbnailSha256: upload.thumbnailSha256,
+        };
+  }
   return {
     thumbnailDirectPath: thumbnail.directPath,
     thumbnailSha256: thumbnail.sha256,

@@ -145,18 +145,37 @@ describe('uploadWithPreview', () => {
     expect(buildImageMessage(up).imageMessage?.thumbnailDirectPath).toBeUndefined();
   });
 
-  it('newsletter media: no media key, no url in the message, no client-side thumbnail', async () => {
+  it('newsletter media: no media key, no url, the thumbnail the CDN made (server_thumb_gen)', async () => {
     const { describe } = recordingDescribe({ jpegThumbnail: JPEG_PREVIEW, width: 2, height: 2 });
-    const up = await uploadWithPreview(harness.client, new Uint8Array(64), 'image', {
+    const up = await uploadWithPreview(harness.client, new Uint8Array(64).fill(3), 'image', {
       describe,
       encrypted: false,
     });
     expect(up.handle).toBeTypeOf('string');
+    const uploads = harness.emulator.log.filter((entry) => entry.path.startsWith('/newsletter/'));
+    expect(uploads.at(-1)?.path).toMatch(/[?&]server_thumb_gen=1(&|$)/);
+    // The CDN made the thumbnail: the client uploaded none of its own.
+    expect(up.thumbnail?.encSha256).toBeUndefined();
     const message = buildImageMessage(up);
     expect(message.imageMessage?.url).toBeUndefined();
     expect(message.imageMessage?.mediaKey).toBeUndefined();
     expect(message.imageMessage?.directPath).toBe(up.directPath);
+    expect(message.imageMessage?.thumbnailDirectPath).toBe(up.thumbnailDirectPath);
     expect(newsletterMediaType(message)).toBe('image');
+    // It downloads, checked against thumbnailSha256 (plaintext, as all channel media).
+    const thumbnail = await harness.client.download(message, { thumbnail: true });
+    expect(sha256(thumbnail)).toEqual(Buffer.from(message.imageMessage!.thumbnailSha256!));
+    expect(thumbnail.subarray(0, 2)).toEqual(new Uint8Array([0xff, 0xd8]));
+  });
+
+  it('newsletter documents and audio are uploaded without server_thumb_gen', async () => {
+    const up = await harness.client.upload(new Uint8Array(64).fill(4), 'document', {
+      encrypted: false,
+    });
+    const uploads = harness.emulator.log.filter((entry) => entry.path.startsWith('/newsletter/'));
+    expect(uploads.at(-1)?.path).not.toContain('server_thumb_gen');
+    expect(up.thumbnailDirectPath).toBeUndefined();
+    expect(buildDocumentMessage(up).documentMessage?.url).toBeUndefined();
   });
 
   it('by default describes with @wa-media/media-info', async () => {

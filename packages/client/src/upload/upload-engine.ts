@@ -51,7 +51,13 @@ export async function runUpload(
     control,
   );
   control.onEnd(() => blob.dispose());
-  const operation = new UploadOperation(context, blob, plan.uploadPath, control);
+  const operation = new UploadOperation(
+    context,
+    blob,
+    plan.uploadPath,
+    control,
+    plan.serverThumbGen,
+  );
   const reply = await runCdnDriver(context, control, operation);
   const { info } = blob;
   return {
@@ -64,6 +70,12 @@ export async function runUpload(
     fileLength: info.fileLength,
     mediaKeyTimestamp,
     ...(info.streamingSidecar === undefined ? {} : { streamingSidecar: info.streamingSidecar }),
+    ...(reply.thumbnailInfo === undefined
+      ? {}
+      : {
+          thumbnailDirectPath: reply.thumbnailInfo.directPath,
+          thumbnailSha256: reply.thumbnailInfo.sha256,
+        }),
     type,
     encrypted: info.encrypted,
   };

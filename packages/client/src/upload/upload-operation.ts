@@ -54,6 +54,7 @@ export class UploadOperation implements CdnOperation<UploadReply, UploadTarget> 
   readonly #scheme: 'https' | 'http';
   readonly #blob: PreparedBlob;
   readonly #uploadPath: string;
+  readonly #serverThumbGen: boolean;
   readonly #control: TransferControl;
   readonly #token: string;
   /** Start offset and end of what the POST under way handed to the socket. */
@@ -66,11 +67,13 @@ export class UploadOperation implements CdnOperation<UploadReply, UploadTarget> 
     blob: PreparedBlob,
     uploadPath: string,
     control: TransferControl,
+    serverThumbGen = false,
   ) {
     this.#http = context.http;
     this.#scheme = context.scheme;
     this.#blob = blob;
     this.#uploadPath = uploadPath;
+    this.#serverThumbGen = serverThumbGen;
     this.#control = control;
     this.#token = mediaUploadToken(blob.info.fileEncSha256);
   }
@@ -132,6 +135,7 @@ export class UploadOperation implements CdnOperation<UploadReply, UploadTarget> 
     return buildUploadUrl({
       host,
       uploadPath: this.#uploadPath,
+      serverThumbGen: this.#serverThumbGen,
       token: this.#token,
       auth,
       scheme: this.#scheme,

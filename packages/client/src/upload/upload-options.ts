@@ -72,6 +72,8 @@ const NEWSLETTER_TYPES: ReadonlySet<MediaType> = new Set([
 /** The checked options: where to upload and how to encrypt. */
 export interface UploadPlan {
   readonly uploadPath: string;
+  /** Newsletter images and videos: the CDN makes their thumbnail (`server_thumb_gen=1`). */
+  readonly serverThumbGen: boolean;
   readonly encryptor: EncryptorOptions;
 }
 
@@ -105,6 +107,7 @@ export function planUpload(type: MediaType, options: UploadOptions): UploadPlan 
   }
   return {
     uploadPath,
+    serverThumbGen: !encrypted && typeInfo.encrypted && (type === 'image' || type === 'video'),
     encryptor: {
       encrypted,
       ...(options.mediaKey === undefined ? {} : { mediaKey: options.mediaKey }),

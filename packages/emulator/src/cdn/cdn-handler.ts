@@ -9,6 +9,7 @@ import type { AuthTokens } from './auth-tokens.js';
 import { receiveBody, sendBody, sleepUnlessClosed, Throttle } from './body-transfer.js';
 import { type MediaStore, PUBLIC_MEDIA_ORIGIN, type StoredMedia } from './media-store.js';
 import type { LogDraft, RequestLogEntry } from './request-log.js';
+import { serverThumbnailReply } from './server-thumbnail.js';
 import { redactPath, verifySignedQuery } from './signed-url.js';
 import { matchUploadPath, type UploadRoute } from './upload-routes.js';
 
@@ -379,7 +380,10 @@ async function receiveUpload(
     return refuse(ex, 400, 'not an encrypted media blob (length must be 16k + 10, at least 26)');
   }
   const media = ctx.store.put(Buffer.concat(chunks, total), route, sha256);
-  return reply(ex, 200, uploadReply(media, ctx.clock.now()));
+  return reply(ex, 200, {
+    ...uploadReply(media, ctx.clock.now()),
+    ...serverThumbnailReply(ctx.store, route, ex.url.searchParams),
+  });
 }
 
 type RangeResult =

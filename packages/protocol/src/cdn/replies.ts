@@ -1,4 +1,5 @@
 import { UploadReplyError } from '../errors.js';
+import { base64Decode } from '../internal/base64url.js';
 
 /** A successful upload reply. `url` and `directPath` are signed: do not log them. */
 export interface UploadReply {
@@ -16,6 +17,19 @@ export interface UploadReply {
   ts?: number;
   /** Facebook object id, when sent. */
   fbid?: string;
+  /**
+   * Newsletter uploads with `server_thumb_gen=1`: the thumbnail the CDN made
+   * (`thumbnail_info: { thumbnail_direct_path, thumbnail_sha256 }`, an object or a JSON string).
+   */
+  thumbnailInfo?: ServerThumbnailInfo;
+}
+
+/** Where the CDN put the thumbnail it made (the message's `thumbnailDirectPath` / `…Sha256`). */
+export interface ServerThumbnailInfo {
+  /** Starts with `/`; signed: do not log. */
+  directPath: string;
+  /** SHA-256 of the thumbnail (32 bytes). */
+  sha256: Uint8Array;
 }
 
 /** Outcome of a resume probe (`POST …&resume=1`), see {@link parseResumeProbe}. */
@@ -70,6 +84,22 @@ function optionalString(
   throw new UploadReplyError(`upload reply field "${key}" has the wrong type`);
 }
 
+/**
+ * `thumbnail_info` when well-formed, else `undefined`: the server's thumbnail is a hint, so a
+ * malformed one is dropped rather than failing an upload that succeeded.
+ */
+function readThumbnailInfo(value: unknown): ServerThumbnailInfo | undefined {
+  const info = toObject(value);
+  const directPath = info?.thumbnail_direct_path;
+  const sha256 = info?.thumbnail_sha256;
+  if (typeof directPath !== 'string' || !directPath.startsWith('/') || directPath.length > 4096) {
+    return undefined;
+  }
+  const bytes =
+    typeof sha256 === 'string' && sha256.length <= 64 ? base64Decode(sha256) : undefined;
+  return bytes?.length === 32 ? { directPath, sha256: bytes } : undefined;
+}
+
 function readUploadReply(object: Record<string, unknown>): UploadReply {
   const { url, direct_path: directPath } = object;
   if (typeof url !== 'string' || url === '') {
@@ -85,6 +115,8 @@ function readUploadReply(object: Record<string, unknown>): UploadReply {
   const fbid = optionalString(object, 'fbid', true);
   const tsText = optionalString(object, 'ts', true);
   if (handle !== undefined) reply.handle = handle;
+  const thumbnailInfo = readThumbnailInfo(object.thumbnail_info);
+  if (thumbnailInfo !== undefined) reply.thumbnailInfo = thumbnailInfo;
   if (objectId !== undefined) reply.objectId = objectId;
   if (metaHmac !== undefined) reply.metaHmac = metaHmac;
   if (fbid !== undefined) reply.fbid = fbid;

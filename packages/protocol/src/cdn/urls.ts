@@ -70,11 +70,17 @@ export interface UploadUrlParams {
   resumeProbe?: boolean;
   /** Build the URL that uploads `blob[fileOffset..]` after a resume probe (`&file_offset=`). */
   fileOffset?: number;
+  /**
+   * Ask the CDN to make the thumbnail itself (`&server_thumb_gen=1`), as WhatsApp clients do for
+   * newsletter (channel) media; the reply then carries `thumbnail_info`.
+   * @default false
+   */
+  serverThumbGen?: boolean;
 }
 
 /**
- * `{scheme}://{host}{uploadPath}/{token}?auth={auth}&token={token}`, plus `&resume=1` for the
- * resume probe or `&file_offset={n}` for a resumed upload. The URL contains the auth token:
+ * `{scheme}://{host}{uploadPath}/{token}?auth={auth}&token={token}`, plus `&server_thumb_gen=1`
+ * when asked, and `&resume=1` for the resume probe or `&file_offset={n}` for a resumed upload. The URL contains the auth token:
  * never log it.
  * @throws {InvalidArgumentError} for a bad host, scheme, an uploadPath not starting with `/`,
  * a token that is not base64url, an empty auth, a fileOffset that is not a positive safe
@@ -99,6 +105,7 @@ export function buildUploadUrl(params: UploadUrlParams): string {
     throw new InvalidArgumentError('fileOffset', 'cannot be combined with resumeProbe');
   }
   let url = `${scheme}://${host}${uploadPath.replace(/\/$/, '')}/${token}?auth=${encodeURIComponent(auth)}&token=${token}`;
+  if (params.serverThumbGen === true) url += '&server_thumb_gen=1';
   if (resumeProbe === true) url += '&resume=1';
   if (fileOffset !== undefined) {
     if (!Number.isSafeInteger(fileOffset) || fileOffset <= 0) {

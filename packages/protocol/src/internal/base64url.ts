@@ -23,3 +23,26 @@ export function base64UrlEncode(bytes: Uint8Array): string {
   }
   return out;
 }
+
+/**
+ * Decodes base64 or base64url, padding optional; `undefined` for anything else (never throws).
+ */
+export function base64Decode(text: string): Uint8Array | undefined {
+  const clean = text.replace(/=+$/, '');
+  if (clean.length % 4 === 1) return undefined;
+  const out = new Uint8Array(Math.floor((clean.length * 3) / 4));
+  let bits = 0;
+  let value = 0;
+  let at = 0;
+  for (const char of clean) {
+    const index = alphabet.indexOf(char === '+' ? '-' : char === '/' ? '_' : char);
+    if (index < 0) return undefined;
+    value = (value << 6) | index;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[at++] = (value >>> bits) & 0xff;
+    }
+  }
+  return out;
+}
