@@ -1,3 +1,5 @@
+// The one-machine data-directory lock: an exclusive SQLite lock the OS releases when the
+// holding process dies, so two stores never share a directory.
 import Database from 'better-sqlite3';
 import { MediaStoreError } from '../errors.js';
 

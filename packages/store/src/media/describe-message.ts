@@ -1,3 +1,5 @@
+// What the store keeps about a message's media besides the message: type, mimetype, the
+// plaintext SHA-256 the blob must hash to, the announced length and the CDN host.
 import type { MediaType } from '@wa-media/crypto';
 import { getMediaContent, type Message } from '@wa-media/protocol';
 import { InvalidMediaInputError } from '../errors.js';

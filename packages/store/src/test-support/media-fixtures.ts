@@ -1,3 +1,5 @@
+// Media seeded on the emulator (encrypted, on its CDN, remembered by its phone) and the
+// HTTP registration body of each.
 import { randomBytes } from 'node:crypto';
 import { encryptMedia } from '@wa-media/crypto';
 import type { Emulator } from '@wa-media/emulator';

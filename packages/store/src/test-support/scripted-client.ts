@@ -1,3 +1,4 @@
+// A StoreMediaClient driven by the test (the store's port, not a fetch mock).
 import { createHash, randomBytes } from 'node:crypto';
 import { rename, writeFile } from 'node:fs/promises';
 import { getMediaContent, Message } from '@wa-media/protocol';

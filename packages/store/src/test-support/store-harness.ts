@@ -1,3 +1,4 @@
+// A store on the emulator with the real client and a webhook receiver, for the store's tests.
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,3 +1,4 @@
+// A real webhook receiver on 127.0.0.1 that records every delivery.
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 

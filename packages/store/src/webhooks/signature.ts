@@ -1,3 +1,5 @@
+// Webhook signatures: HMAC-SHA256 over timestamp, event id and raw body, and the receiver-side
+// check with a freshness window.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 /**
