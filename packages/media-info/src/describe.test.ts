@@ -1,4 +1,6 @@
 import { createReadStream, existsSync } from 'node:fs';
+import { mkdtemp, open, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
@@ -204,5 +206,32 @@ describe('mimetypes', () => {
     await expect(describeMedia(broken, 'video', { thumbnail: false })).rejects.toBeInstanceOf(
       UnreadableMediaError,
     );
+  });
+});
+
+describe('large files are read by seeking, never whole', () => {
+  it('an MP4 with a 3 GiB mdat (sparse file): only the boxes around it are read', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'media-info-sparse-'));
+    try {
+      const faststart = fixtureBytes('faststart.mp4');
+      const ftyp = faststart.subarray(0, 32);
+      const moov = faststart.subarray(32, 32 + 1011);
+      const mdatSize = 3 * 2 ** 30;
+      const header = new Uint8Array(16);
+      const view = new DataView(header.buffer);
+      view.setUint32(0, 1); // 64-bit size follows
+      header.set([0x6d, 0x64, 0x61, 0x74], 4); // 'mdat'
+      view.setBigUint64(8, BigInt(mdatSize));
+      const path = join(dir, 'huge.mp4');
+      const file = await open(path, 'w');
+      await file.write(ftyp, 0, ftyp.length, 0);
+      await file.write(header, 0, 16, 32);
+      await file.write(moov, 0, moov.length, 32 + mdatSize);
+      await file.close();
+      const info = await describeMedia(path, 'video', { thumbnail: false });
+      expect(info).toMatchObject({ width: 160, height: 120, seconds: 2, mimetype: 'video/mp4' });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
