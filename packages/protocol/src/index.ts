@@ -111,6 +111,7 @@ export {
   jidWithoutDevice,
   LEGACY_USER_SERVER,
   LID_SERVER,
+  MAX_JID_LENGTH,
   NEWSLETTER_SERVER,
   parseJid,
   STATUS_BROADCAST_JID,

@@ -89,7 +89,7 @@ const nextId = (): string => `req-${ids++}`;
 /** Request + full read, so that errors surface the same way for streaming and buffered clients. */
 async function requestBytes(client: HttpClient, request: HttpRequest): Promise<Uint8Array> {
   const response = await client.request(request);
-  return readBytes(response);
+  return readBytes(response, { maxBytes: Number.POSITIVE_INFINITY });
 }
 
 async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {

@@ -24,7 +24,12 @@ export type { DefineHttpClientOptions } from './core/define-client.js';
 export { defineHttpClient } from './core/define-client.js';
 export { formatRangeHeader, parseContentRange } from './core/range.js';
 export type { ReadBodyOptions } from './core/read-body.js';
-export { readBytes, readJson, readText } from './core/read-body.js';
+export {
+  DEFAULT_READ_MAX_BYTES,
+  readBytes,
+  readJson,
+  readText,
+} from './core/read-body.js';
 export { DEFAULT_MAX_REDIRECTS, DEFAULT_TIMEOUTS } from './core/resolve.js';
 export { assertOk, parseRetryAfter } from './core/status.js';
 export type {
@@ -74,10 +79,12 @@ export {
 } from './log.js';
 export {
   collectSecrets,
+  isSecretQueryParam,
   REDACTED,
   redactHeaders,
   redactText,
   redactUrl,
+  SAFE_QUERY_PARAMS,
   SECRET_HEADERS,
   SECRET_QUERY_PARAMS,
 } from './redact.js';

@@ -10,8 +10,8 @@ describe('redactUrl', () => {
     expect(redactUrl(CDN)).toBe(
       'https://mmg.whatsapp.net/v/t62.7118-24/abc.enc?ccb=11-4&oh=REDACTED&oe=65F0A1B2&_nc_sid=5e03e0&mms3=true',
     );
-    expect(redactUrl('https://h/mms/image/x?auth=AbC%2B%2F%3D&token=t0k&hash=h4sh&x=a+b')).toBe(
-      'https://h/mms/image/x?auth=REDACTED&token=REDACTED&hash=REDACTED&x=a+b',
+    expect(redactUrl('https://h/mms/image/x?auth=AbC%2B%2F%3D&token=t0k&hash=h4sh&oe=a+b')).toBe(
+      'https://h/mms/image/x?auth=REDACTED&token=REDACTED&hash=REDACTED&oe=a+b',
     );
   });
 
@@ -19,7 +19,8 @@ describe('redactUrl', () => {
     expect(redactUrl(new URL('https://u:pw@h/p?AUTH=1&Token=2#frag'))).toBe(
       'https://u:REDACTED@h/p?AUTH=REDACTED&Token=REDACTED#frag',
     );
-    expect(redactUrl('https://h/p?auth')).toBe('https://h/p?auth');
+    expect(redactUrl('https://h/p?auth')).toBe('https://h/p?REDACTED');
+    expect(redactUrl('https://h/p?resume')).toBe('https://h/p?resume');
     expect(redactUrl('not a url ?auth=secret1')).toBe('not a url ?auth=REDACTED');
   });
 
@@ -60,9 +61,50 @@ describe('redactUrl', () => {
     );
   });
 
-  it('leaves URLs without secrets untouched', () => {
-    const plain = 'https://h/p?a=1&b=%20x#y';
+  it('leaves URLs whose parameters are all on the allow-list untouched', () => {
+    const plain = 'https://h/p?ccb=11-4&OE=%20x&resume=1#y';
     expect(redactUrl(plain)).toBe(plain);
+  });
+
+  it('redacts by allow-list: _nc_ohc and names nobody listed are hidden, in URLs and free text', () => {
+    const signed =
+      'https://scontent.whatsapp.net/v/t61/x.jpg?_nc_cat=1&_nc_ohc=Sig9Q7xZ2&_nc_ht=s.net&oh=00_A&oe=6600&X-Amz-Signature=deadbeef99';
+    expect(redactUrl(signed)).toBe(
+      'https://scontent.whatsapp.net/v/t61/x.jpg?_nc_cat=1&_nc_ohc=REDACTED&_nc_ht=s.net&oh=REDACTED&oe=6600&X-Amz-Signature=REDACTED',
+    );
+    const text = redactText(`GET ${signed} failed; nested ${encodeURIComponent(signed)}`);
+    for (const secret of ['Sig9Q7xZ2', '00_A', 'deadbeef99']) expect(text).not.toContain(secret);
+    expect(text).toContain('_nc_cat=1');
+    expect(text).toContain('oe=6600');
+    expect(collectSecrets(signed)).toEqual(['Sig9Q7xZ2', '00_A', 'deadbeef99']);
+  });
+
+  it('never lets the value of a name outside the allow-list through (property)', () => {
+    const name = fc
+      .stringMatching(/^[A-Za-z_][A-Za-z0-9_-]{0,12}$/)
+      .filter(
+        (candidate) =>
+          ![
+            'ccb',
+            'oe',
+            '_nc_sid',
+            '_nc_cat',
+            '_nc_ht',
+            'mms3',
+            'resume',
+            'file_offset',
+            'category',
+          ].includes(candidate.toLowerCase()),
+      );
+    fc.assert(
+      fc.property(name, fc.stringMatching(/^[A-Za-z0-9]{6,30}$/), (param, value) => {
+        const url = `https://mmg.whatsapp.net/v/x.enc?ccb=11-4&${param}=${value}&oe=end`;
+        const out = redactUrl(url);
+        expect(out).not.toContain(value);
+        expect(new URL(out).searchParams.get('oe')).toBe('end');
+        expect(redactText(`failed: ${url}`)).not.toContain(value);
+      }),
+    );
   });
 
   it('never lets a generated secret value through (property)', () => {

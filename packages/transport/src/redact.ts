@@ -1,9 +1,30 @@
-// Credential redaction. Media URLs carry signed query strings (`auth`, `token`, `oh`, `hash`) and
-// requests may carry Authorization headers; none of that may reach an error, a log or a
-// serialized error. Everything that builds a message goes through here.
+// Credential redaction. Media URLs carry signed query strings (`auth`, `token`, `oh`, `hash`,
+// `_nc_ohc`, and whatever a CDN signs next) and requests may carry Authorization headers; none
+// of that may reach an error, a log or a serialized error. Everything that builds a message
+// goes through here. Query values are redacted unless their name is known to be harmless: an
+// allow-list, so a signature parameter nobody listed yet is hidden too.
 
-/** Query parameters whose values are credentials. Compared case-insensitively. */
-export const SECRET_QUERY_PARAMS: readonly string[] = ['auth', 'token', 'oh', 'hash'];
+/**
+ * Query parameters whose values are shown: known not to be credentials (cache and expiry hints,
+ * resume offsets). Every other value is redacted. Compared case-insensitively.
+ */
+export const SAFE_QUERY_PARAMS: readonly string[] = [
+  'ccb',
+  'oe',
+  '_nc_sid',
+  '_nc_cat',
+  '_nc_ht',
+  'mms3',
+  'resume',
+  'file_offset',
+  'category',
+];
+
+/**
+ * Query parameters known to carry credentials (always redacted, like every name outside
+ * {@link SAFE_QUERY_PARAMS}). Compared case-insensitively.
+ */
+export const SECRET_QUERY_PARAMS: readonly string[] = ['auth', 'token', 'oh', 'hash', '_nc_ohc'];
 
 /** Headers whose values are credentials. Lower-case. */
 export const SECRET_HEADERS: readonly string[] = [
@@ -16,13 +37,18 @@ export const SECRET_HEADERS: readonly string[] = [
 /** What redacted values are replaced with. */
 export const REDACTED = 'REDACTED';
 
-const secretParamSet = new Set(SECRET_QUERY_PARAMS);
+const safeParamSet = new Set(SAFE_QUERY_PARAMS);
 const secretHeaderSet = new Set(SECRET_HEADERS);
 
-// `?auth=…` / `&token=…` anywhere in free text (also percent-encoded `%3F`/`%26` separators,
-// since URLs get embedded inside other URLs' query strings).
+/** True when a query value under `name` is redacted (every name not on the allow-list). */
+export function isSecretQueryParam(name: string): boolean {
+  return !safeParamSet.has(name.toLowerCase());
+}
+
+// `?name=…` / `&name=…` anywhere in free text for every name not on the allow-list (also with
+// percent-encoded `%3F`/`%26`/`%3D`, since URLs get embedded inside other URLs' query strings).
 const secretParamInText = new RegExp(
-  `((?:[?&;]|%3[Ff]|%26)(?:${SECRET_QUERY_PARAMS.join('|')})(?:=|%3[Dd]))(?:[^&#\\s"'<>;%]|%(?!26|3[Ff])[0-9A-Fa-f]{2})*`,
+  `((?:[?&;]|%3[Ff]|%26)(?!(?:${SAFE_QUERY_PARAMS.join('|')})(?:=|%3[Dd]))[A-Za-z0-9_.~-]+(?:=|%3[Dd]))(?:[^&#\\s"'<>;%]|%(?!26|3[Ff])[0-9A-Fa-f]{2})*`,
   'gi',
 );
 // `authorization: Bearer abc`, `"Authorization":"abc"`, `authorization=abc`
@@ -32,12 +58,13 @@ const authorizationInText =
 const userinfoInText = /(\b[a-z][a-z0-9+.-]*:\/\/[^/\s:@]*:)[^@/\s]*@/gi;
 
 /**
- * Returns `url` with credential query values (`auth`, `token`, `oh`, `hash`), any path segment
- * that carries one of those values, and any userinfo password replaced by `REDACTED`. CDN upload
+ * Returns `url` with every query value whose name is not in {@link SAFE_QUERY_PARAMS} (so
+ * `auth`, `token`, `oh`, `hash`, `_nc_ohc` and any unknown one), any path segment that carries
+ * one of those values, and any userinfo password replaced by `REDACTED`. CDN upload
  * URLs put the token in the path as well (`/mms/image/{token}?auth=…&token={token}`), so
  * redacting the query alone is not enough. Everything else, including the encoding of other
- * parameters, is kept byte for byte. Accepts strings that are not valid URLs (redacts what it
- * recognises).
+ * parameters, is kept byte for byte. A bare name (`?abc` without `=`) outside the allow-list
+ * is redacted whole. Accepts strings that are not valid URLs (redacts what it recognises).
  *
  * @example
  * ```ts
@@ -67,7 +94,9 @@ export function redactUrl(url: string | URL): string {
       const eq = pair.indexOf('=');
       const rawName = eq === -1 ? pair : pair.slice(0, eq);
       const name = decodeQueryComponent(rawName);
-      if (!secretParamSet.has(name.toLowerCase()) || eq === -1) return { pair, secret: false };
+      if (!isSecretQueryParam(name) || pair === '') return { pair, secret: false };
+      // A bare name may itself be a credential (`?<token>`).
+      if (eq === -1) return { pair: REDACTED, secret: true };
       const rawValue = pair.slice(eq + 1);
       if (rawValue) secretValues.add(rawValue).add(decodeQueryComponent(rawValue));
       return { pair: `${rawName}=${REDACTED}`, secret: true };
@@ -157,7 +186,7 @@ export function collectSecrets(
     try {
       const parsed = typeof url === 'string' ? new URL(url) : url;
       for (const [name, value] of parsed.searchParams) {
-        if (secretParamSet.has(name.toLowerCase()) && value) secrets.push(value);
+        if (isSecretQueryParam(name) && value) secrets.push(value);
       }
       if (parsed.password) secrets.push(decodeSafe(parsed.password), parsed.password);
     } catch {

@@ -11,6 +11,7 @@ import {
   isUserJid,
   type Jid,
   jidWithoutDevice,
+  MAX_JID_LENGTH,
   parseJid,
   toBareJid,
   tryParseJid,
@@ -80,6 +81,21 @@ describe('parseJid rejects malformed input with the input kept', () => {
     expect((caught as InvalidJidError).code).toBe('invalid-jid');
     expect((caught as Error).message).toContain(reason);
     expect(tryParseJid(input)).toBeUndefined();
+  });
+
+  it('refuses JIDs longer than MAX_JID_LENGTH, echoing only a short prefix', () => {
+    const group = `${'1'.repeat(MAX_JID_LENGTH - '@g.us'.length)}@g.us`;
+    expect(parseJid(group).server).toBe('g.us');
+    const huge = `${'1'.repeat(1_000_000)}@s.whatsapp.net`;
+    let caught: unknown;
+    try {
+      parseJid(huge);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(InvalidJidError);
+    expect((caught as Error).message.length).toBeLessThan(200);
+    expect(tryParseJid(`1${group}`)).toBeUndefined();
   });
 
   it('rejects non-strings without crashing', () => {

@@ -60,6 +60,13 @@ const accountUserPattern = new RegExp(
 );
 const verbatimUserPattern = /^[^@\s]+$/;
 
+/**
+ * Longest JID string {@link parseJid} accepts. Real ones (phone numbers, LIDs, group ids with
+ * agent and device) stay well under 64 characters; a sender's 1 MB "JID" must not be stored,
+ * logged or echoed.
+ */
+export const MAX_JID_LENGTH = 128;
+
 /** True when `server` carries agent/device parts in its user part. */
 function isAccountServer(server: string): boolean {
   return accountServers.has(server);
@@ -74,7 +81,7 @@ function parseBounded(input: string, text: string | undefined, max: number, what
 
 /**
  * Parse a JID string.
- * @throws {InvalidJidError} when `input` is empty, has more than one `@`, an empty user before
+ * @throws {InvalidJidError} when `input` is empty or longer than {@link MAX_JID_LENGTH}, has more than one `@`, an empty user before
  * `@`, a server that is not a lowercase domain-like name, whitespace, or a malformed
  * `.agent` / `:device` part on an account server.
  * @example
@@ -83,6 +90,13 @@ function parseBounded(input: string, text: string | undefined, max: number, what
 export function parseJid(input: string): Jid {
   if (typeof input !== 'string' || input === '') {
     throw new InvalidJidError(String(input), 'a JID must be a non-empty string');
+  }
+  if (input.length > MAX_JID_LENGTH) {
+    // Only a prefix is echoed: the error message must stay small.
+    throw new InvalidJidError(
+      `${input.slice(0, 32)}…`,
+      `longer than ${MAX_JID_LENGTH} characters (${input.length})`,
+    );
   }
   const at = input.indexOf('@');
   if (at !== input.lastIndexOf('@')) throw new InvalidJidError(input, 'more than one "@"');

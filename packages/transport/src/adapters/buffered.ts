@@ -9,11 +9,14 @@ import type { HttpClient, HttpClientConfig, HttpRequest, HttpResponse } from '..
 /** Options of {@link bufferedHttpClient}. */
 export interface BufferedHttpClientOptions {
   /**
-   * Largest body that will be buffered; bigger ones fail with `ResponseTooLargeError`.
-   * @default Infinity
+   * Largest body that will be buffered; bigger ones fail with `ResponseTooLargeError`. It
+   * buffers media too, so the default is the largest media a download accepts.
+   * @default 2147483648 (2 GiB)
    */
   readonly maxBytes?: number;
 }
+
+const defaultBufferedMaxBytes = 2 * 1024 * 1024 * 1024;
 
 /** Size of the chunks the buffered body is replayed in. */
 const REPLAY_CHUNK = 64 * 1024;
@@ -36,10 +39,9 @@ export function bufferedHttpClient<TConfig extends HttpClientConfig>(
   const request = async (input: HttpRequest): Promise<HttpResponse> => {
     const response = await inner.request(input);
     if (!response.body) return response;
-    const bytes = await readBytes(
-      response,
-      options.maxBytes === undefined ? {} : { maxBytes: options.maxBytes },
-    );
+    const bytes = await readBytes(response, {
+      maxBytes: options.maxBytes ?? defaultBufferedMaxBytes,
+    });
     // Served from the buffer through `body` or `chunks()` (one of them, like every response).
     const claim = new BodyClaim();
     let stream: ReadableStream<Uint8Array> | null = null;

@@ -4,18 +4,29 @@
 import { ResponseParseError, ResponseTooLargeError } from '../errors.js';
 import type { HttpResponse } from '../types.js';
 
+/** Default of {@link ReadBodyOptions.maxBytes}: these helpers read replies, not media. */
+export const DEFAULT_READ_MAX_BYTES: number = 16 * 1024 * 1024;
+
+/**
+ * Largest `Content-Length` allocated up front. A server may declare any length and send
+ * nothing: beyond this, memory grows only with the bytes that actually arrive.
+ */
+const maxPreallocBytes = 4 * 1024 * 1024;
+
 /** Options of {@link readBytes}, {@link readText} and {@link readJson}. */
 export interface ReadBodyOptions {
   /**
-   * Fail with `ResponseTooLargeError` (and cancel the body) beyond this many bytes.
-   * @default Infinity
+   * Fail with `ResponseTooLargeError` (and cancel the body) beyond this many bytes. Pass a
+   * larger number (or `Infinity`) explicitly to read bigger bodies.
+   * @default 16777216 (16 MiB, `DEFAULT_READ_MAX_BYTES`)
    */
   readonly maxBytes?: number;
 }
 
 /**
  * Reads the whole body into one `Uint8Array` (empty for a body-less response). Preallocates when
- * `Content-Length` is known.
+ * `Content-Length` is known and at most 4 MiB; a larger declared length is not trusted with an
+ * allocation before its bytes arrive.
  *
  * @example
  * ```ts
@@ -29,7 +40,7 @@ export async function readBytes(
   response: HttpResponse,
   options: ReadBodyOptions = {},
 ): Promise<Uint8Array> {
-  const maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY;
+  const maxBytes = options.maxBytes ?? DEFAULT_READ_MAX_BYTES;
   if (typeof maxBytes !== 'number' || Number.isNaN(maxBytes) || maxBytes < 0) {
     throw new RangeError(`maxBytes must be a non-negative number, got ${String(maxBytes)}`);
   }
@@ -46,8 +57,9 @@ export async function readBytes(
     throw tooLarge();
   }
   const reader = body.getReader();
-  // One allocation when the length is known; a list of chunks otherwise.
-  const prealloc = declared !== null ? new Uint8Array(declared) : null;
+  // One allocation when the length is known and small; a list of chunks otherwise.
+  const prealloc =
+    declared !== null && declared <= maxPreallocBytes ? new Uint8Array(declared) : null;
   const parts: Uint8Array[] = [];
   let size = 0;
   try {
