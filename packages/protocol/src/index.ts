@@ -132,6 +132,7 @@ export {
   isMediaRetryNotificationFor,
   type MediaRetryNotificationResult,
   type MediaRetryNotificationStanza,
+  type MediaRetryOrigin,
   parseMediaRetryNotification,
 } from './media-retry/notification.js';
 export {

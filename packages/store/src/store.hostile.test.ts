@@ -114,6 +114,20 @@ describe('media store against hostile peers', () => {
     expect(await harness.blobFiles()).toEqual([]);
   });
 
+  it("expired media whose retry meets someone else's answers first is still stored, not failed", async () => {
+    h = await startHarness();
+    const harness = h;
+    harness.emulator.setSignalingBehavior({ mediaRetry: 'foreign' });
+    const media = seedImage(harness.emulator);
+    harness.emulator.expireMedia(media.directPath);
+    const { id } = await harness.store.register(media.message, receivedIn(media));
+    await harness.receiver.waitFor(1);
+    const record = await harness.store.get(id);
+    expect(record?.error, JSON.stringify(record?.error)).toBeUndefined();
+    expect(record?.status).toBe('downloaded');
+    expect(harness.emulator.phone.requests.length).toBeGreaterThan(0);
+  });
+
   it('GET …/download on stored media checks the file once, not once per call', async () => {
     h = await startHarness();
     const harness = h;

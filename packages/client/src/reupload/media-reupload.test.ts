@@ -79,6 +79,41 @@ describe('mediaReupload.request', () => {
     expect(result.status).toBe('success');
   });
 
+  it("someone else's answers with the same id (other chat, other participant, another key) are passed over", async () => {
+    const { plain, encrypted } = seedExpired('3EB0SHARED');
+    h.emulator.setSignalingBehavior({ mediaRetry: 'foreign' });
+    const result = await h.client.mediaReupload.request({
+      msgId: '3EB0SHARED',
+      chatJid: CHAT,
+      mediaKey: encrypted.mediaKey,
+      isFromMe: false,
+      participant: '15550003333@s.whatsapp.net',
+    });
+    // Not the decoys' final-looking decryption-error / not-found: the real answer.
+    expect(result.status).toBe('success');
+    if (result.status !== 'success') return;
+    const bytes = await h.client.download({
+      type: 'image',
+      directPath: result.directPath,
+      mediaKey: encrypted.mediaKey,
+      fileSha256: encrypted.fileSha256,
+      fileEncSha256: encrypted.fileEncSha256,
+    });
+    expect(equalBytes(bytes, plain)).toBe(true);
+  });
+
+  it('malformed notifications with the message id are passed over, not taken as the answer', async () => {
+    const { encrypted } = seedExpired('3EB0GARBLED');
+    h.emulator.setSignalingBehavior({ mediaRetry: 'garbage' });
+    const result = await h.client.mediaReupload.request({
+      msgId: '3EB0GARBLED',
+      chatJid: CHAT,
+      mediaKey: encrypted.mediaKey,
+      isFromMe: false,
+    });
+    expect(result.status).toBe('success');
+  });
+
   it('times out with a typed error when no answer comes', async () => {
     h.emulator.setSignalingBehavior({ mediaRetry: 'ignore' });
     const started = Date.now();

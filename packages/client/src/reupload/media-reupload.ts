@@ -1,6 +1,8 @@
 // Media reupload (media retry, docs/protocol.md §5): ask the sender's phone to upload an
 // expired blob again. The waiter for the notification is registered before the receipt is
-// sent, so a fast answer is never missed.
+// sent, so a fast answer is never missed. Only an answer for this message (id, chat and
+// participant) that is readable counts: someone else's answer, or one that does not open with
+// this media key, is passed over and the wait goes on.
 
 import { decryptMediaRetry, encryptMediaRetry } from '@wa-media/crypto';
 import {
@@ -150,10 +152,16 @@ export class MediaReuploadImpl implements MediaReupload {
     request.signal?.addEventListener('abort', onCallerAbort, { once: true });
     if (request.signal?.aborted) controller.abort(request.signal.reason);
     try {
-      const waiting = signaling.waitFor(isMediaRetryNotificationFor(msgId), {
-        signal: controller.signal,
-        timeoutMs: timeoutMs + 1000,
-      });
+      const forThisMessage = isMediaRetryNotificationFor(msgId, { chatJid, participant });
+      let answer: MediaReuploadResult | undefined;
+      const waiting = signaling.waitFor(
+        (node) => {
+          if (!forThisMessage(node)) return false;
+          answer = answerOf(node, request);
+          return answer !== undefined;
+        },
+        { signal: controller.signal, timeoutMs: timeoutMs + 1000 },
+      );
       waiting.catch(() => {});
       try {
         await signaling.send(receipt);
@@ -161,9 +169,8 @@ export class MediaReuploadImpl implements MediaReupload {
         controller.abort(error);
         throw fail('signaling-failed', 'Sending the media retry receipt failed', error);
       }
-      let node: Awaited<typeof waiting>;
       try {
-        node = await waiting;
+        await waiting;
       } catch (error) {
         if (
           controller.signal.reason === timedOut ||
@@ -175,7 +182,8 @@ export class MediaReuploadImpl implements MediaReupload {
           throw fail('aborted', 'Media reupload aborted', request.signal.reason);
         throw fail('signaling-failed', 'Waiting for the media retry answer failed', error);
       }
-      return this.#interpret(node, request);
+      // Set by the matcher that resolved the wait.
+      return answer as MediaReuploadResult;
     } catch (error) {
       if (isMediaClientError(error)) throw error;
       throw fail('signaling-failed', 'Media reupload failed', error);
@@ -183,46 +191,6 @@ export class MediaReuploadImpl implements MediaReupload {
       clearTimeout(timer);
       request.signal?.removeEventListener('abort', onCallerAbort);
     }
-  }
-
-  #interpret(
-    node: Parameters<typeof parseMediaRetryNotification>[0],
-    request: MediaReuploadRequest,
-  ): MediaReuploadResult {
-    let stanza: ReturnType<typeof parseMediaRetryNotification>;
-    try {
-      stanza = parseMediaRetryNotification(node);
-    } catch (error) {
-      throw new MediaReuploadError('signaling-failed', 'Malformed media retry notification', {
-        msgId: request.msgId,
-        cause: error,
-      });
-    }
-    if (stanza.result.kind === 'error') {
-      const code = stanza.result.code;
-      return {
-        status: code === 2 ? 'not-found' : code === 3 ? 'decryption-error' : 'general-error',
-      };
-    }
-    let decoded: ReturnType<typeof decodeMediaRetryNotification>;
-    try {
-      const plaintext = decryptMediaRetry({
-        mediaKey: request.mediaKey,
-        messageId: request.msgId,
-        ciphertext: stanza.result.ciphertext,
-        iv: stanza.result.iv,
-      });
-      decoded = decodeMediaRetryNotification(plaintext);
-    } catch {
-      // The answer does not open with this message's key: it cannot be trusted.
-      return { status: 'decryption-error' };
-    }
-    if (decoded.result === 'success') {
-      if (decoded.directPath === undefined || !decoded.directPath.startsWith('/'))
-        return { status: 'general-error' };
-      return { status: 'success', directPath: decoded.directPath };
-    }
-    return { status: decoded.result };
   }
 
   async requestMany(
@@ -266,4 +234,43 @@ export class MediaReuploadImpl implements MediaReupload {
     await Promise.all(Array.from({ length: Math.min(concurrency, requests.length) }, worker));
     return results;
   }
+}
+
+/**
+ * The result a notification carries for `request`, or undefined when it cannot be this
+ * message's answer: malformed, or sealed with another key (only the sender's phone knows the
+ * media key, so an answer that does not open is not from it).
+ */
+function answerOf(
+  node: Parameters<typeof parseMediaRetryNotification>[0],
+  request: MediaReuploadRequest,
+): MediaReuploadResult | undefined {
+  let stanza: ReturnType<typeof parseMediaRetryNotification>;
+  try {
+    stanza = parseMediaRetryNotification(node);
+  } catch {
+    return undefined;
+  }
+  if (stanza.result.kind === 'error') {
+    const code = stanza.result.code;
+    return { status: code === 2 ? 'not-found' : code === 3 ? 'decryption-error' : 'general-error' };
+  }
+  let decoded: ReturnType<typeof decodeMediaRetryNotification>;
+  try {
+    const plaintext = decryptMediaRetry({
+      mediaKey: request.mediaKey,
+      messageId: request.msgId,
+      ciphertext: stanza.result.ciphertext,
+      iv: stanza.result.iv,
+    });
+    decoded = decodeMediaRetryNotification(plaintext);
+  } catch {
+    return undefined;
+  }
+  if (decoded.result === 'success') {
+    if (decoded.directPath === undefined || !decoded.directPath.startsWith('/'))
+      return { status: 'general-error' };
+    return { status: 'success', directPath: decoded.directPath };
+  }
+  return { status: decoded.result };
 }

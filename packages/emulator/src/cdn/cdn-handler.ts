@@ -7,6 +7,12 @@ import type { Pacer } from '../faults/pacer.js';
 import type { Fault, RequestKind } from '../faults/types.js';
 import type { AuthTokens } from './auth-tokens.js';
 import { receiveBody, sendBody, sleepUnlessClosed, Throttle } from './body-transfer.js';
+import {
+  isHostileBodyFault,
+  sendCrlfHeaders,
+  sendHostileBody,
+  sendRedirect,
+} from './hostile-replies.js';
 import { type MediaStore, PUBLIC_MEDIA_ORIGIN, type StoredMedia } from './media-store.js';
 import type { LogDraft, RequestLogEntry } from './request-log.js';
 import { serverThumbnailReply } from './server-thumbnail.js';
@@ -211,6 +217,14 @@ async function serve(
     }
     if (fault?.kind === 'stall' && fault.afterBytes === undefined) {
       await sleepUnlessClosed(fault.ms, res);
+    }
+    if (fault?.kind === 'redirect') {
+      sendRedirect(res, fault);
+      return;
+    }
+    if (fault?.kind === 'crlf-header') {
+      sendCrlfHeaders(res, draft);
+      return;
     }
     if (fault?.kind === 'status') {
       const headers: Record<string, string> = {};
@@ -454,6 +468,10 @@ async function download(ctx: CdnContext, ex: Exchange): Promise<void> {
   res.setHeader('Content-Length', body.length);
   if (req.method === 'HEAD') {
     res.end();
+    return;
+  }
+  if (isHostileBodyFault(ex.fault)) {
+    await sendHostileBody(res, body, ex.fault, ex.draft);
     return;
   }
   await sendBody(res, body, ex.fault, ex.throttle, ex.draft);

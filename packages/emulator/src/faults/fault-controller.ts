@@ -2,9 +2,9 @@ import { EmulatorError } from '../errors.js';
 import type {
   ActiveFaultRule,
   Fault,
-  FaultKind,
   FaultRule,
   FaultStatus,
+  RandomFaultKind,
   RandomFaultOptions,
   RequestKind,
 } from './types.js';
@@ -45,13 +45,7 @@ interface MutableRule {
 }
 
 const STATUSES: readonly FaultStatus[] = [401, 403, 404, 410, 429, 500, 502, 503, 504];
-const RANDOM_KINDS: readonly Exclude<FaultKind, 'throttle'>[] = [
-  'status',
-  'reset',
-  'truncate',
-  'flip',
-  'stall',
-];
+const RANDOM_KINDS: readonly RandomFaultKind[] = ['status', 'reset', 'truncate', 'flip', 'stall'];
 const RANDOM_STATUSES: readonly FaultStatus[] = [429, 500, 502, 503];
 
 /** mulberry32: small, fast, and the same sequence on every platform. */
@@ -115,8 +109,34 @@ export function validateFault(fault: unknown, where = 'fault'): Fault {
         throw bad(`${where}.bytesPerSec must be a positive number`);
       }
       break;
+    case 'endless':
+    case 'crlf-header':
+      break;
+    case 'drip':
+      if (!isNonNegativeInt(f.intervalMs) || (f.intervalMs as number) < 1) {
+        throw bad(`${where}.intervalMs must be an integer ≥ 1`);
+      }
+      if (f.bytes !== undefined && (!isNonNegativeInt(f.bytes) || (f.bytes as number) < 1)) {
+        throw bad(`${where}.bytes must be an integer ≥ 1`);
+      }
+      break;
+    case 'oversize':
+      if (f.extraBytes !== undefined && !isNonNegativeInt(f.extraBytes)) {
+        throw bad(`${where}.extraBytes must be a non-negative integer`);
+      }
+      break;
+    case 'redirect':
+      if (typeof f.location !== 'string' || f.location === '' || /[\r\n]/.test(f.location)) {
+        throw bad(`${where}.location must be a non-empty string without CR/LF`);
+      }
+      if (f.status !== undefined && ![301, 302, 303, 307, 308].includes(f.status as number)) {
+        throw bad(`${where}.status must be 301, 302, 303, 307 or 308`);
+      }
+      break;
     default:
-      throw bad(`${where}.kind must be one of status, reset, truncate, flip, stall, throttle`);
+      throw bad(
+        `${where}.kind must be one of status, reset, truncate, flip, stall, throttle, endless, drip, oversize, redirect, crlf-header`,
+      );
   }
   return fault as Fault;
 }

@@ -61,10 +61,60 @@ export type Fault =
       kind: 'throttle';
       /** Bandwidth of this request's body, in bytes per second. */
       bytesPerSec: number;
+    }
+  /**
+   * A hostile download: `200` without `Content-Length` and body bytes without end, until the
+   * client hangs up (or the emulator closes). Downloads only.
+   */
+  | {
+      /** Never end the body. */
+      kind: 'endless';
+    }
+  /**
+   * A hostile download: the body `bytes` at a time, one piece every `intervalMs` (1 byte every
+   * 250 ms never trips an idle timeout). Downloads only.
+   */
+  | {
+      /** Drip the body. */
+      kind: 'drip';
+      /** Pause between pieces, in ms. */
+      intervalMs: number;
+      /** Bytes per piece. @default 1 */
+      bytes?: number;
+    }
+  /**
+   * A hostile download: the body, then `extraBytes` more, without `Content-Length` (so only
+   * the client's own bound can stop it). Downloads only.
+   */
+  | {
+      /** Send more than the blob. */
+      kind: 'oversize';
+      /** Bytes sent after the blob. @default the blob's length again */
+      extraBytes?: number;
+    }
+  /** Answer any request with a redirect to `location` (a foreign host, a loopback address…). */
+  | {
+      /** Redirect elsewhere. */
+      kind: 'redirect';
+      /** The `Location` sent, as is. */
+      location: string;
+      /** @default 302 */
+      status?: 301 | 302 | 303 | 307 | 308;
+    }
+  /**
+   * Answer any request with a raw response whose headers carry a bare CR and a bare LF inside
+   * values (header injection: `X-Injected: a\rSet-Cookie: …`, `…\nLocation: …`).
+   */
+  | {
+      /** Send CR/LF inside header values. */
+      kind: 'crlf-header';
     };
 
 /** The `kind` of a {@link Fault}. */
 export type FaultKind = Fault['kind'];
+
+/** The kinds random mode picks from (the hostile ones are only added by rules). */
+export type RandomFaultKind = 'status' | 'reset' | 'truncate' | 'flip' | 'stall';
 
 /**
  * When a fault applies. All given conditions must match.
@@ -104,7 +154,7 @@ export interface RandomFaultOptions {
   /** Probability (0..1) that a matching request gets a fault. */
   rate: number;
   /** Kinds to pick from. @default ['status', 'reset', 'truncate', 'flip', 'stall'] */
-  kinds?: Exclude<FaultKind, 'throttle'>[];
+  kinds?: RandomFaultKind[];
   /** Request kind to affect. @default 'any' */
   on?: RequestKind | 'any';
   /** Host index to affect. @default any */

@@ -1,5 +1,10 @@
 import { type BinaryNode, getChild, getChildren } from '@wa-media/protocol';
 import type { AuthTokens } from '../cdn/auth-tokens.js';
+import {
+  foreignRetryNotifications,
+  garbageMediaConnReply,
+  garbageRetryNotifications,
+} from './hostile-nodes.js';
 import type { Phone } from './phone.js';
 
 /**
@@ -9,10 +14,20 @@ import type { Phone } from './phone.js';
 export interface SignalingBehavior {
   /** Delay before every answer (media_conn replies and mediaretry notifications). @default 0 */
   replyDelayMs?: number;
-  /** `'ignore'` never answers media_conn queries (to test query timeouts). @default 'reply' */
-  mediaConn?: 'reply' | 'ignore';
-  /** `'ignore'` never answers server-error receipts (to test the 30 s wait quickly). @default 'reply' */
-  mediaRetry?: 'reply' | 'ignore';
+  /**
+   * `'ignore'` never answers media_conn queries (to test query timeouts); `'garbage'` answers
+   * with malformed media_conn replies (no auth, bad lifetimes, hosts that are URLs or paths).
+   * @default 'reply'
+   */
+  mediaConn?: 'reply' | 'ignore' | 'garbage';
+  /**
+   * `'ignore'` never answers server-error receipts (to test the 30 s wait quickly);
+   * `'garbage'` sends malformed mediaretry notifications with the request's message id before
+   * the real answer; `'foreign'` sends notifications with that id for another chat, another
+   * participant, and one sealed with another key, before the real answer.
+   * @default 'reply'
+   */
+  mediaRetry?: 'reply' | 'ignore' | 'garbage' | 'foreign';
 }
 
 /** media_conn settings. JSON-friendly. */
@@ -67,6 +82,7 @@ export class SignalingPeer {
     mediaRetry: 'reply',
   };
   readonly #timers = new Set<NodeJS.Timeout>();
+  #garbageSeq = 0;
 
   constructor(
     auth: AuthTokens,
@@ -103,11 +119,18 @@ export class SignalingPeer {
   /** Takes a node the client sends; answers receipts through the session, later. */
   send(node: BinaryNode, session: SignalingSession): void {
     if (node.tag !== 'receipt' || node.attrs.type !== 'server-error') return;
-    if (this.#behavior.mediaRetry === 'ignore') return;
+    const mode = this.#behavior.mediaRetry;
+    if (mode === 'ignore') return;
     const answer = this.#phone.answerReceipt(node, session.jid);
     if (answer === undefined) return;
+    const decoys =
+      mode === 'garbage'
+        ? garbageRetryNotifications(node)
+        : mode === 'foreign'
+          ? foreignRetryNotifications(node)
+          : [];
     this.#later(() => {
-      if (!session.closed) session.deliver(answer);
+      for (const decoy of [...decoys, answer]) if (!session.closed) session.deliver(decoy);
     });
   }
 
@@ -143,6 +166,9 @@ export class SignalingPeer {
     const mediaConn = getChild(node, 'media_conn');
     if (mediaConn === undefined) return errorIq(node, 501, 'feature-not-implemented');
     if (this.#behavior.mediaConn === 'ignore') return undefined;
+    if (this.#behavior.mediaConn === 'garbage') {
+      return garbageMediaConnReply(node.attrs.id, this.#garbageSeq++);
+    }
     // Strict: exactly the IQ of docs/protocol.md §3, so a malformed request fails in tests.
     const { xmlns, type, to } = node.attrs;
     if (

@@ -279,6 +279,23 @@ describe('parseMediaRetryNotification', () => {
     };
     expect(isMediaRetryNotificationFor(stanzaId)(node)).toBe(true);
     expect(isMediaRetryNotificationFor('other')(node)).toBe(false);
+    // Matched by chat and participant too: the same id in someone else's chat is not ours.
+    const group = '120363025246125888@g.us';
+    const match = (origin: { chatJid: string; participant?: string }) =>
+      isMediaRetryNotificationFor(stanzaId, origin)(node);
+    expect(match({ chatJid: group, participant: '55118:3@s.whatsapp.net' })).toBe(true);
+    expect(match({ chatJid: group })).toBe(false);
+    expect(match({ chatJid: '120363000000000000@g.us' })).toBe(false);
+    expect(match({ chatJid: group, participant: '55119@s.whatsapp.net' })).toBe(false);
+    const withoutRmr = { ...node, content: (node.content as BinaryNode[]).slice(1) };
+    expect(isMediaRetryNotificationFor(stanzaId, { chatJid: group })(withoutRmr)).toBe(true);
+    const oneToOne = {
+      ...node,
+      content: [{ tag: 'rmr', attrs: { jid: '55118@s.whatsapp.net', from_me: 'false' } }],
+    };
+    expect(
+      isMediaRetryNotificationFor(stanzaId, { chatJid: '55118@s.whatsapp.net' })(oneToOne),
+    ).toBe(true);
     const parsed = parseMediaRetryNotification(node);
     expect(parsed).toEqual({
       msgId: stanzaId,

@@ -9,6 +9,7 @@ import {
 } from '../binary-node/binary-node.js';
 import type { BinaryNodeMatcher } from '../binary-node/signaling.js';
 import { isBinaryNodeError, MediaRetryError } from '../errors.js';
+import { tryParseJid } from '../jid/jid.js';
 
 /** What the phone answered: an encrypted `MediaRetryNotification`, or an error code. */
 export type MediaRetryNotificationResult =
@@ -45,8 +46,57 @@ export interface MediaRetryNotificationStanza {
   result: MediaRetryNotificationResult;
 }
 
-/** Matcher for `MediaSignaling.waitFor`: the mediaretry notification answering `msgId`. */
-export function isMediaRetryNotificationFor(msgId: string): BinaryNodeMatcher {
+/** Which message a media retry was for, beyond its id (see {@link isMediaRetryNotificationFor}). */
+export interface MediaRetryOrigin {
+  /** The chat the message is in. */
+  chatJid: string;
+  /** The sender, for group and broadcast messages. */
+  participant?: string | undefined;
+}
+
+// Same account or chat: user and server equal, device and agent ignored.
+function sameJid(a: unknown, b: string): boolean {
+  if (typeof a !== 'string') return false;
+  const left = tryParseJid(a);
+  const right = tryParseJid(b);
+  if (left === undefined || right === undefined) return a === b;
+  return left.user === right.user && left.server === right.server;
+}
+
+// An `<rmr>` naming another chat (or another participant) answers someone else's request.
+function rmrMatches(node: BinaryNode, origin: MediaRetryOrigin): boolean {
+  const content = node.content;
+  if (!Array.isArray(content)) return true;
+  const rmr = content.find(
+    (child: unknown) => (child as Partial<BinaryNode> | null | undefined)?.tag === 'rmr',
+  ) as Partial<BinaryNode> | undefined;
+  if (rmr === undefined) return true;
+  const attrs = rmr.attrs;
+  if (typeof attrs !== 'object' || attrs === null) return false;
+  if (!sameJid(attrs.jid, origin.chatJid)) return false;
+  // The phone echoes the request's key: a participant on one side only is another message.
+  const participant = attrs.participant;
+  if (participant === undefined || origin.participant === undefined) {
+    return participant === undefined && origin.participant === undefined;
+  }
+  return sameJid(participant, origin.participant);
+}
+
+/**
+ * Matcher for `MediaSignaling.waitFor`: the mediaretry notification answering `msgId`. With
+ * `origin`, a notification whose `<rmr>` names another chat, or another participant (or a
+ * participant where `origin` has none, or none where it has one), is not a match: message ids are unique per sender only, so the same id in someone else's chat is
+ * someone else's answer (a notification without `<rmr>`, like a history-sync answer, still
+ * matches by id).
+ * @example
+ * ```ts
+ * const answer = await signaling.waitFor(isMediaRetryNotificationFor(msgId, { chatJid, participant }));
+ * ```
+ */
+export function isMediaRetryNotificationFor(
+  msgId: string,
+  origin?: MediaRetryOrigin,
+): BinaryNodeMatcher {
   // Runs on every incoming node: a malformed one is simply not a match, never a throw.
   return (node) => {
     const attrs = (node as Partial<BinaryNode> | null | undefined)?.attrs;
@@ -55,7 +105,8 @@ export function isMediaRetryNotificationFor(msgId: string): BinaryNodeMatcher {
       typeof attrs === 'object' &&
       attrs !== null &&
       attrs.type === 'mediaretry' &&
-      attrs.id === msgId
+      attrs.id === msgId &&
+      (origin === undefined || rmrMatches(node, origin))
     );
   };
 }
