@@ -41,6 +41,7 @@ describe('public surface of @wa-media/protocol', () => {
         "InvalidJidError",
         "LEGACY_USER_SERVER",
         "LID_SERVER",
+        "MAX_JID_LENGTH",
         "MESSAGE_WRAPPER_FIELDS",
         "MediaConnError",
         "MediaKeyDomain",
