@@ -1,11 +1,14 @@
+// The control endpoint: JSON over HTTP on its own port, so tests and tools in other processes
+// drive the emulator (remote signalling, faults, clock, log, media and phone seeding).
+
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { BinaryNode } from '@wa-media/protocol';
-import type { Emulator } from '../emulator.js';
+import type { Emulator } from '../emulator-types.js';
 import { isEmulatorError } from '../errors.js';
 import { validateFault } from '../faults/fault-controller.js';
 import type { FaultRule, RandomFaultOptions } from '../faults/types.js';
+import { listen } from '../servers.js';
 import { checkOwnJid } from '../signaling/in-process.js';
 import type { SignalingBehavior, SignalingPeer, SignalingSession } from '../signaling/peer.js';
 import { DEFAULT_QUERY_TIMEOUT_MS, guarded } from '../signaling/waiters.js';
@@ -19,7 +22,9 @@ const MAX_QUEUED_EVENTS = 1000;
 const SESSION_IDLE_MS = 120_000;
 const MAX_BODY_BYTES = 512 * 1024 * 1024;
 
-class HttpError extends Error {
+/** A control request refused with `status` and a JSON `{ error: { code, message } }`. */
+class ControlRequestError extends Error {
+  override readonly name = 'ControlRequestError';
   readonly status: number;
   readonly code: string;
   constructor(status: number, code: string, message: string) {
@@ -91,7 +96,8 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> 
   let length = 0;
   for await (const chunk of req) {
     length += (chunk as Buffer).length;
-    if (length > MAX_BODY_BYTES) throw new HttpError(413, 'too-large', 'request body too large');
+    if (length > MAX_BODY_BYTES)
+      throw new ControlRequestError(413, 'too-large', 'request body too large');
     chunks.push(chunk as Buffer);
   }
   if (length === 0) return {};
@@ -101,7 +107,7 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> 
       throw new Error('not an object');
     return value as Record<string, unknown>;
   } catch {
-    throw new HttpError(400, 'bad-json', 'body must be a JSON object');
+    throw new ControlRequestError(400, 'bad-json', 'body must be a JSON object');
   }
 }
 
@@ -122,72 +128,100 @@ function waitParam(value: unknown, fallback: number): number {
   if (value === undefined || value === null) return fallback;
   const n = Number(value);
   if (!Number.isFinite(n) || n < 0)
-    throw new HttpError(400, 'bad-request', 'wait time must be a number ≥ 0');
+    throw new ControlRequestError(400, 'bad-request', 'wait time must be a number ≥ 0');
   return Math.min(n, MAX_WAIT_MS);
 }
 
 function stringField(body: Record<string, unknown>, name: string): string {
   const value = body[name];
   if (typeof value !== 'string' || value === '') {
-    throw new HttpError(400, 'bad-request', `${name} must be a non-empty string`);
+    throw new ControlRequestError(400, 'bad-request', `${name} must be a non-empty string`);
   }
   return value;
 }
 
-/**
- * The emulator's JSON-over-HTTP control endpoint: remote signalling (`/_signal/*`), faults,
- * clock, log, phone and media seeding. Every request needs `Authorization: Bearer <token>`.
- */
-export async function startControlServer(params: {
-  emulator: Emulator;
-  peer: SignalingPeer;
-  port: number;
-  token: string;
-}): Promise<{ server: Server; url: string }> {
-  const { emulator, peer } = params;
-  const token = Buffer.from(params.token);
-  const sessions = new Map<string, RemoteSession>();
+/** What the control endpoint drives: the emulator's state, never its servers. */
+export type ControlTarget = Pick<
+  Emulator,
+  | 'hosts'
+  | 'clock'
+  | 'faults'
+  | 'phone'
+  | 'log'
+  | 'clearLog'
+  | 'reset'
+  | 'issueAuth'
+  | 'setSignalingBehavior'
+  | 'putMedia'
+  | 'expireMedia'
+>;
 
-  const session = (id: unknown): RemoteSession => {
-    const found = typeof id === 'string' ? sessions.get(id) : undefined;
+type Route = (req: IncomingMessage, url: URL) => Promise<[number, unknown]>;
+type Routes = Record<string, Route>;
+
+/** The signalling sessions of other processes, by id. */
+class RemoteSessions {
+  readonly #sessions = new Map<string, RemoteSession>();
+
+  open(ownJid: string | undefined): string {
+    const id = randomBytes(12).toString('base64url');
+    this.#sessions.set(id, new RemoteSession(ownJid));
+    return id;
+  }
+
+  /** The session `id`, marked as used. */
+  get(id: unknown): RemoteSession {
+    const found = typeof id === 'string' ? this.#sessions.get(id) : undefined;
     if (found === undefined)
-      throw new HttpError(404, 'unknown-session', 'unknown signalling session');
+      throw new ControlRequestError(404, 'unknown-session', 'unknown signalling session');
     found.lastUsed = performance.now();
     return found;
-  };
+  }
+
+  /** Closes the session `id`; `false` when there was none. */
+  close(id: string): boolean {
+    const found = this.#sessions.get(id);
+    found?.close();
+    this.#sessions.delete(id);
+    return found !== undefined;
+  }
+
   // Swept on each request instead of by a timer, so an idle emulator schedules nothing.
-  const dropIdleSessions = (): void => {
+  dropIdle(): void {
     const now = performance.now();
-    for (const [id, found] of sessions) {
+    for (const [id, found] of this.#sessions) {
       if (!found.polling && now - found.lastUsed > SESSION_IDLE_MS) {
         found.close();
-        sessions.delete(id);
+        this.#sessions.delete(id);
       }
     }
-  };
+  }
 
-  const routes: Record<string, (req: IncomingMessage, url: URL) => Promise<[number, unknown]>> = {
-    'GET /_info': async () => [
-      200,
-      { hosts: emulator.hosts, behavior: peer.behavior, now: emulator.clock.now() },
-    ],
+  closeAll(): void {
+    for (const found of this.#sessions.values()) found.close();
+    this.#sessions.clear();
+  }
+}
+
+/** `/_signal/*`: remote signalling sessions (what `connectEmulatorSignaling` speaks). */
+function signalingRoutes(
+  target: ControlTarget,
+  peer: SignalingPeer,
+  sessions: RemoteSessions,
+): Routes {
+  return {
     'POST /_signal/sessions': async (req) => {
       const body = await readJson(req);
       const ownJid = checkOwnJid(body.ownJid === null ? undefined : body.ownJid);
-      const id = randomBytes(12).toString('base64url');
-      sessions.set(id, new RemoteSession(ownJid));
-      return [200, { session: id }];
+      return [200, { session: sessions.open(ownJid) }];
     },
     'POST /_signal/close': async (req) => {
       const body = await readJson(req);
-      const found = sessions.get(String(body.session));
-      found?.close();
-      sessions.delete(String(body.session));
-      return [200, { closed: found !== undefined }];
+      return [200, { closed: sessions.close(String(body.session)) }];
     },
     'POST /_signal/query': async (req) => {
       const body = await readJson(req);
-      session(body.session);
+      sessions.get(body.session);
       const node = nodeFromJson(body.node);
       const timeoutMs = waitParam(body.timeoutMs, DEFAULT_QUERY_TIMEOUT_MS);
       try {
@@ -198,78 +232,92 @@ export async function startControlServer(params: {
         return [200, { node: nodeToJson(reply) }];
       } catch (error) {
         if (isEmulatorError(error) && error.code === 'timeout') {
-          throw new HttpError(504, 'timeout', error.message);
+          throw new ControlRequestError(504, 'timeout', error.message);
         }
         throw error;
       }
     },
     'POST /_signal/send': async (req) => {
       const body = await readJson(req);
-      peer.send(nodeFromJson(body.node), session(body.session));
+      peer.send(nodeFromJson(body.node), sessions.get(body.session));
       return [200, {}];
     },
     'GET /_signal/events': async (req, url) => {
-      const found = session(url.searchParams.get('session'));
+      const found = sessions.get(url.searchParams.get('session'));
       const nodes = await found.take(waitParam(url.searchParams.get('waitMs'), 25_000), req);
       return [200, { events: nodes.map(nodeToJson) }];
     },
     'POST /_signal/behavior': async (req) => {
       const body = (await readJson(req)) as SignalingBehavior;
-      emulator.setSignalingBehavior(body);
+      target.setSignalingBehavior(body);
       return [200, { behavior: peer.behavior }];
     },
-    'GET /_faults': async () => [
-      200,
-      { rules: emulator.faults.rules, bandwidth: emulator.faults.bandwidth },
-    ],
+  };
+}
+
+/** `/_faults*`: fault rules, random faults and the bandwidth limit. */
+function faultRoutes(target: ControlTarget): Routes {
+  const { faults } = target;
+  return {
+    'GET /_faults': async () => [200, { rules: faults.rules, bandwidth: faults.bandwidth }],
     'POST /_faults': async (req) => {
       const body = await readJson(req);
       validateFault(body.fault, 'rule.fault');
-      return [200, { id: emulator.faults.add(body as unknown as FaultRule) }];
+      return [200, { id: faults.add(body as unknown as FaultRule) }];
     },
     'POST /_faults/remove': async (req) => {
       const body = await readJson(req);
-      return [200, { removed: emulator.faults.remove(String(body.id)) }];
+      return [200, { removed: faults.remove(String(body.id)) }];
     },
     'POST /_faults/clear': async () => {
-      emulator.faults.clear();
+      faults.clear();
       return [200, {}];
     },
     'POST /_faults/random': async (req) => {
       const body = await readJson(req);
-      emulator.faults.random(
+      faults.random(
         Object.keys(body).length === 0 ? null : (body as unknown as RandomFaultOptions),
       );
       return [200, {}];
     },
     'POST /_faults/bandwidth': async (req) => {
       const body = await readJson(req);
-      emulator.faults.setBandwidth((body.bytesPerSec ?? null) as number | null);
-      return [200, { bandwidth: emulator.faults.bandwidth }];
+      faults.setBandwidth((body.bytesPerSec ?? null) as number | null);
+      return [200, { bandwidth: faults.bandwidth }];
     },
-    'GET /_clock': async () => [200, { now: emulator.clock.now() }],
+  };
+}
+
+/** The clock, the request log, auth, media and phone seeding, and reset. */
+function stateRoutes(target: ControlTarget, peer: SignalingPeer): Routes {
+  return {
+    'GET /_info': async () => [
+      200,
+      { hosts: target.hosts, behavior: peer.behavior, now: target.clock.now() },
+    ],
+    'GET /_clock': async () => [200, { now: target.clock.now() }],
     'POST /_clock': async (req) => {
       const body = await readJson(req);
-      if (body.reset === true) emulator.clock.reset();
-      if (body.setMs !== undefined) emulator.clock.set(Number(body.setMs));
-      if (body.advanceMs !== undefined) emulator.clock.advance(Number(body.advanceMs));
-      return [200, { now: emulator.clock.now() }];
+      if (body.reset === true) target.clock.reset();
+      if (body.setMs !== undefined) target.clock.set(Number(body.setMs));
+      if (body.advanceMs !== undefined) target.clock.advance(Number(body.advanceMs));
+      return [200, { now: target.clock.now() }];
     },
-    'GET /_log': async () => [200, { entries: emulator.log }],
+    'GET /_log': async () => [200, { entries: target.log }],
     'POST /_log/clear': async () => {
-      emulator.clearLog();
+      target.clearLog();
       return [200, {}];
     },
-    'POST /_auth': async () => [200, { auth: emulator.issueAuth() }],
+    'POST /_auth': async () => [200, { auth: target.issueAuth() }],
     'POST /_media': async (req) => {
       const body = await readJson(req);
       const mmsType = typeof body.mmsType === 'string' ? body.mmsType : undefined;
       const bytes = bytesFromJson(body.bytes, 'bytes');
-      return [200, emulator.putMedia(bytes, mmsType === undefined ? {} : { mmsType })];
+      return [200, target.putMedia(bytes, mmsType === undefined ? {} : { mmsType })];
     },
     'POST /_media/expire': async (req) => {
       const body = await readJson(req);
-      return [200, { expired: emulator.expireMedia(stringField(body, 'directPath')) }];
+      return [200, { expired: target.expireMedia(stringField(body, 'directPath')) }];
     },
     'POST /_phone/remember': async (req) => {
       const body = await readJson(req);
@@ -281,49 +329,68 @@ export async function startControlServer(params: {
         ...(typeof body.mmsType === 'string' ? { mmsType: body.mmsType } : {}),
         ...(typeof body.chatJid === 'string' ? { chatJid: body.chatJid } : {}),
       };
-      return [200, emulator.phone.remember(params)];
+      return [200, target.phone.remember(params)];
     },
-    'GET /_phone/requests': async () => [200, { requests: emulator.phone.requests }],
+    'GET /_phone/requests': async () => [200, { requests: target.phone.requests }],
     'POST /_reset': async () => {
-      emulator.reset();
+      target.reset();
       return [200, {}];
     },
   };
+}
 
+/** Answers one control request: token, route, and errors as JSON. */
+async function answer(
+  req: IncomingMessage,
+  res: ServerResponse,
+  token: Buffer,
+  routes: Routes,
+  sessions: RemoteSessions,
+): Promise<void> {
+  try {
+    if (!checkToken(req, token))
+      throw new ControlRequestError(401, 'unauthorized', 'missing or wrong control token');
+    sessions.dropIdle();
+    const url = new URL(req.url ?? '/', 'http://control.invalid');
+    const route = routes[`${req.method} ${url.pathname}`];
+    if (route === undefined)
+      throw new ControlRequestError(404, 'not-found', `no route ${req.method} ${url.pathname}`);
+    const [status, body] = await route(req, url);
+    send(res, status, body);
+  } catch (error) {
+    if (error instanceof ControlRequestError) {
+      send(res, error.status, { error: { code: error.code, message: error.message } });
+    } else if (isEmulatorError(error)) {
+      send(res, 400, { error: { code: error.code, message: error.message } });
+    } else {
+      const message = error instanceof Error ? error.message : String(error);
+      send(res, 500, { error: { code: 'internal', message } });
+    }
+  }
+}
+
+/**
+ * The emulator's JSON-over-HTTP control endpoint: remote signalling (`/_signal/*`), faults,
+ * clock, log, phone and media seeding. Every request needs `Authorization: Bearer <token>`.
+ */
+export async function startControlServer(params: {
+  target: ControlTarget;
+  peer: SignalingPeer;
+  port: number;
+  token: string;
+}): Promise<{ server: Server; url: string }> {
+  const { target, peer } = params;
+  const token = Buffer.from(params.token);
+  const sessions = new RemoteSessions();
+  const routes: Routes = {
+    ...stateRoutes(target, peer),
+    ...signalingRoutes(target, peer, sessions),
+    ...faultRoutes(target),
+  };
   const server = createServer((req, res) => {
-    void (async () => {
-      try {
-        if (!checkToken(req, token))
-          throw new HttpError(401, 'unauthorized', 'missing or wrong control token');
-        dropIdleSessions();
-        const url = new URL(req.url ?? '/', 'http://control.invalid');
-        const route = routes[`${req.method} ${url.pathname}`];
-        if (route === undefined)
-          throw new HttpError(404, 'not-found', `no route ${req.method} ${url.pathname}`);
-        const [status, body] = await route(req, url);
-        send(res, status, body);
-      } catch (error) {
-        if (error instanceof HttpError) {
-          send(res, error.status, { error: { code: error.code, message: error.message } });
-        } else if (isEmulatorError(error)) {
-          send(res, 400, { error: { code: error.code, message: error.message } });
-        } else {
-          const message = error instanceof Error ? error.message : String(error);
-          send(res, 500, { error: { code: 'internal', message } });
-        }
-      }
-    })();
+    void answer(req, res, token, routes, sessions);
   });
-  server.on('close', () => {
-    for (const found of sessions.values()) found.close();
-    sessions.clear();
-  });
-  const port = await new Promise<number>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(params.port, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
+  server.on('close', () => sessions.closeAll());
+  const port = await listen(server, params.port);
   return { server, url: `http://127.0.0.1:${port}` };
 }

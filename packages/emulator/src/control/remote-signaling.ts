@@ -1,3 +1,6 @@
+// The remote signalling client: a `MediaSignaling` in another process than the emulator,
+// speaking its control endpoint (JSON calls, notifications by long-poll).
+
 import { request as httpRequest } from 'node:http';
 import type { BinaryNode, BinaryNodeMatcher, SignalingWaitOptions } from '@wa-media/protocol';
 import { EmulatorError } from '../errors.js';
@@ -101,6 +104,32 @@ export async function connectEmulatorSignaling(
   url: string,
   options: RemoteSignalingOptions,
 ): Promise<EmulatorSignaling> {
+  const { base, token, pollWaitMs } = checkRemoteOptions(url, options);
+  const opened = await call(base, token, 'POST', '/_signal/sessions', {
+    ownJid: options.ownJid ?? null,
+  });
+  if (opened.status !== 200 || typeof opened.body.session !== 'string') {
+    throw failure('/_signal/sessions', opened);
+  }
+  const link = new SessionLink(base, token, opened.body.session);
+  void link.pollEvents(pollWaitMs);
+  const ownJid = options.ownJid;
+  return {
+    ownJid: () => ownJid,
+    query: (node, queryOptions) => link.query(node, queryOptions),
+    send: (node) => link.send(node),
+    waitFor: (match, waitOptions) => link.waitFor(match, waitOptions),
+    close: () => link.close(),
+  };
+}
+
+/**
+ * @throws {EmulatorError} `bad-option` for a malformed or non-http URL or a missing token.
+ */
+function checkRemoteOptions(
+  url: string,
+  options: RemoteSignalingOptions,
+): { base: URL; token: string; pollWaitMs: number } {
   let base: URL;
   try {
     base = new URL(url);
@@ -108,59 +137,67 @@ export async function connectEmulatorSignaling(
     throw new EmulatorError(
       'bad-option',
       'url must be the emulator control URL (http://127.0.0.1:<port>)',
-      {
-        cause: error,
-      },
+      { cause: error },
     );
   }
   if (base.protocol !== 'http:') throw new EmulatorError('bad-option', 'url must use http:');
   const { token } = options;
   if (typeof token !== 'string' || token === '')
     throw new EmulatorError('bad-option', 'token is required');
-  const pollWaitMs = options.pollWaitMs ?? 25_000;
+  return { base, token, pollWaitMs: options.pollWaitMs ?? 25_000 };
+}
 
-  const opened = await call(base, token, 'POST', '/_signal/sessions', {
-    ownJid: options.ownJid ?? null,
-  });
-  if (opened.status !== 200 || typeof opened.body.session !== 'string') {
-    throw failure('/_signal/sessions', opened);
+/** One open remote session: its event loop, its calls, and its one shutdown. */
+class SessionLink {
+  readonly #base: URL;
+  readonly #token: string;
+  readonly #session: string;
+  readonly #waiters = new NodeWaiters();
+  readonly #stopPolling = new AbortController();
+  #closed = false;
+  #closedError: EmulatorError | undefined;
+
+  constructor(base: URL, token: string, session: string) {
+    this.#base = base;
+    this.#token = token;
+    this.#session = session;
   }
-  const session = opened.body.session;
-  const ownJid = options.ownJid;
-  const waiters = new NodeWaiters();
-  const stopPolling = new AbortController();
-  let closed = false;
-  let closedError: EmulatorError | undefined;
 
-  const shutdown = (error: EmulatorError): void => {
-    if (closed) return;
-    closed = true;
-    closedError = error;
-    stopPolling.abort();
-    waiters.rejectAll(error);
-  };
+  #call(method: 'GET' | 'POST', path: string, body: unknown, signal?: AbortSignal) {
+    return call(this.#base, this.#token, method, path, body, signal);
+  }
 
-  // Like a socket's read loop: runs from connect to close.
-  void (async () => {
-    while (!closed) {
+  #shutdown(error: EmulatorError): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#closedError = error;
+    this.#stopPolling.abort();
+    this.#waiters.rejectAll(error);
+  }
+
+  #ensureOpen(): void {
+    if (this.#closed)
+      throw (
+        this.#closedError ??
+        new EmulatorError('closed', 'the emulator signalling connection is closed')
+      );
+  }
+
+  /** Like a socket's read loop: long-polls notifications from connect to close. */
+  async pollEvents(pollWaitMs: number): Promise<void> {
+    const path = `/_signal/events?session=${encodeURIComponent(this.#session)}&waitMs=${pollWaitMs}`;
+    while (!this.#closed) {
       try {
-        const res = await call(
-          base,
-          token,
-          'GET',
-          `/_signal/events?session=${encodeURIComponent(session)}&waitMs=${pollWaitMs}`,
-          undefined,
-          stopPolling.signal,
-        );
+        const res = await this.#call('GET', path, undefined, this.#stopPolling.signal);
         if (res.status !== 200) {
-          shutdown(failure('/_signal/events', res));
+          this.#shutdown(failure('/_signal/events', res));
           return;
         }
         const events = Array.isArray(res.body.events) ? res.body.events : [];
-        for (const event of events) waiters.dispatch(nodeFromJson(event));
+        for (const event of events) this.#waiters.dispatch(nodeFromJson(event));
       } catch (error) {
-        if (closed) return;
-        shutdown(
+        if (this.#closed) return;
+        this.#shutdown(
           error instanceof EmulatorError
             ? error
             : new EmulatorError('closed', 'lost the emulator control connection', { cause: error }),
@@ -168,63 +205,52 @@ export async function connectEmulatorSignaling(
         return;
       }
     }
-  })();
+  }
 
-  const ensureOpen = (): void => {
-    if (closed)
-      throw (
-        closedError ?? new EmulatorError('closed', 'the emulator signalling connection is closed')
-      );
-  };
+  query(node: BinaryNode, queryOptions?: SignalingWaitOptions): Promise<BinaryNode> {
+    return guarded<BinaryNode>(
+      'query',
+      queryOptions,
+      DEFAULT_QUERY_TIMEOUT_MS,
+      (resolve, reject) => {
+        try {
+          this.#ensureOpen();
+        } catch (error) {
+          reject(error);
+          return () => {};
+        }
+        const abort = new AbortController();
+        const timeoutMs = Math.min(queryOptions?.timeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS, 60_000);
+        const body = { session: this.#session, node: nodeToJson(node), timeoutMs };
+        this.#call('POST', '/_signal/query', body, abort.signal)
+          .then((res) => {
+            if (res.status !== 200) reject(failure('/_signal/query', res));
+            else resolve(nodeFromJson(res.body.node));
+          })
+          .catch(reject);
+        return () => abort.abort();
+      },
+    );
+  }
 
-  return {
-    ownJid: () => ownJid,
-    query(node: BinaryNode, queryOptions?: SignalingWaitOptions): Promise<BinaryNode> {
-      return guarded<BinaryNode>(
-        'query',
-        queryOptions,
-        DEFAULT_QUERY_TIMEOUT_MS,
-        (resolve, reject) => {
-          try {
-            ensureOpen();
-          } catch (error) {
-            reject(error);
-            return () => {};
-          }
-          const abort = new AbortController();
-          const timeoutMs = Math.min(queryOptions?.timeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS, 60_000);
-          call(
-            base,
-            token,
-            'POST',
-            '/_signal/query',
-            { session, node: nodeToJson(node), timeoutMs },
-            abort.signal,
-          )
-            .then((res) => {
-              if (res.status !== 200) reject(failure('/_signal/query', res));
-              else resolve(nodeFromJson(res.body.node));
-            })
-            .catch(reject);
-          return () => abort.abort();
-        },
-      );
-    },
-    async send(node: BinaryNode): Promise<void> {
-      ensureOpen();
-      const res = await call(base, token, 'POST', '/_signal/send', {
-        session,
-        node: nodeToJson(node),
-      });
-      if (res.status !== 200) throw failure('/_signal/send', res);
-    },
-    waitFor(match: BinaryNodeMatcher, waitOptions?: SignalingWaitOptions): Promise<BinaryNode> {
-      return waiters.waitFor(match, waitOptions, () => (closed ? closedError : undefined));
-    },
-    close(): void {
-      if (closed) return;
-      shutdown(new EmulatorError('closed', 'the emulator signalling connection is closed'));
-      void call(base, token, 'POST', '/_signal/close', { session }).catch(() => {});
-    },
-  };
+  async send(node: BinaryNode): Promise<void> {
+    this.#ensureOpen();
+    const res = await this.#call('POST', '/_signal/send', {
+      session: this.#session,
+      node: nodeToJson(node),
+    });
+    if (res.status !== 200) throw failure('/_signal/send', res);
+  }
+
+  waitFor(match: BinaryNodeMatcher, waitOptions?: SignalingWaitOptions): Promise<BinaryNode> {
+    return this.#waiters.waitFor(match, waitOptions, () =>
+      this.#closed ? this.#closedError : undefined,
+    );
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#shutdown(new EmulatorError('closed', 'the emulator signalling connection is closed'));
+    void this.#call('POST', '/_signal/close', { session: this.#session }).catch(() => {});
+  }
 }
