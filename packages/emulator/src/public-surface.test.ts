@@ -25,9 +25,11 @@ describe('public surface of @wa-media/emulator', () => {
         "WHATSAPP_WEB_ORIGIN",
         "connectEmulatorSignaling",
         "isEmulatorError",
+        "isLoopbackTarget",
         "nodeFromJson",
         "nodeToJson",
         "startEmulator",
+        "startProxy",
       ]
     `);
   });

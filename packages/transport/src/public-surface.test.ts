@@ -44,6 +44,7 @@ describe('public surface of @wa-media/transport', () => {
         "collectSecrets",
         "createFetchClient",
         "createKyClient",
+        "createSafeLogger",
         "defineHttpClient",
         "formatRangeHeader",
         "isAbortError",
@@ -56,14 +57,17 @@ describe('public surface of @wa-media/transport', () => {
         "isResponseTooLargeError",
         "isSecretQueryParam",
         "isTimeoutError",
+        "logSafeUrl",
         "parseContentRange",
         "parseRetryAfter",
         "readBytes",
         "readJson",
         "readText",
         "redactHeaders",
+        "redactQueryValues",
         "redactText",
         "redactUrl",
+        "secretForms",
       ]
     `);
   });
