@@ -5,7 +5,7 @@ import { chmod, open, readdir, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { BlobRange, BlobReadable, BlobStore } from '../ports/blob-store.js';
-import { hashFile, removeFile, syncFileAndDir } from './blob-files.js';
+import { DirectorySync, hashFile, removeFile, syncFile } from './blob-files.js';
 import { PRIVATE_FILE_MODE } from './private-paths.js';
 import { VerifiedBlobs } from './verified-blobs.js';
 
@@ -16,9 +16,11 @@ export class LocalBlobStore implements BlobStore {
   readonly kind = 'local';
   readonly #dir: string;
   readonly #verified = new VerifiedBlobs();
+  readonly #dirSync: DirectorySync;
 
   constructor(dir: string) {
     this.#dir = dir;
+    this.#dirSync = new DirectorySync(dir);
   }
 
   stagingPath(id: string): string {
@@ -39,8 +41,10 @@ export class LocalBlobStore implements BlobStore {
     // Whatever mode the client gave its file, a blob is private.
     await chmod(staging, PRIVATE_FILE_MODE);
     await rename(staging, target);
-    // Flushed before the database says "downloaded".
-    await syncFileAndDir(target, this.#dir);
+    // Flushed before the database says "downloaded": the file, then its name (one directory
+    // fsync shared by the commits that finish meanwhile).
+    await syncFile(target);
+    await this.#dirSync.flush();
     await this.#verified.remember(id, target);
     return size;
   }
