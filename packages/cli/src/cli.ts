@@ -6,6 +6,7 @@ import { type CommandContext, type CommandSpec, commandHelp, parseCommandArgs } 
 import { COMMANDS } from './commands/index.js';
 import { CliError, describeError, EXIT_CODES, errorCode, errorKind, UsageError } from './errors.js';
 import { Output } from './io/output.js';
+import { didYouMean } from './suggest.js';
 
 /** Streams, environment and cancellation for {@link runCli} (defaults: the process's). */
 export interface RunCliOptions {
@@ -46,8 +47,9 @@ function mainHelp(): string {
     'Commands:',
     ...COMMANDS.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`),
     '',
-    'Every command takes --help, --json (one JSON object on stdout, bytes as base64) and',
-    '--quiet. Exit codes: 0 ok, 1 unexpected, 2 usage, 3 integrity failure, 4 network/CDN,',
+    'Every command takes --help, --json (one JSON object on stdout, bytes as base64), --quiet',
+    'and --progress / --no-progress (progress on stderr; by default only on a terminal).',
+    'Exit codes: 0 ok, 1 unexpected, 2 usage, 3 integrity failure, 4 network/CDN,',
     '5 not found/expired, 6 reupload failed, 7 cancelled/interrupted, 8 not available.',
     '',
   ].join('\n');
@@ -76,7 +78,12 @@ export async function runCli(
   const signal = options.signal ?? new AbortController().signal;
   const json = argv.includes('--json');
   const quiet = argv.includes('--quiet') || argv.includes('-q');
-  const out = new Output({ stdout, stderr }, { json, quiet });
+  // The last of --progress / --no-progress wins; without either, progress shows on a TTY.
+  const progressAt = argv.lastIndexOf('--progress');
+  const noProgressAt = argv.lastIndexOf('--no-progress');
+  const progress =
+    progressAt === noProgressAt ? 'auto' : progressAt > noProgressAt ? 'always' : 'never';
+  const out = new Output({ stdout, stderr }, { json, quiet, progress });
 
   const [name, ...rest] = argv;
   try {
@@ -91,8 +98,10 @@ export async function runCli(
     }
     const command = findCommand(name);
     if (command === undefined) {
+      const names = COMMANDS.map((c) => c.name);
+      const hint = didYouMean(name, names);
       throw new UsageError(
-        `unknown command ${JSON.stringify(name.slice(0, 40))}; commands: ${COMMANDS.map((c) => c.name).join(', ')}`,
+        `unknown command ${JSON.stringify(name.slice(0, 40))}${hint || `; commands: ${names.join(', ')}`}`,
         { code: 'unknown-command' },
       );
     }

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { UsageError } from './errors.js';
 import type { StdStreams } from './io/files.js';
 import type { Output } from './io/output.js';
+import { didYouMean } from './suggest.js';
 
 /** One flag of a command. */
 export interface FlagSpec {
@@ -38,6 +39,8 @@ export interface CommandSpec {
   readonly flags: Readonly<Record<string, FlagSpec>>;
   readonly positionals: { readonly min: number; readonly max: number };
   readonly examples?: readonly string[];
+  /** Added to the error when a string flag is given without its value (by flag name). */
+  readonly valueHints?: Readonly<Record<string, string>>;
   run(context: CommandContext): Promise<void>;
 }
 
@@ -45,6 +48,11 @@ export interface CommandSpec {
 export const COMMON_FLAGS: Readonly<Record<string, FlagSpec>> = {
   json: { type: 'boolean', description: 'print one JSON object on stdout (bytes as base64)' },
   quiet: { type: 'boolean', short: 'q', description: 'no progress bars or notes on stderr' },
+  progress: {
+    type: 'boolean',
+    description: 'show progress on stderr even when it is not a terminal (or with --json / -q)',
+  },
+  'no-progress': { type: 'boolean', description: 'never show progress' },
   help: { type: 'boolean', short: 'h', description: 'show this help' },
 };
 
@@ -65,11 +73,7 @@ export function parseCommandArgs(
   try {
     parsed = parseArgs({ args: [...args], options, strict: true, allowPositionals: true });
   } catch (error) {
-    // parseArgs messages quote the offending flag, never a value.
-    throw new UsageError(`${spec.name}: ${(error as Error).message}`, {
-      cause: error,
-      code: (error as { code?: string }).code ?? 'bad-arguments',
-    });
+    throw describeParseError(spec, error, Object.keys(options));
   }
   const flags = parsed.values as Record<string, string | boolean | undefined>;
   if (flags.help !== true) {
@@ -81,6 +85,34 @@ export function parseCommandArgs(
     }
   }
   return { flags, positionals: parsed.positionals };
+}
+
+/**
+ * A parseArgs failure as a usage error. parseArgs messages quote the offending flag, never a
+ * value; an unknown flag gets the closest known one ("did you mean --params?").
+ */
+function describeParseError(
+  spec: CommandSpec,
+  error: unknown,
+  known: readonly string[],
+): UsageError {
+  const code = (error as { code?: string }).code ?? 'bad-arguments';
+  const unknown = /^Unknown option '(-{1,2})([^']*)'/.exec((error as Error).message ?? '');
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && unknown !== null) {
+    const [, dashes = '--', flag = ''] = unknown;
+    const hint = dashes === '--' ? didYouMean(flag.split('=')[0] ?? '', known, '--') : '';
+    return new UsageError(
+      `${spec.name}: unknown flag ${dashes}${flag.slice(0, 40)}${hint || ` (see wa-media ${spec.name} --help)`}`,
+      { cause: error, code },
+    );
+  }
+  const flag = /^Option '--([a-z0-9-]+)/.exec((error as Error).message ?? '')?.[1];
+  const hint = flag === undefined ? undefined : spec.valueHints?.[flag];
+  const message = (error as Error).message.split('\n')[0] ?? '';
+  return new UsageError(`${spec.name}: ${message}${hint === undefined ? '' : ` (${hint})`}`, {
+    cause: error,
+    code,
+  });
 }
 
 function describeCount({ min, max }: { min: number; max: number }): string {

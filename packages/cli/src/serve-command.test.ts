@@ -1,4 +1,4 @@
-// `wa-media serve --emulator`: the store's HTTP API in a child process, fed by `wa-media upload`
+// `wa-media serve --start-emulator`: the store's HTTP API in a child process, fed by `wa-media upload`
 // through the in-process emulator it started.
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
@@ -25,7 +25,7 @@ let info: ServeInfo;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'wa-media-cli-serve-'));
-  server = startCli(['serve', '--json', '--emulator', '--data-dir', join(dir, 'store')], {
+  server = startCli(['serve', '--json', '--start-emulator', '--data-dir', join(dir, 'store')], {
     WA_MEDIA_STORE_TOKEN: TOKEN,
   });
   info = JSON.parse(await server.firstLine) as ServeInfo;
@@ -35,7 +35,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-describe('wa-media serve --emulator', () => {
+describe('wa-media serve --start-emulator', () => {
   it('prints the API URL and the emulator it started, never the token it was given', () => {
     expect(info.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(info.token).toBeUndefined();

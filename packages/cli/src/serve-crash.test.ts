@@ -79,7 +79,7 @@ describe('wa-media serve killed with SIGKILL mid-download', () => {
       dataDir,
       '--token',
       API_TOKEN,
-      '--emulator-url',
+      '--emulator',
       control.url,
       '--emulator-token',
       control.token,

@@ -50,7 +50,7 @@ describe('wa-media serve against hostile callers', () => {
         '--json',
         '--data-dir',
         join(dir, 'store'),
-        '--emulator-url',
+        '--emulator',
         control.url,
         '--emulator-token',
         control.token,

@@ -271,10 +271,11 @@ describe('connection problems', () => {
     expect(run.stderr).toMatch(/needs a WhatsApp connection: pass --emulator/);
   });
 
-  it('a wrong emulator token: exit 4, and the token is not printed', async () => {
+  it('a wrong emulator token: exit 4, said to be the token, and the token is not printed', async () => {
     const wrong = 'wrong-token-0123456789abcdef';
     const run = await runCli([
       'reupload',
+      '--json',
       '--msg-id',
       'X',
       '--chat-jid',
@@ -287,8 +288,14 @@ describe('connection problems', () => {
       wrong,
     ]);
     expect(run.code).toBe(EXIT_CODES.network);
-    expect(run.stderr).toMatch(/cannot reach the emulator/);
-    expect(run.stderr).not.toContain(wrong);
+    expect(run.stderr).toMatch(
+      /the emulator at http:\/\/127\.0\.0\.1:\d+ refused the control token/,
+    );
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      ok: false,
+      error: { code: 'emulator-token-refused' },
+    });
+    expect(run.stderr + run.stdout).not.toContain(wrong);
   });
 
   it('an unreachable emulator: exit 4 (token from the environment)', async () => {

@@ -77,17 +77,10 @@ export async function connect(
     const client = createNodeMediaClient();
     return { client, emulator: undefined, close: () => client.close() };
   }
-  const ownJid = stringFlag(context, 'own-jid') ?? DEFAULT_OWN_JID;
-  let signaling: EmulatorSignaling;
-  try {
-    signaling = await connectEmulatorSignaling(control.url, { ownJid, token: control.token });
-  } catch (error) {
-    throw new CliError(
-      (error as { code?: unknown }).code === 'bad-option' ? 'usage' : 'network',
-      `cannot reach the emulator at ${safeControlUrl(control.url)}: ${(error as Error).message}`,
-      { cause: error, code: 'emulator-unreachable' },
-    );
-  }
+  const signaling = await connectSignaling(
+    control,
+    stringFlag(context, 'own-jid') ?? DEFAULT_OWN_JID,
+  );
   const client = createNodeMediaClient({ signaling, cdn: { scheme: 'http' } });
   return {
     client,
@@ -97,6 +90,37 @@ export async function connect(
       signaling.close();
     },
   };
+}
+
+/** A refused control token, said as such (the token itself is never printed). */
+function tokenRefused(control: EmulatorControl, cause: unknown): CliError {
+  return new CliError(
+    'network',
+    `the emulator at ${safeControlUrl(control.url)} refused the control token: pass the token ` +
+      '`wa-media emulator` printed with --emulator-token (or env WA_MEDIA_EMULATOR_TOKEN)',
+    { cause, code: 'emulator-token-refused' },
+  );
+}
+
+/**
+ * The emulator's signalling for `ownJid`, over its control endpoint.
+ * @throws {CliError} `emulator-token-refused` (exit 4) for a wrong token, `emulator-unreachable`
+ *   (exit 4, or 2 for a malformed URL) otherwise.
+ */
+export async function connectSignaling(
+  control: EmulatorControl,
+  ownJid: string,
+): Promise<EmulatorSignaling> {
+  try {
+    return await connectEmulatorSignaling(control.url, { ownJid, token: control.token });
+  } catch (error) {
+    if ((error as { status?: unknown }).status === 401) throw tokenRefused(control, error);
+    throw new CliError(
+      (error as { code?: unknown }).code === 'bad-option' ? 'usage' : 'network',
+      `cannot reach the emulator at ${safeControlUrl(control.url)}: ${(error as Error).message}`,
+      { cause: error, code: 'emulator-unreachable' },
+    );
+  }
 }
 
 /** The control URL without credentials or query, for messages. */
@@ -129,6 +153,7 @@ export async function emulatorCall(
     throw new CliError('network', `emulator control ${path} unreachable`, { cause: error });
   }
   const text = await response.text();
+  if (response.status === 401) throw tokenRefused(control, undefined);
   if (!response.ok) {
     throw new CliError('network', `emulator control ${path} answered ${response.status}`, {
       code: 'control-failed',

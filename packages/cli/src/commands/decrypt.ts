@@ -17,7 +17,9 @@ import { pipeWithProgress, rejectJsonWithStdout } from './pipe.js';
 export const decryptCommand: CommandSpec = {
   name: 'decrypt',
   summary: 'decrypt and verify WhatsApp media (MAC, padding, hashes), streaming',
-  usage: ['decrypt --type TYPE --media-key B64 [--file-sha256 B64] [--file-enc-sha256 B64] IN OUT'],
+  usage: [
+    'decrypt --type TYPE --media-key KEY [--file-sha256 HASH] [--file-enc-sha256 HASH] IN OUT',
+  ],
   details: [
     'Checks, in order: length, SHA-256 of the blob (--file-enc-sha256), MAC, padding, SHA-256',
     'of the plaintext (--file-sha256). OUT appears only when every check passed: a failed',

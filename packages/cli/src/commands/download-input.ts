@@ -1,11 +1,12 @@
-// What `download` fetches: flags, an upload's --json output, or a message (protobuf bytes or
-// JSON, including Baileys-style dumps where bytes are `{"type":"Buffer","data":[…]}`).
+// What `download` fetches: flags (a direct path or a full URL), an upload's --json output, or a
+// message (protobuf bytes or JSON, including Baileys' WebMessageInfo dumps, whose `key` names
+// the message for media reupload and whose bytes are `{"type":"Buffer","data":"<base64>"}`).
 import { readFile } from 'node:fs/promises';
 import type { Downloadable, DownloadParams } from '@wa-media/client';
 import { decodeMessage, Message } from '@wa-media/protocol';
 import { type CommandContext, stringFlag } from '../command.js';
 import { UsageError } from '../errors.js';
-import { parseBase64 } from '../io/bytes.js';
+import { parseBase64, parseKey32 } from '../io/bytes.js';
 import { checkInputFile, type StdStreams } from '../io/files.js';
 import {
   hashFlag,
@@ -28,9 +29,37 @@ const BYTES_FIELDS = new Set([
   'midQualityFileSha256',
   'midQualityFileEncSha256',
   'firstFrameSidecar',
+  'firstScanSidecar',
+  'scansSidecar',
   'waveform',
   'messageSecret',
 ]);
+
+/** Message fields that are 64-bit integers (bigint in the proto types). */
+const INT64_FIELDS = new Set([
+  'fileLength',
+  'fileSizeBytes',
+  'mediaKeyTimestamp',
+  'stickerPackSize',
+  'stickerSentTs',
+  'motionPhotoPresentationOffsetMs',
+  'oldestMsgInChunkTimestampSec',
+]);
+
+/** The `key` of a WebMessageInfo: which message carried the media (for media reupload). */
+export interface MessageKeyInfo {
+  readonly msgId: string;
+  readonly chatJid: string;
+  readonly isFromMe: boolean;
+  readonly participant?: string;
+}
+
+/** What a params / message file holds. */
+export interface LoadedInput {
+  readonly downloadable: Downloadable;
+  /** Present when the file was a WebMessageInfo (Baileys' `{ key, message }`). */
+  readonly key?: MessageKeyInfo;
+}
 
 async function readAll(path: string, std: StdStreams, label: string): Promise<Uint8Array> {
   if (path === '-') {
@@ -47,15 +76,41 @@ function isJsonText(bytes: Uint8Array): boolean {
   return text.startsWith('{');
 }
 
-/** JSON values → what `Message.fromPartial` takes (bytes fields as Uint8Array). */
+/** A JSON 64-bit integer (number, decimal string, or a protobufjs Long) as a bigint. */
+function reviveInt64(value: unknown, path: string): unknown {
+  if (typeof value === 'number' && Number.isSafeInteger(value)) return BigInt(value);
+  if (typeof value === 'string' && /^-?\d{1,20}$/.test(value)) return BigInt(value);
+  if (typeof value === 'object' && value !== null) {
+    const { low, high, unsigned } = value as { low?: unknown; high?: unknown; unsigned?: unknown };
+    if (typeof low === 'number' && typeof high === 'number') {
+      const big = (BigInt(high >>> 0) << 32n) | BigInt(low >>> 0);
+      return unsigned === true || high >= 0 ? big : big - (1n << 64n);
+    }
+  }
+  throw new UsageError(`${path} must be an integer`);
+}
+
+/** Baileys' BufferJSON: `{ type: 'Buffer', data: '<base64>' }` (or a byte array). */
+function reviveBuffer(record: Record<string, unknown>, path: string): Uint8Array | undefined {
+  if (record.type !== 'Buffer') return undefined;
+  if (typeof record.data === 'string') return parseBase64(path, record.data);
+  if (Array.isArray(record.data) && record.data.every((byte) => Number.isInteger(byte))) {
+    return new Uint8Array(record.data as number[]);
+  }
+  return undefined;
+}
+
+/** JSON values → what `Message.fromPartial` takes (bytes as Uint8Array, int64 as bigint). */
 function reviveBytes(value: unknown, key: string, path: string): unknown {
   if (Array.isArray(value))
     return value.map((item, index) => reviveBytes(item, key, `${path}[${index}]`));
+  if (INT64_FIELDS.has(key) && value !== null && value !== undefined) {
+    return reviveInt64(value, path);
+  }
   if (typeof value === 'object' && value !== null) {
     const record = value as Record<string, unknown>;
-    if (record.type === 'Buffer' && Array.isArray(record.data)) {
-      return new Uint8Array(record.data as number[]);
-    }
+    const buffer = reviveBuffer(record, path);
+    if (buffer !== undefined) return buffer;
     if (typeof record.$b64 === 'string') return parseBase64(path, record.$b64);
     const out: Record<string, unknown> = {};
     for (const [name, child] of Object.entries(record)) {
@@ -72,22 +127,34 @@ function paramsFromJson(json: Record<string, unknown>, label: string): DownloadP
   const str = (name: string): string | undefined =>
     typeof json[name] === 'string' ? (json[name] as string) : undefined;
   const type = str('type');
-  const directPath = str('directPath');
+  const url = str('url');
+  // Only a full URL (no directPath): its path and query are the direct path, and it is tried first.
+  const fromUrl =
+    str('directPath') === undefined && url !== undefined
+      ? checkMediaUrl(`${label} url`, url)
+      : undefined;
+  const directPath =
+    fromUrl === undefined ? str('directPath') : `${fromUrl.pathname}${fromUrl.search}`;
   if (type === undefined || directPath === undefined) {
-    throw new UsageError(`${label} needs "type" and "directPath"`);
+    throw new UsageError(`${label} needs "type" and "directPath" (or a full "url")`);
   }
-  const bytes = (name: string, length?: number): Uint8Array | undefined => {
+  const bytes = (name: string): Uint8Array | undefined => {
     const value = str(name);
-    return value === undefined ? undefined : parseBase64(`${label} ${name}`, value, length);
+    return value === undefined ? undefined : parseBase64(`${label} ${name}`, value);
   };
-  const mediaKey = bytes('mediaKey', 32);
-  const fileSha256 = bytes('fileSha256', 32);
-  const fileEncSha256 = bytes('fileEncSha256', 32);
+  const key32 = (name: string): Uint8Array | undefined => {
+    const value = str(name);
+    return value === undefined ? undefined : parseKey32(`${label} ${name}`, value);
+  };
+  const mediaKey = key32('mediaKey');
+  const fileSha256 = key32('fileSha256');
+  const fileEncSha256 = key32('fileEncSha256');
   const sidecar = bytes('streamingSidecar');
   const fileLength = typeof json.fileLength === 'number' ? json.fileLength : undefined;
   return {
     type: parseMediaType(`${label} type`, type),
     directPath,
+    ...(fromUrl === undefined ? {} : { staticUrl: fromUrl.href }),
     ...(mediaKey === undefined ? {} : { mediaKey }),
     ...(fileSha256 === undefined ? {} : { fileSha256 }),
     ...(fileEncSha256 === undefined ? {} : { fileEncSha256 }),
@@ -98,19 +165,53 @@ function paramsFromJson(json: Record<string, unknown>, label: string): DownloadP
   };
 }
 
+/** A WebMessageInfo's `key` (`{ id, remoteJid, fromMe, participant }`), if it has one. */
+function messageKey(record: Record<string, unknown>, label: string): MessageKeyInfo | undefined {
+  const key = record.key;
+  if (typeof key !== 'object' || key === null) return undefined;
+  const { id, remoteJid, fromMe, participant } = key as Record<string, unknown>;
+  if (typeof id !== 'string' || typeof remoteJid !== 'string' || id === '' || remoteJid === '') {
+    throw new UsageError(`${label} key needs "id" and "remoteJid"`);
+  }
+  return {
+    msgId: id,
+    chatJid: remoteJid,
+    isFromMe: fromMe === true,
+    ...(typeof participant === 'string' && participant !== '' ? { participant } : {}),
+  };
+}
+
 /**
- * Reads a params / message file: our upload JSON, a message as JSON, or protobuf bytes.
+ * A full media URL (`https://mmg.whatsapp.net/v/t62…enc?…`, or the emulator's `http://…`).
+ * @throws {UsageError} naming `label` for anything else.
+ */
+export function checkMediaUrl(label: string, value: string): URL {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch (error) {
+    throw new UsageError(`${label} must be a full http(s) URL`, { cause: error });
+  }
+  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.username !== '') {
+    throw new UsageError(`${label} must be an http(s) URL without credentials`);
+  }
+  return url;
+}
+
+/**
+ * Reads a params / message file: our upload JSON, a message or a WebMessageInfo as JSON, or
+ * message protobuf bytes.
  * @throws {UsageError} when it is none of those.
  */
 export async function loadDownloadable(
   label: string,
   path: string,
   std: StdStreams,
-): Promise<Downloadable> {
+): Promise<LoadedInput> {
   const bytes = await readAll(path, std, label);
   if (!isJsonText(bytes)) {
     try {
-      return decodeMessage(bytes);
+      return { downloadable: decodeMessage(bytes) };
     } catch (error) {
       throw new UsageError(`${label} is neither JSON nor a protobuf Message`, { cause: error });
     }
@@ -121,18 +222,28 @@ export async function loadDownloadable(
   } catch (error) {
     throw new UsageError(`${label} is not valid JSON`, { cause: error });
   }
-  const record = json as Record<string, unknown>;
-  if (typeof record.directPath === 'string' && typeof record.type === 'string') {
-    return paramsFromJson(record, label);
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    throw new UsageError(`${label} must hold a JSON object`);
   }
-  // A message object; a `{ message: {…} }` envelope (Baileys' WebMessageInfo) is unwrapped.
-  const message =
-    typeof record.message === 'object' && record.message !== null ? record.message : record;
+  const record = json as Record<string, unknown>;
+  if (
+    typeof record.type === 'string' &&
+    (typeof record.directPath === 'string' || typeof record.url === 'string')
+  ) {
+    return { downloadable: paramsFromJson(record, label) };
+  }
+  // A message object; a `{ key, message }` envelope (Baileys' WebMessageInfo) is unwrapped.
+  const envelope = typeof record.message === 'object' && record.message !== null;
+  const message = envelope ? record.message : record;
+  const key = envelope ? messageKey(record, label) : undefined;
+  let downloadable: Message;
   try {
-    return Message.fromPartial(reviveBytes(message, '', label) as Partial<Message>);
+    downloadable = Message.fromPartial(reviveBytes(message, '', label) as Partial<Message>);
   } catch (error) {
+    if (error instanceof UsageError) throw error;
     throw new UsageError(`${label} is not a Message in JSON form`, { cause: error });
   }
+  return key === undefined ? { downloadable } : { downloadable, key };
 }
 
 /**
@@ -142,10 +253,7 @@ export async function loadDownloadable(
  */
 export function paramsFromFlags(context: CommandContext): DownloadParams {
   const type = requireType(context);
-  const directPath = stringFlag(context, 'direct-path');
-  if (directPath === undefined || !directPath.startsWith('/')) {
-    throw new UsageError('--direct-path is required and must start with /');
-  }
+  const { directPath, staticUrl } = whereFromFlags(context);
   const fileSha256 = hashFlag(context, 'file-sha256');
   const fileEncSha256 = hashFlag(context, 'file-enc-sha256');
   if (unencryptedFlag(context, type)) {
@@ -157,6 +265,7 @@ export function paramsFromFlags(context: CommandContext): DownloadParams {
     return {
       type,
       directPath,
+      ...staticUrl,
       encrypted: false,
       fileSha256,
       ...(fileEncSha256 === undefined ? {} : { fileEncSha256 }),
@@ -166,8 +275,35 @@ export function paramsFromFlags(context: CommandContext): DownloadParams {
   return {
     type,
     directPath,
+    ...staticUrl,
     mediaKey,
     ...(fileSha256 === undefined ? {} : { fileSha256 }),
     ...(fileEncSha256 === undefined ? {} : { fileEncSha256 }),
   };
+}
+
+/**
+ * Where the media is, from `--direct-path` (a path with its signed query) or `--url` (the
+ * message's full URL; a full URL given to `--direct-path` counts as `--url`). A URL is tried as
+ * it is first, then its path and query on the CDN hosts.
+ * @throws {UsageError} when neither is given, or the value is malformed.
+ */
+function whereFromFlags(context: CommandContext): {
+  directPath: string;
+  staticUrl: { staticUrl?: string };
+} {
+  const directPath = stringFlag(context, 'direct-path');
+  const rawUrl =
+    stringFlag(context, 'url') ?? (/^https?:\/\//i.test(directPath ?? '') ? directPath : undefined);
+  if (rawUrl !== undefined) {
+    const url = checkMediaUrl(
+      stringFlag(context, 'url') === undefined ? '--direct-path' : '--url',
+      rawUrl,
+    );
+    return { directPath: `${url.pathname}${url.search}`, staticUrl: { staticUrl: url.href } };
+  }
+  if (directPath === undefined || !directPath.startsWith('/')) {
+    throw new UsageError('--direct-path (starting with /) or --url (the full URL) is required');
+  }
+  return { directPath, staticUrl: {} };
 }

@@ -9,8 +9,8 @@ import { booleanFlag, type CommandContext, type CommandSpec, stringFlag } from '
 import { UsageError } from '../errors.js';
 import { formatBytes, formatRate, toBase64 } from '../io/bytes.js';
 import { checkOutputPath } from '../io/files.js';
-import { CONNECTION_FLAGS, connect } from './connection.js';
-import { loadDownloadable, paramsFromFlags } from './download-input.js';
+import { CONNECTION_FLAGS, connect, emulatorControl } from './connection.js';
+import { type LoadedInput, loadDownloadable, paramsFromFlags } from './download-input.js';
 import {
   FILE_ENC_SHA256_FLAG,
   FILE_SHA256_FLAG,
@@ -22,24 +22,26 @@ import { rejectJsonWithStdout } from './pipe.js';
 import { REUPLOAD_TARGET_FLAGS } from './reupload.js';
 import { awaitTransfer } from './transfer.js';
 
-function chooseInput(context: CommandContext): Promise<Downloadable> {
+function chooseInput(context: CommandContext): Promise<LoadedInput> {
   const params = stringFlag(context, 'params');
   const message = stringFlag(context, 'message');
-  const direct = stringFlag(context, 'direct-path');
+  const direct = stringFlag(context, 'direct-path') ?? stringFlag(context, 'url');
   const given = [params, message, direct].filter((value) => value !== undefined).length;
-  if (given !== 1) {
-    throw new UsageError('give exactly one of --params FILE, --message FILE or --direct-path …');
+  if (given !== 1 || (stringFlag(context, 'direct-path') && stringFlag(context, 'url'))) {
+    throw new UsageError(
+      'give exactly one of --params FILE, --message FILE, --direct-path PATH or --url URL',
+    );
   }
   if (
     direct === undefined &&
     (booleanFlag(context, 'unencrypted') || booleanFlag(context, 'newsletter'))
   ) {
     // The JSON or message says for itself whether it is encrypted.
-    throw new UsageError('--unencrypted / --newsletter only go with --direct-path');
+    throw new UsageError('--unencrypted / --newsletter only go with --direct-path or --url');
   }
   if (params !== undefined) return loadDownloadable('--params', params, context.std);
   if (message !== undefined) return loadDownloadable('--message', message, context.std);
-  return Promise.resolve(paramsFromFlags(context));
+  return Promise.resolve({ downloadable: paramsFromFlags(context) });
 }
 
 function registerSecrets(context: CommandContext, downloadable: Downloadable): void {
@@ -54,13 +56,27 @@ function isUnencrypted(downloadable: Downloadable): boolean {
   return params.encrypted === false || !mediaTypeInfo(params.type).encrypted;
 }
 
+/**
+ * The message to re-request expired media for: from `--msg-id` / `--chat-jid` (which need a
+ * connection), else from a WebMessageInfo's `key`, used when there is a connection to ask over.
+ */
 function reuploadTarget(
   context: CommandContext,
-  downloadable: Downloadable,
+  input: LoadedInput,
 ): AutoReuploadOptions | undefined {
+  const { downloadable, key } = input;
   const msgId = stringFlag(context, 'msg-id');
   const chatJid = stringFlag(context, 'chat-jid');
-  if (msgId === undefined && chatJid === undefined) return undefined;
+  if (msgId === undefined && chatJid === undefined) {
+    if (key === undefined || isUnencrypted(downloadable)) return undefined;
+    if (emulatorControl(context) === undefined) {
+      context.out.note(
+        `the message's key (${key.msgId}) is known, but without a connection (--emulator) expired media cannot be re-requested`,
+      );
+      return undefined;
+    }
+    return key;
+  }
   if (isUnencrypted(downloadable)) {
     // Media retry needs the media key (docs/protocol.md §5); the client would skip it silently.
     throw new UsageError(
@@ -86,9 +102,10 @@ export const downloadCommand: CommandSpec = {
   summary: 'download, verify and decrypt media to a file (streaming, host failover)',
   usage: [
     'download --params FILE [connection] OUT          (the --json output of upload; - = stdin)',
-    'download --message FILE [connection] OUT         (a Message: protobuf bytes or JSON)',
-    'download --type T --direct-path P --media-key B64 [--file-sha256 B64] [--file-enc-sha256 B64] [connection] OUT',
-    'download --type T --direct-path P --unencrypted --file-sha256 B64 [connection] OUT   (newsletter media)',
+    'download --message FILE [connection] OUT         (a Message or WebMessageInfo: protobuf bytes or JSON)',
+    'download --type T --url URL --media-key KEY [--file-sha256 HASH] [connection] OUT   (the message’s full url)',
+    'download --type T --direct-path P --media-key KEY [--file-sha256 HASH] [--file-enc-sha256 HASH] [connection] OUT',
+    'download --type T --direct-path P --unencrypted --file-sha256 HASH [connection] OUT   (newsletter media)',
   ],
   details: [
     'OUT is written to a temp file beside it and renamed only after every check passed;',
@@ -96,7 +113,10 @@ export const downloadCommand: CommandSpec = {
     'OUT may be - (stdout; spooled to a temp file first, written once verified).',
     'Without --emulator it uses WhatsApp’s default CDN hosts (no signalling).',
     'With --msg-id and --chat-jid, expired media (404/410) is re-requested from the sender’s',
-    'phone (media reupload) and downloaded again by itself.',
+    'phone (media reupload) and downloaded again by itself. A WebMessageInfo file (Baileys’',
+    '`{ key, message }`, bytes as {"type":"Buffer","data":"<base64>"}) gives them by its key',
+    '(id, remoteJid, fromMe, participant) when there is a connection (--emulator).',
+    '--url takes the message’s full URL: tried as it is first, then its path on the CDN hosts.',
     'Unencrypted media (newsletter uploads: encrypted:false in the --params JSON, or',
     '--unencrypted with --direct-path; product-catalog-image always) has no key: the blob is the',
     'file, verified by its SHA-256 before anything is written.',
@@ -113,6 +133,11 @@ export const downloadCommand: CommandSpec = {
       type: 'string',
       value: 'PATH',
       description: 'the message’s directPath (with its signed query)',
+    },
+    url: {
+      type: 'string',
+      value: 'URL',
+      description: 'the message’s full url (instead of --direct-path)',
     },
     'media-key': MEDIA_KEY_FLAG,
     'file-sha256': FILE_SHA256_FLAG,
@@ -133,9 +158,10 @@ export const downloadCommand: CommandSpec = {
   async run(context) {
     const [output = ''] = context.positionals;
     rejectJsonWithStdout(context, output);
-    const downloadable = await chooseInput(context);
+    const input = await chooseInput(context);
+    const { downloadable } = input;
     registerSecrets(context, downloadable);
-    const reupload = reuploadTarget(context, downloadable);
+    const reupload = reuploadTarget(context, input);
     if (output !== '-') await checkOutputPath('OUT', output);
     const connection = await connect(context, {
       needSignaling: reupload !== undefined,

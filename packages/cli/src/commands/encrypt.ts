@@ -9,7 +9,7 @@ import { pipeWithProgress, rejectJsonWithStdout } from './pipe.js';
 export const encryptCommand: CommandSpec = {
   name: 'encrypt',
   summary: 'encrypt a file as WhatsApp media (AES-256-CBC + HMAC), streaming',
-  usage: ['encrypt --type TYPE [--media-key B64] IN OUT'],
+  usage: ['encrypt --type TYPE [--media-key KEY] IN OUT'],
   details: [
     'IN and OUT may be - (stdin / stdout). OUT is written to a temp file and renamed when done.',
     'Without --media-key a fresh key is generated; it is printed with the hashes (the result',

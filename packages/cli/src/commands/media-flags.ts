@@ -13,7 +13,7 @@ import {
   stringFlag,
 } from '../command.js';
 import { UsageError } from '../errors.js';
-import { parseBase64 } from '../io/bytes.js';
+import { parseKey32 } from '../io/bytes.js';
 
 export const TYPE_FLAG: FlagSpec = {
   type: 'string',
@@ -24,18 +24,18 @@ export const TYPE_FLAG: FlagSpec = {
 export const MEDIA_KEY_FLAG: FlagSpec = {
   type: 'string',
   short: 'k',
-  value: 'B64',
-  description: 'the 32-byte media key, base64',
+  value: 'KEY',
+  description: 'the 32-byte media key: base64, or 64 hex digits',
 };
 export const FILE_SHA256_FLAG: FlagSpec = {
   type: 'string',
-  value: 'B64',
-  description: 'expected SHA-256 of the plaintext, base64 (checked)',
+  value: 'HASH',
+  description: 'expected SHA-256 of the plaintext, base64 or hex (checked)',
 };
 export const FILE_ENC_SHA256_FLAG: FlagSpec = {
   type: 'string',
-  value: 'B64',
-  description: 'expected SHA-256 of the encrypted blob, base64 (checked)',
+  value: 'HASH',
+  description: 'expected SHA-256 of the encrypted blob, base64 or hex (checked)',
 };
 
 /**
@@ -65,13 +65,13 @@ export function mediaKeyFlag(context: CommandContext, required: boolean): Uint8A
   const raw = required ? requireFlag(context, 'media-key') : stringFlag(context, 'media-key');
   if (raw === undefined) return undefined;
   context.out.secrets.add(raw.trim());
-  return parseBase64('--media-key', raw, 32);
+  return parseKey32('--media-key', raw);
 }
 
 /** An optional 32-byte hash flag. */
 export function hashFlag(context: CommandContext, name: string): Uint8Array | undefined {
   const raw = stringFlag(context, name);
-  return raw === undefined ? undefined : parseBase64(`--${name}`, raw, 32);
+  return raw === undefined ? undefined : parseKey32(`--${name}`, raw);
 }
 
 /**

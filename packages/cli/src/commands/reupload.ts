@@ -30,7 +30,7 @@ export const reuploadCommand: CommandSpec = {
   name: 'reupload',
   summary: 'ask the sender’s phone to re-upload expired media (media retry)',
   usage: [
-    'reupload --msg-id ID --chat-jid JID --media-key B64 [--from-me] [--participant JID] --emulator URL --emulator-token T',
+    'reupload --msg-id ID --chat-jid JID --media-key KEY [--from-me] [--participant JID] --emulator URL --emulator-token T',
   ],
   details: [
     'Sends the encrypted server-error receipt and waits (30 s) for the mediaretry notification.',

@@ -2,15 +2,15 @@ import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { createNodeMediaClient } from '@wa-media/client/node';
-import {
-  connectEmulatorSignaling,
-  type Emulator,
-  type EmulatorSignaling,
-  startEmulator,
-} from '@wa-media/emulator';
+import { type Emulator, type EmulatorSignaling, startEmulator } from '@wa-media/emulator';
 import { booleanFlag, type CommandSpec, integerFlag, requireFlag, stringFlag } from '../command.js';
 import { CliError, describeError, UsageError } from '../errors.js';
-import { DEFAULT_OWN_JID, safeControlUrl } from './connection.js';
+import {
+  CONNECTION_FLAGS,
+  connectSignaling,
+  DEFAULT_OWN_JID,
+  emulatorControl,
+} from './connection.js';
 import { waitForAbort } from './wait.js';
 
 /**
@@ -35,7 +35,7 @@ export const serveCommand: CommandSpec = {
   name: 'serve',
   summary: 'run the durable media store’s HTTP API (download, keep, retry, webhooks)',
   usage: [
-    'serve --data-dir DIR [--database postgres://…] [--keep 30d] [--max-bytes N] [--port P] [--token T] [--webhook-url URL --webhook-secret S] [--emulator | --emulator-url URL --emulator-token T]',
+    'serve --data-dir DIR [--database postgres://…] [--keep 30d] [--max-bytes N] [--port P] [--token T] [--webhook-url URL --webhook-secret S] [--start-emulator | --emulator URL --emulator-token T]',
   ],
   details: [
     'Stores inbound media in DIR (SQLite + files) and serves the API of @wa-media/store:',
@@ -44,9 +44,10 @@ export const serveCommand: CommandSpec = {
     'POST /v1/media, GET /v1/media/{id}, GET /v1/media/{id}/download (retry), GET /v1/status…,',
     'every call with Authorization: Bearer <token>. Without --token a random one is printed;',
     'a token given by flag or environment is never printed.',
-    '--emulator starts an in-process emulator and connects the client to it (for trying it',
-    'out); its control URL and token are printed so `wa-media upload` can feed it. Without',
-    'an emulator, downloads go to WhatsApp’s default hosts and expired media cannot be',
+    '--start-emulator starts an in-process emulator and connects the client to it (for trying',
+    'it out); its control URL and token are printed so `wa-media upload` can feed it.',
+    '--emulator URL --emulator-token T uses a running `wa-media emulator`, as every command does.',
+    'Without an emulator, downloads go to WhatsApp’s default hosts and expired media cannot be',
     're-requested (that needs a live socket: library use). Runs until SIGINT / SIGTERM.',
   ],
   flags: {
@@ -96,25 +97,17 @@ export const serveCommand: CommandSpec = {
       description: 'HMAC key of the webhook signature (or env WA_MEDIA_WEBHOOK_SECRET)',
     },
     concurrency: { type: 'string', value: 'N', description: 'downloads at once (default 4)' },
-    emulator: { type: 'boolean', description: 'start an in-process emulator and use it' },
-    'emulator-url': {
-      type: 'string',
-      value: 'URL',
-      description: 'control URL of a running emulator',
-    },
-    'emulator-token': {
-      type: 'string',
-      value: 'T',
-      description: 'its control token (or env WA_MEDIA_EMULATOR_TOKEN)',
-    },
-    'own-jid': {
-      type: 'string',
-      value: 'JID',
-      description: `the account's JID (default ${DEFAULT_OWN_JID})`,
-    },
+    'start-emulator': { type: 'boolean', description: 'start an in-process emulator and use it' },
+    ...CONNECTION_FLAGS,
+  },
+  valueHints: {
+    emulator: 'to start an emulator in-process, use --start-emulator',
   },
   positionals: { min: 0, max: 0 },
-  examples: ['wa-media serve --data-dir ./media-store --emulator --port 8080'],
+  examples: [
+    'wa-media serve --data-dir ./media-store --start-emulator --port 8080',
+    'wa-media serve --data-dir ./media-store --emulator "$URL" --emulator-token "$TOKEN"',
+  ],
   async run(context) {
     const dataDir = resolve(requireFlag(context, 'data-dir'));
     const database = stringFlag(context, 'database') ?? context.env.WA_MEDIA_DATABASE_URL;
@@ -144,16 +137,10 @@ export const serveCommand: CommandSpec = {
       throw new UsageError('--webhook-url and --webhook-secret go together');
     }
     const ownJid = stringFlag(context, 'own-jid') ?? DEFAULT_OWN_JID;
-    const inProcess = booleanFlag(context, 'emulator');
-    const emulatorUrl = stringFlag(context, 'emulator-url');
-    const emulatorToken =
-      stringFlag(context, 'emulator-token') ?? context.env.WA_MEDIA_EMULATOR_TOKEN;
-    context.out.secrets.add(emulatorToken);
-    if (inProcess && emulatorUrl !== undefined) {
-      throw new UsageError('give either --emulator or --emulator-url, not both');
-    }
-    if (emulatorUrl !== undefined && emulatorToken === undefined) {
-      throw new UsageError('--emulator-url needs --emulator-token');
+    const inProcess = booleanFlag(context, 'start-emulator');
+    const control = emulatorControl(context);
+    if (inProcess && control !== undefined) {
+      throw new UsageError('give either --start-emulator or --emulator URL, not both');
     }
     await mkdir(dataDir, { recursive: true, mode: 0o700 });
 
@@ -165,18 +152,8 @@ export const serveCommand: CommandSpec = {
         emulator = await startEmulator();
         cleanups.unshift(() => emulator?.close());
         signaling = emulator.signaling({ ownJid });
-      } else if (emulatorUrl !== undefined && emulatorToken !== undefined) {
-        try {
-          signaling = await connectEmulatorSignaling(emulatorUrl, { ownJid, token: emulatorToken });
-        } catch (error) {
-          throw new CliError(
-            'network',
-            `cannot reach the emulator at ${safeControlUrl(emulatorUrl)}`,
-            {
-              cause: error,
-            },
-          );
-        }
+      } else if (control !== undefined) {
+        signaling = await connectSignaling(control, ownJid);
         const connected = signaling;
         cleanups.unshift(() => connected.close());
       }
@@ -201,7 +178,7 @@ export const serveCommand: CommandSpec = {
       cleanups.unshift(() => store.close());
       const server = await store.listen({ port, host, token });
       cleanups.unshift(() => server.close());
-      const control = emulator?.control;
+      const started = emulator?.control;
       context.out.result(
         [
           'wa-media store serving (Ctrl-C to stop)',
@@ -213,9 +190,9 @@ export const serveCommand: CommandSpec = {
             ? []
             : [
                 `  emulator:  ${emulator.hostnames.join(', ')}`,
-                ...(control === undefined
+                ...(started === undefined
                   ? []
-                  : [`  control:   ${control.url} (token ${control.token})`]),
+                  : [`  control:   ${started.url} (token ${started.token})`]),
               ]),
         ],
         {
@@ -224,7 +201,7 @@ export const serveCommand: CommandSpec = {
           dataDir,
           ...(emulator === undefined
             ? {}
-            : { emulator: { hosts: emulator.hostnames, control: control ?? null } }),
+            : { emulator: { hosts: emulator.hostnames, control: started ?? null } }),
         },
       );
       await waitForAbort(context.signal);

@@ -11,9 +11,14 @@ export async function awaitTransfer<T>(
   transfer: Transfer<T>,
 ): Promise<T> {
   const progress = context.out.progress(label);
-  const unsubscribe = transfer.on('progress', ({ bytesDone, totalBytes }) =>
-    progress.update(bytesDone, totalBytes),
-  );
+  let waiting = false;
+  const unsubscribe = transfer.on('progress', ({ bytesDone, totalBytes }) => {
+    progress.update(bytesDone, totalBytes);
+    // An upload's last byte is sent: the CDN now hashes and stores it before it answers.
+    const sent = totalBytes !== null && bytesDone >= totalBytes;
+    if (label === 'upload' && sent && !waiting) progress.waiting('waiting for the server');
+    waiting = sent;
+  });
   const onAbort = (): void => {
     transfer.cancel().catch(() => {
       // Already ended: nothing to cancel.

@@ -1,10 +1,13 @@
+import { randomBytes } from 'node:crypto';
+import { rename, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { UploadResult } from '@wa-media/client';
 import { fileSource } from '@wa-media/client/node';
 import { type CommandSpec, requireFlag, stringFlag } from '../command.js';
 import { UsageError } from '../errors.js';
 import { formatBytes, formatRate, toBase64 } from '../io/bytes.js';
-import { checkInputFile } from '../io/files.js';
+import { checkInputFile, checkOutputPath } from '../io/files.js';
 import { CONNECTION_FLAGS, connect, emulatorCall } from './connection.js';
 import {
   MEDIA_KEY_FLAG,
@@ -41,6 +44,21 @@ export function uploadResultJson(result: UploadResult): Record<string, unknown> 
 }
 
 /**
+ * Writes the download parameters to `path`, readable by its owner only (they hold the media
+ * key): a temp file beside it, renamed into place.
+ */
+async function writeParamsFile(path: string, data: Record<string, unknown>): Promise<void> {
+  const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.part`);
+  try {
+    await writeFile(temp, `${JSON.stringify(data, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+    await rename(temp, path);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+}
+
+/**
  * `wa-media upload`: encrypt and upload a file (resumable from 5 MiB), print the message fields.
  * With `--unencrypted` / `--newsletter` (and always for product-catalog-image) the file is
  * uploaded as it is.
@@ -50,12 +68,13 @@ export const uploadCommand: CommandSpec = {
   summary:
     'encrypt (unless --unencrypted) and upload a file to the CDN, print what a message needs',
   usage: [
-    'upload --type TYPE [--media-key B64] [--msg-id ID] --emulator URL --emulator-token T IN',
+    'upload --type TYPE [--media-key KEY] [--msg-id ID] [--params-out FILE] --emulator URL --emulator-token T IN',
     'upload --type TYPE --unencrypted --emulator URL --emulator-token T IN   (newsletter media)',
   ],
   details: [
     'IN may be - (stdin; spooled to a temp file while hashed). Prints the direct path, URL,',
-    'media key and hashes (--json: the object `wa-media download --params` reads).',
+    'media key and hashes (--json: the object `wa-media download --params` reads; --params-out',
+    'FILE writes that object to FILE, readable by you only, since it holds the media key).',
     'Uploads need a logged-in connection for the CDN auth token: from the command line that is',
     'the emulator; in an application, pass a live socket to @wa-media/client.',
     '--msg-id (emulator only) also tells the emulated phone it sent this message, so',
@@ -79,6 +98,11 @@ export const uploadCommand: CommandSpec = {
       type: 'string',
       value: 'JID',
       description: 'with --msg-id: the chat the phone expects in reupload requests',
+    },
+    'params-out': {
+      type: 'string',
+      value: 'FILE',
+      description: 'also write the download parameters (for download --params) to FILE (mode 600)',
     },
     ...UNENCRYPTED_FLAGS,
     ...describeFlags,
@@ -107,6 +131,8 @@ export const uploadCommand: CommandSpec = {
       requireFlag(context, 'msg-id');
     }
     if (input !== '-') await checkInputFile('IN', input);
+    const paramsOut = stringFlag(context, 'params-out');
+    if (paramsOut !== undefined) await checkOutputPath('--params-out', paramsOut);
     const source =
       input === '-'
         ? (Readable.toWeb(context.std.stdin as Readable) as ReadableStream<Uint8Array>)
@@ -144,6 +170,7 @@ export const uploadCommand: CommandSpec = {
         ...(msgId === undefined ? {} : { msgId }),
         ...described?.json,
       };
+      if (paramsOut !== undefined) await writeParamsFile(paramsOut, data);
       context.out.result(
         [
           `uploaded ${formatBytes(result.fileLength)} as ${type} (${formatRate(result.fileLength, ms)})`,
@@ -157,7 +184,9 @@ export const uploadCommand: CommandSpec = {
             ? []
             : [`msgId:         ${msgId} (remembered by the emulated phone)`]),
           ...(described?.lines ?? []),
-          'download it with --json output saved to a file: wa-media download --params FILE OUT',
+          paramsOut === undefined
+            ? 'download it with --json output saved to a file: wa-media download --params FILE OUT'
+            : `download parameters written to ${paramsOut}: wa-media download --params ${paramsOut} OUT`,
         ],
         data,
       );

@@ -1,5 +1,6 @@
 // Bytes on the command line travel as base64. We accept both alphabets (standard and URL-safe,
-// padded or not) because WhatsApp tooling prints either; we print standard padded base64.
+// padded or not) because WhatsApp tooling prints either, and 32-byte keys and hashes also as
+// hex; we print standard padded base64.
 import { UsageError } from '../errors.js';
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
@@ -22,6 +23,43 @@ export function parseBase64(flag: string, value: string, length?: number): Uint8
   );
   if (length !== undefined && bytes.length !== length) {
     throw new UsageError(`${flag} must be ${length} bytes (got ${bytes.length})`);
+  }
+  return bytes;
+}
+
+const HEX = /^[0-9a-fA-F]+$/;
+
+/**
+ * Decodes a 32-byte value given on the command line or in a file (a media key, a SHA-256):
+ * 64 hex digits (as `sha256sum` and many tools print) or base64 / base64url. The error names
+ * the flag and says what was wrong, never the value.
+ * @throws {UsageError} for anything that is not exactly 32 bytes in one of those forms.
+ */
+export function parseKey32(flag: string, value: string): Uint8Array {
+  const trimmed = value.trim();
+  if (HEX.test(trimmed) && trimmed.length === 64) {
+    return new Uint8Array(Buffer.from(trimmed, 'hex'));
+  }
+  const base64Length = trimmed.replace(/=+$/, '').length;
+  // Digits and a-f only, but not the length of a base64 key: a hex string of the wrong size.
+  if (HEX.test(trimmed) && base64Length !== 43) {
+    throw new UsageError(
+      `${flag} must be 32 bytes: 64 hex digits (this looks like hex, with ${trimmed.length}) ` +
+        'or base64 (44 characters)',
+      { code: 'bad-key' },
+    );
+  }
+  if (!(BASE64.test(trimmed) || BASE64URL.test(trimmed)) || base64Length % 4 === 1) {
+    throw new UsageError(`${flag} must be base64 (44 characters) or 64 hex digits`, {
+      code: 'bad-key',
+    });
+  }
+  const bytes = parseBase64(flag, trimmed);
+  if (bytes.length !== 32) {
+    throw new UsageError(
+      `${flag} must be 32 bytes (64 hex digits or 44 base64 characters); got ${bytes.length} bytes`,
+      { code: 'bad-key' },
+    );
   }
   return bytes;
 }

@@ -24,6 +24,28 @@ describe('Output', () => {
     expect(text(stdout)).toBe('');
   });
 
+  it('on a TTY the bar says what it waits for, and --no-progress / --json hide it', () => {
+    const { stdout, stderr, text } = streams(true);
+    const bar = new Output({ stdout, stderr }, { json: false, quiet: false }).progress('upload');
+    bar.update(10, 10);
+    bar.waiting('waiting for the server');
+    expect(text(stderr)).toMatch(/upload \[#+\] 100% 10 B\/10 B .*, waiting for the server…$/);
+    for (const options of [
+      { json: false, quiet: false, progress: 'never' as const },
+      { json: true, quiet: false },
+      { json: false, quiet: true },
+    ]) {
+      const hidden = new Output({ stdout, stderr }, options).progress('upload');
+      hidden.update(5, 10);
+      hidden.waiting('waiting for the server');
+      expect(text(stderr)).toBe('');
+    }
+    // --progress shows it with --json too (stdout keeps the JSON; progress is on stderr).
+    const forced = new Output({ stdout, stderr }, { json: true, quiet: false, progress: 'always' });
+    forced.progress('upload').update(5, 10);
+    expect(text(stderr)).toContain(' 50% ');
+  });
+
   it('draws no bar when stderr is not a TTY (notes still go to stderr, for logs)', () => {
     const { stdout, stderr, text } = streams(false);
     const out = new Output({ stdout, stderr }, { json: false, quiet: false });

@@ -1,5 +1,6 @@
 // What the command prints. Results go to stdout (human lines, or one JSON object with --json);
-// notes go to stderr unless --json or --quiet; progress bars too, and only to a TTY.
+// notes go to stderr unless --json or --quiet. Progress goes to stderr: a redrawn bar on a TTY
+// by default, or with --progress also as plain lines when stderr is a file or a pipe.
 // Known secrets (keys and tokens the command was given) are masked in everything but results.
 import { formatBytes, formatRate } from './bytes.js';
 
@@ -29,24 +30,38 @@ export class SecretMask {
 /** A progress bar on stderr (no-op when not shown). */
 export interface Progress {
   update(done: number, total: number | null): void;
+  /** Says what the transfer waits for now (e.g. "waiting for the server" after the last byte). */
+  waiting(what: string): void;
   /** Clears the bar line. */
   finish(): void;
 }
 
-const NO_PROGRESS: Progress = { update() {}, finish() {} };
+const NO_PROGRESS: Progress = { update() {}, waiting() {}, finish() {} };
+
+/** When progress is shown: `auto` (a TTY, no --json / --quiet), `always` (--progress), `never`. */
+export type ProgressMode = 'auto' | 'always' | 'never';
+
+/** Plain progress lines (not a TTY): one per 10% step or 2 seconds, whichever comes first. */
+const LINE_STEP = 0.1;
+const LINE_EVERY_MS = 2000;
 
 /** The command's printer. */
 export class Output {
   readonly json: boolean;
   readonly quiet: boolean;
   readonly secrets: SecretMask;
+  readonly progressMode: ProgressMode;
   readonly #streams: OutputStreams;
   #resultWritten = false;
 
-  constructor(streams: OutputStreams, options: { json: boolean; quiet: boolean }) {
+  constructor(
+    streams: OutputStreams,
+    options: { json: boolean; quiet: boolean; progress?: ProgressMode },
+  ) {
     this.#streams = streams;
     this.json = options.json;
     this.quiet = options.quiet;
+    this.progressMode = options.progress ?? 'auto';
     this.secrets = new SecretMask();
   }
 
@@ -96,33 +111,87 @@ export class Output {
     }
   }
 
-  /** A progress bar for a transfer of `label`, drawn at most 10 times a second. */
+  /**
+   * Progress of a transfer of `label` on stderr: with `auto`, a bar redrawn at most 10 times a
+   * second on a TTY (nothing otherwise); with `always` (--progress), that bar on a TTY and plain
+   * lines elsewhere; with `never` (--no-progress), nothing.
+   */
   progress(label: string): Progress {
-    if (!this.interactive) return NO_PROGRESS;
+    const mode = this.progressMode;
+    if (mode === 'never' || (mode === 'auto' && !this.interactive)) return NO_PROGRESS;
     const stderr = this.#streams.stderr;
-    const started = performance.now();
-    let lastDraw = 0;
-    let drawn = false;
-    return {
-      update(done, total) {
-        const now = performance.now();
-        if (now - lastDraw < 100 && done !== total) return;
-        lastDraw = now;
-        drawn = true;
-        const width = Math.max(10, Math.min(30, (stderr.columns ?? 80) - 50));
-        const ratio = total !== null && total > 0 ? Math.min(1, done / total) : 0;
-        const filled = Math.round(ratio * width);
-        const bar = total === null ? '' : `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] `;
-        const percent = total === null ? '' : `${(ratio * 100).toFixed(0).padStart(3)}% `;
-        const size =
-          total === null ? formatBytes(done) : `${formatBytes(done)}/${formatBytes(total)}`;
-        stderr.write(
-          `\r\x1b[2K${label} ${bar}${percent}${size} ${formatRate(done, now - started)}`,
-        );
-      },
-      finish() {
-        if (drawn) stderr.write('\r\x1b[2K');
-      },
-    };
+    return stderr.isTTY === true ? barProgress(stderr, label) : lineProgress(stderr, label);
   }
+}
+
+function describeProgress(done: number, total: number | null, ms: number): string {
+  const ratio = total !== null && total > 0 ? Math.min(1, done / total) : 0;
+  const percent = total === null ? '' : `${(ratio * 100).toFixed(0).padStart(3)}% `;
+  const size = total === null ? formatBytes(done) : `${formatBytes(done)}/${formatBytes(total)}`;
+  return `${percent}${size} ${formatRate(done, ms)}`;
+}
+
+function barProgress(stderr: OutputStreams['stderr'], label: string): Progress {
+  const started = performance.now();
+  let lastDraw = 0;
+  let drawn = false;
+  let last: { done: number; total: number | null } = { done: 0, total: null };
+  const draw = (suffix: string): void => {
+    const { done, total } = last;
+    const width = Math.max(10, Math.min(30, (stderr.columns ?? 80) - 50 - suffix.length));
+    const ratio = total !== null && total > 0 ? Math.min(1, done / total) : 0;
+    const filled = Math.round(ratio * width);
+    const bar = total === null ? '' : `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] `;
+    drawn = true;
+    stderr.write(
+      `\r\x1b[2K${label} ${bar}${describeProgress(done, total, performance.now() - started)}${suffix}`,
+    );
+  };
+  return {
+    update(done, total) {
+      last = { done, total };
+      const now = performance.now();
+      if (now - lastDraw < 100 && done !== total) return;
+      lastDraw = now;
+      draw('');
+    },
+    waiting(what) {
+      draw(`, ${what}…`);
+    },
+    finish() {
+      if (drawn) stderr.write('\r\x1b[2K');
+    },
+  };
+}
+
+function lineProgress(stderr: OutputStreams['stderr'], label: string): Progress {
+  const started = performance.now();
+  let lastLine = performance.now();
+  let lastRatio = -1;
+  let last: { done: number; total: number | null } = { done: 0, total: null };
+  let printed = '';
+  const print = (text: string): void => {
+    if (text === printed) return;
+    printed = text;
+    stderr.write(`${text}\n`);
+  };
+  return {
+    update(done, total) {
+      last = { done, total };
+      const now = performance.now();
+      const ratio = total !== null && total > 0 ? Math.min(1, done / total) : 0;
+      const stepped =
+        total !== null && Math.floor(ratio / LINE_STEP) > Math.floor(lastRatio / LINE_STEP);
+      if (!stepped && now - lastLine < LINE_EVERY_MS) return;
+      lastLine = now;
+      lastRatio = ratio;
+      print(`${label} ${describeProgress(done, total, now - started)}`);
+    },
+    waiting(what) {
+      print(
+        `${label} ${describeProgress(last.done, last.total, performance.now() - started)}, ${what}…`,
+      );
+    },
+    finish() {},
+  };
 }
