@@ -10,7 +10,9 @@ import {
   requireContentBytes,
   requireIntAttr,
 } from './binary-node/binary-node.js';
+import { parseResumeProbe, parseUploadReply } from './cdn/replies.js';
 import { isProtocolError } from './errors.js';
+import { MAX_JID_LENGTH, parseJid, tryParseJid } from './jid/jid.js';
 import { parseMediaConn } from './media-conn/media-conn.js';
 import {
   isMediaRetryNotificationFor,
@@ -142,6 +144,9 @@ describe('fuzz', () => {
         expectTypedOutcome(() => parseMediaConn(tree, 0));
         expectTypedOutcome(() => parseMediaRetryNotification(tree));
         expect(typeof isMediaRetryNotificationFor('x')(tree)).toBe('boolean');
+        expect(typeof isMediaRetryNotificationFor('x', { chatJid: '1@s.whatsapp.net' })(tree)).toBe(
+          'boolean',
+        );
         for (const name of attrNames) {
           expectTypedOutcome(() => getAttr(tree, name));
           expectTypedOutcome(() => requireIntAttr(tree, name));
@@ -192,6 +197,52 @@ describe('fuzz', () => {
         }
       }),
       { numRuns: 500 },
+    );
+  });
+
+  // What a CDN (or anything answering at its address) sends back as JSON: any value at all.
+  const json = fc.jsonValue({ maxDepth: 4 });
+  const replyLike = fc.record(
+    {
+      url: fc.oneof(fc.string(), fc.constant('https://mmg.whatsapp.net/x'), json),
+      direct_path: fc.oneof(fc.string(), fc.constant('/v/t62/x.enc?oh=1'), json),
+      handle: fc.oneof(fc.string(), json),
+      resume: fc.oneof(fc.string(), fc.integer(), json),
+      object_id: fc.oneof(fc.string(), json),
+    },
+    { requiredKeys: [] },
+  );
+
+  it('parseUploadReply and parseResumeProbe on any JSON: typed error or a checked reply', () => {
+    fc.assert(
+      fc.property(fc.oneof(json, replyLike), fc.integer({ min: 0, max: 599 }), (value, status) => {
+        try {
+          const reply = parseUploadReply(value);
+          expect(typeof reply.directPath).toBe('string');
+          expect(reply.directPath.startsWith('/')).toBe(true);
+        } catch (error) {
+          expect(isProtocolError(error), String(error)).toBe(true);
+        }
+        expectTypedOutcome(() => parseResumeProbe(status, value, 1000));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('parseJid on any string (also huge ones): a JID that formats back, or InvalidJidError', () => {
+    const text = fc.oneof(
+      fc.string({ maxLength: 200 }),
+      fc.string({
+        unit: fc.constantFrom(...'0123456789@.:-sgwhatsapp.net'.split('')),
+        maxLength: 160,
+      }),
+    );
+    fc.assert(
+      fc.property(text, (value) => {
+        expectTypedOutcome(() => parseJid(value));
+        if (value.length > MAX_JID_LENGTH) expect(tryParseJid(value)).toBeUndefined();
+      }),
+      { numRuns: 3000 },
     );
   });
 });
