@@ -2,6 +2,7 @@
 // retry, failover, media reupload, done / failed with sizes and durations), and no line holds a
 // secret: the media key in any text form, the upload auth token, or a direct path's query.
 import { encryptMedia } from '@wa-media/crypto';
+import { type RecordedLogLine, type RecordingLogger, recordingLogger } from '@wa-media/emulator';
 import type { Logger } from '@wa-media/transport';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -12,26 +13,6 @@ import {
   startHarness,
   testBytes,
 } from './test-support/harness.js';
-
-interface Line {
-  level: string;
-  msg: string | undefined;
-  obj: Record<string, unknown>;
-  text: string;
-}
-
-/** A pino-shaped logger that keeps every line (both call shapes pino accepts). */
-function captureLogger(): Logger & { lines: Line[] } {
-  const lines: Line[] = [];
-  const at =
-    (level: string) =>
-    (objOrMsg: Record<string, unknown> | string, msg?: string): void => {
-      const obj = typeof objOrMsg === 'string' ? {} : objOrMsg;
-      const message = typeof objOrMsg === 'string' ? objOrMsg : msg;
-      lines.push({ level, msg: message, obj, text: JSON.stringify({ obj, msg: message }) });
-    };
-  return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
-}
 
 /** The text forms a media key could leak in. */
 function keyForms(key: Uint8Array): string[] {
@@ -44,7 +25,7 @@ function queryValues(directPath: string): string[] {
   return [...new URL(directPath, 'http://x').searchParams.values()].filter((v) => v.length >= 4);
 }
 
-function expectNoSecret(lines: readonly Line[], secrets: readonly string[]): void {
+function expectNoSecret(lines: readonly RecordedLogLine[], secrets: readonly string[]): void {
   expect(secrets.length).toBeGreaterThan(0);
   for (const line of lines) {
     for (const secret of secrets) expect(line.text, `a line leaks ${secret}`).not.toContain(secret);
@@ -52,7 +33,7 @@ function expectNoSecret(lines: readonly Line[], secrets: readonly string[]): voi
 }
 
 let h: Harness;
-let logger: ReturnType<typeof captureLogger>;
+let logger: RecordingLogger;
 
 beforeAll(async () => {
   h = await startHarness({ media: { expiredStatus: 410 } });
@@ -62,7 +43,7 @@ afterAll(async () => {
 });
 beforeEach(() => {
   h.emulator.faults.clear();
-  logger = captureLogger();
+  logger = recordingLogger();
 });
 
 const messages = (): (string | undefined)[] => logger.lines.map((line) => line.msg);

@@ -45,6 +45,11 @@ export {
   startProxy,
   type TestProxy,
 } from './proxy/proxy-server.js';
+export {
+  type RecordedLogLine,
+  type RecordingLogger,
+  recordingLogger,
+} from './recording-logger.js';
 export type { EmulatorSignaling, EmulatorSignalingOptions } from './signaling/in-process.js';
 export type { MediaConnOptions, SignalingBehavior } from './signaling/peer.js';
 export type { MediaRetryRecord, PhoneEmulator, RememberMediaParams } from './signaling/phone.js';

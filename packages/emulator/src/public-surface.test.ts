@@ -28,6 +28,7 @@ describe('public surface of @wa-media/emulator', () => {
         "isLoopbackTarget",
         "nodeFromJson",
         "nodeToJson",
+        "recordingLogger",
         "startEmulator",
         "startProxy",
       ]

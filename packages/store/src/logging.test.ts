@@ -1,29 +1,10 @@
 // The store's `logger` option, with the real client over the emulator: registration, each
 // download attempt (started, succeeded with bytes and ms, failed with its kind and whether it
 // is retried), and no line holding the media key or the direct path's signed query.
-import type { Logger } from '@wa-media/transport';
+import { recordingLogger } from '@wa-media/emulator';
 import { afterEach, describe, expect, it } from 'vitest';
 import { receivedIn, seedImage } from './test-support/media-fixtures.js';
 import { eventually, type Harness, startHarness } from './test-support/store-harness.js';
-
-interface Line {
-  level: string;
-  msg: string | undefined;
-  obj: Record<string, unknown>;
-  text: string;
-}
-
-function captureLogger(): Logger & { lines: Line[] } {
-  const lines: Line[] = [];
-  const at =
-    (level: string) =>
-    (objOrMsg: Record<string, unknown> | string, msg?: string): void => {
-      const obj = typeof objOrMsg === 'string' ? {} : objOrMsg;
-      const message = typeof objOrMsg === 'string' ? objOrMsg : msg;
-      lines.push({ level, msg: message, obj, text: JSON.stringify({ obj, msg: message }) });
-    };
-  return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
-}
 
 function secretsOf(media: { mediaKey: Uint8Array; directPath: string }): string[] {
   const key = Buffer.from(media.mediaKey);
@@ -39,7 +20,7 @@ afterEach(async () => {
 
 describe('the store logger', () => {
   it('logs registration, attempts, retries and the final outcome without secrets', async () => {
-    const logger = captureLogger();
+    const logger = recordingLogger();
     h = await startHarness({ logger });
     const good = seedImage(h.emulator, { size: 30_000 });
     const { id } = await h.store.register(good.message, receivedIn(good));
