@@ -34,6 +34,7 @@ export type {
   FaultKind,
   FaultRule,
   FaultStatus,
+  RandomFaultKind,
   RandomFaultOptions,
   RequestKind,
 } from './faults/types.js';
