@@ -159,6 +159,46 @@ const GLIBC_MALLOC_STEADY: Readonly<Record<string, string>> = {
   MALLOC_TRIM_THRESHOLD_: String(1024 * MiB),
 };
 
+/** The target for the node adapter: at least 0.9× a bare node:http transfer. */
+const NODE_TARGET_RATIO = 0.9;
+
+/** The node adapter against its target, and the other adapters' ratios for the record. */
+function printSummary(ratios: ReadonlyMap<string, Partial<Record<Direction, number>>>): void {
+  // Summary: the node adapter against its target — judged on the fast path (`chunks()` for
+  // downloads; uploads have one path) — the other rows for the record.
+  const formatRatio = (value: number | undefined): string =>
+    value === undefined ? '   n/a' : `${value.toFixed(2).padStart(5)}×`;
+  const nodeUpload = ratios.get('node adapter')?.upload;
+  console.log(`\nsummary (${sizeMb} MiB × ${runs} runs, median ratio to bare node:http)`);
+  console.log(
+    `  ${'adapter'.padEnd(23)} download   upload  target (≥ ${NODE_TARGET_RATIO}× both ways)`,
+  );
+  const rows: [label: string, download: number | undefined, upload: number | undefined][] = [
+    ['node, chunks()', ratios.get('node chunks()')?.download, nodeUpload],
+    ['node, body.getReader()', ratios.get('node adapter')?.download, nodeUpload],
+    [
+      'fetch, body.getReader()',
+      ratios.get('fetch adapter')?.download,
+      ratios.get('fetch adapter')?.upload,
+    ],
+    ['ky, body.getReader()', ratios.get('ky adapter')?.download, ratios.get('ky adapter')?.upload],
+  ];
+  for (const [label, download, upload] of rows) {
+    let verdict = '—  (reported only)';
+    if (label === 'node, chunks()') {
+      const met =
+        download !== undefined &&
+        upload !== undefined &&
+        download >= NODE_TARGET_RATIO &&
+        upload >= NODE_TARGET_RATIO;
+      verdict = met ? '✓  met (the fast path is what the target is judged on)' : '✗  NOT met';
+    }
+    console.log(
+      `  ${label.padEnd(23)} ${formatRatio(download)}   ${formatRatio(upload)}  ${verdict}`,
+    );
+  }
+}
+
 async function runMain(): Promise<void> {
   const self = fileURLToPath(import.meta.url);
   const server = fork(fileURLToPath(new URL('./server.mjs', import.meta.url)), {
@@ -201,8 +241,6 @@ async function runMain(): Promise<void> {
 
   /** Median throughput ratio (adapter / bare, higher is better) per contender and direction. */
   const ratios = new Map<string, Partial<Record<Direction, number>>>();
-  /** The issue's target for the node adapter: at least 0.9× a bare node:http transfer. */
-  const NODE_TARGET_RATIO = 0.9;
 
   for (const direction of ['download', 'upload'] as const) {
     // `chunks()` only changes how a response body is read: its uploads are the node adapter's.
@@ -244,39 +282,7 @@ async function runMain(): Promise<void> {
     }
   }
 
-  // Summary: the node adapter against its target — judged on the fast path (`chunks()` for
-  // downloads; uploads have one path) — the other rows for the record.
-  const formatRatio = (value: number | undefined): string =>
-    value === undefined ? '   n/a' : `${value.toFixed(2).padStart(5)}×`;
-  const nodeUpload = ratios.get('node adapter')?.upload;
-  console.log(`\nsummary (${sizeMb} MiB × ${runs} runs, median ratio to bare node:http)`);
-  console.log(
-    `  ${'adapter'.padEnd(23)} download   upload  target (≥ ${NODE_TARGET_RATIO}× both ways)`,
-  );
-  const rows: [label: string, download: number | undefined, upload: number | undefined][] = [
-    ['node, chunks()', ratios.get('node chunks()')?.download, nodeUpload],
-    ['node, body.getReader()', ratios.get('node adapter')?.download, nodeUpload],
-    [
-      'fetch, body.getReader()',
-      ratios.get('fetch adapter')?.download,
-      ratios.get('fetch adapter')?.upload,
-    ],
-    ['ky, body.getReader()', ratios.get('ky adapter')?.download, ratios.get('ky adapter')?.upload],
-  ];
-  for (const [label, download, upload] of rows) {
-    let verdict = '—  (reported only)';
-    if (label === 'node, chunks()') {
-      const met =
-        download !== undefined &&
-        upload !== undefined &&
-        download >= NODE_TARGET_RATIO &&
-        upload >= NODE_TARGET_RATIO;
-      verdict = met ? '✓  met (the fast path is what the target is judged on)' : '✗  NOT met';
-    }
-    console.log(
-      `  ${label.padEnd(23)} ${formatRatio(download)}   ${formatRatio(upload)}  ${verdict}`,
-    );
-  }
+  printSummary(ratios);
 
   for (const worker of workers.values()) worker.send('exit');
   server.disconnect();

@@ -119,6 +119,23 @@ function pauseBandwidth(sample: Sample): number {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** The demo's two deterministic samples (a video of `videoSize` bytes and an image), reported. */
+async function writeSamples(
+  out: Output,
+  report: DemoReport,
+  dir: string,
+  videoSize: number,
+): Promise<{ video: Sample; image: Sample }> {
+  const video = await writeSample(join(dir, 'sample-video.mp4'), videoSize, 0x9e3779b9, MP4_HEADER);
+  const image = await writeSample(join(dir, 'sample-image.jpg'), 350_000, 0x7f4a7c15, JPEG_HEADER);
+  out.print(
+    `samples: video ${formatBytes(video.size)}, image ${formatBytes(image.size)} (deterministic)`,
+  );
+  report.fact('videoBytes', video.size);
+  report.fact('imageBytes', image.size);
+  return { video, image };
+}
+
 /**
  * Runs the demo and prints its report. Returns the number of failed checks.
  * @throws only for problems outside the checks (e.g. the temp folder cannot be created).
@@ -126,7 +143,6 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 export async function runDemo(out: Output, options: DemoOptions = {}): Promise<DemoReport> {
   const report = new DemoReport(out);
   const videoSize = Math.round((options.videoMiB ?? 50) * 1024 * 1024) + 123; // not block-aligned
-  const imageSize = 350_000;
   const dir = await mkdtemp(join(tmpdir(), 'wa-media-demo-'));
   let emulator: Emulator | undefined;
   let client: NodeMediaClient | undefined;
@@ -144,23 +160,7 @@ export async function runDemo(out: Output, options: DemoOptions = {}): Promise<D
 
   try {
     out.print(`wa-media demo — everything below runs against a local emulator (${dir})`);
-    const video = await writeSample(
-      join(dir, 'sample-video.mp4'),
-      videoSize,
-      0x9e3779b9,
-      MP4_HEADER,
-    );
-    const image = await writeSample(
-      join(dir, 'sample-image.jpg'),
-      imageSize,
-      0x7f4a7c15,
-      JPEG_HEADER,
-    );
-    out.print(
-      `samples: video ${formatBytes(video.size)}, image ${formatBytes(image.size)} (deterministic)`,
-    );
-    report.fact('videoBytes', video.size);
-    report.fact('imageBytes', image.size);
+    const { video, image } = await writeSamples(out, report, dir, videoSize);
 
     report.section(`1. crypto round trip (backend: ${backendName})`);
     await step('encrypt + decrypt the video, streaming', () => cryptoRoundTrip(report, dir, video));
