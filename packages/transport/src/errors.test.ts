@@ -1,3 +1,4 @@
+// The error hierarchy: names, guards across copies, and no credential in any serialization.
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import {

@@ -1,3 +1,4 @@
+// Redaction of URLs, free text and headers, with property tests.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { collectSecrets, REDACTED, redactHeaders, redactText, redactUrl } from './redact.js';

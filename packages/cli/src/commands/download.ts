@@ -1,3 +1,6 @@
+// `wa-media download`: media params (a file, JSON or flags) to a verified file or stdout, written
+// through a temp file so nothing unverified is ever left at OUT.
+
 import { createReadStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

@@ -1,3 +1,6 @@
+// `wa-media serve`: the flags of the store's HTTP API server, the signalling it uses (in-process
+// emulator, remote emulator or none), and running it until SIGINT / SIGTERM.
+
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';

@@ -1,3 +1,6 @@
+// `wa-media upload`: a file to the CDN through the client, printing the upload result (the
+// message fields a sender needs) as text or JSON.
+
 import { randomBytes } from 'node:crypto';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';

@@ -1,3 +1,6 @@
+// Moving CDN bodies: sending a response body with throttling and injected faults, and receiving
+// an upload body bounded in size and idle time.
+
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Pacer } from '../faults/pacer.js';
 import type { Fault } from '../faults/types.js';

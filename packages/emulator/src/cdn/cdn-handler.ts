@@ -1,3 +1,6 @@
+// The CDN's request handler: routes one request (upload, resume probe, download) of one host,
+// applies faults, checks auth and signed URLs, and logs the exchange.
+
 import { createHash, type Hash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';

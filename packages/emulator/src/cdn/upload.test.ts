@@ -1,3 +1,5 @@
+// Uploads on the emulated CDN: round trips through download, secrets redacted in the request log,
+// and strictness about tokens, lengths and bodies.
 import { createHash, randomBytes } from 'node:crypto';
 import { decryptMedia, encryptMedia } from '@wa-media/crypto';
 import { describe, expect, it } from 'vitest';

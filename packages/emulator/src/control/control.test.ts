@@ -1,3 +1,5 @@
+// The control endpoint from another client: BinaryNode JSON, remote signalling (and its end when
+// the emulator goes away), tokens and the routes.
 import { randomBytes } from 'node:crypto';
 import { decryptMediaRetry, encryptMedia, encryptMediaRetry } from '@wa-media/crypto';
 import {

@@ -1,3 +1,6 @@
+// Fault injection: validating fault rules, matching them to requests (by kind, host, count) and
+// the random mode and bandwidth limit.
+
 import { EmulatorError } from '../errors.js';
 import type {
   ActiveFaultRule,

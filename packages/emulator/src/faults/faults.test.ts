@@ -1,3 +1,4 @@
+// Fault injection as a client sees it: scripted rules and random faults on real CDN requests.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Emulator, type EmulatorMedia, startEmulator } from '../index.js';

@@ -1,3 +1,6 @@
+// The signalling peer: answers media_conn queries (hosts, auth, ttl) and routes media retry
+// requests to the emulated phone, with configurable delays and silences.
+
 import { type BinaryNode, getChild, getChildren } from '@wa-media/protocol';
 import type { AuthTokens } from '../cdn/auth-tokens.js';
 import {

@@ -1,3 +1,6 @@
+// The emulated sender's phone: remembers sent media and answers media retry requests (re-upload,
+// not found, decryption error) with encrypted notifications.
+
 import {
   type BinaryNode,
   getChild,

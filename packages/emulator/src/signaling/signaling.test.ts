@@ -1,3 +1,5 @@
+// The signalling peer: media_conn replies, media retry answered by the emulated phone, and
+// malformed receipts.
 import { randomBytes } from 'node:crypto';
 import {
   decryptMedia,

@@ -1,3 +1,4 @@
+// Binary node accessors: children, attributes, content bytes, and typed errors on malformed nodes.
 import { describe, expect, it } from 'vitest';
 import { BinaryNodeError, isBinaryNodeError, isProtocolError } from '../errors.js';
 import { catchError } from '../test-support/catch-error.js';

@@ -1,3 +1,6 @@
+// The binary node shape of WhatsApp's signalling stanzas and the checked accessors (children,
+// attributes, integer attributes) every parser here uses.
+
 import { BinaryNodeError } from '../errors.js';
 
 /**

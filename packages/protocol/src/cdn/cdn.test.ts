@@ -1,3 +1,5 @@
+// CDN URLs and replies: constants, upload tokens and URLs, download URLs, upload replies and
+// resume probes (with property tests).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError, UploadReplyError } from '../errors.js';

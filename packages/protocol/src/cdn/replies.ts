@@ -1,3 +1,6 @@
+// Parsing the CDN's JSON answers: the upload reply (url, direct path, handle, thumbnail info) and
+// the resumable-upload probe.
+
 import { UploadReplyError } from '../errors.js';
 import { base64Decode } from '../internal/base64url.js';
 

@@ -1,3 +1,6 @@
+// CDN URLs and headers: the upload token, upload URLs per media type and the download URLs of a
+// direct path on each host.
+
 import { InvalidArgumentError } from '../errors.js';
 import { base64UrlEncode } from '../internal/base64url.js';
 

@@ -1,3 +1,4 @@
+// JIDs: golden parses, refusals that keep the input, device and kind helpers, and properties.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InvalidJidError, isInvalidJidError } from '../errors.js';

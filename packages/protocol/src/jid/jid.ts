@@ -1,3 +1,6 @@
+// JIDs: the servers WhatsApp uses, parsing and formatting addresses (user, device, LID, group,
+// newsletter), dropping the device, and the kind tests.
+
 import { InvalidJidError } from '../errors.js';
 
 /** The user server (phone-number accounts). */

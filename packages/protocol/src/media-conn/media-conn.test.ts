@@ -1,3 +1,4 @@
+// media_conn: the query, parsing replies, printing without secrets, host order and freshness.
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import type { BinaryNode } from '../binary-node/binary-node.js';

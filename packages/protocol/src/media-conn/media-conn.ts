@@ -1,3 +1,6 @@
+// media_conn: the query iq, parsing its reply into hosts, auth and lifetimes, host order and
+// freshness.
+
 import {
   type BinaryNode,
   getAttr,

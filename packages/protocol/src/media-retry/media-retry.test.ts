@@ -1,3 +1,5 @@
+// Media retry: payload encryption (cross-checked with node:crypto), the server-error receipt and
+// parsing notifications.
 import { createCipheriv, createDecipheriv, hkdfSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';

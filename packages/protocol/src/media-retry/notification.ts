@@ -1,3 +1,6 @@
+// The media retry notification stanza: parsing it and matching it to the request it answers (id,
+// chat, participant).
+
 import {
   type BinaryNode,
   getAttr,

@@ -1,3 +1,5 @@
+// The Message codec: round trips, unknown fields kept, strict decoding, and decoded objects that
+// own their bytes.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError, ProtobufDecodeError } from '../errors.js';

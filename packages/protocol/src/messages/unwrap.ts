@@ -1,3 +1,6 @@
+// Messages as they arrive: unwrapping ephemeral, view-once and other wrappers down to the content,
+// and finding its media part.
+
 import type {
   AudioMessage,
   DocumentMessage,
