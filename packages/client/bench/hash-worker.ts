@@ -1,3 +1,6 @@
+// The hashing-worker benchmark: the same client with worker hashing off, MAC + blob hash, or all
+// three hashes on the worker, alternating runs against the CDN child, CPU per thread.
+
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';

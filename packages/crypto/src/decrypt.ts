@@ -1,3 +1,6 @@
+// Decryption of WhatsApp media: `MediaDecryptor` (incremental, verifying the MAC and the
+// ciphertext/plaintext hashes before anything is reported as valid) and one-shot `decryptMedia`.
+
 import defaultBackend from '#crypto-backend';
 import type { CbcStream, CryptoBackend, Sha256State } from './backend/types.js';
 import { assertBytes, assertLength, EMPTY, join, timingSafeEqual } from './bytes.js';

@@ -1,3 +1,6 @@
+// Encryption of WhatsApp media: key expansion, AES-256-CBC with the HMAC tail, the ciphertext
+// and plaintext hashes (on this thread or the hash worker), incremental and one-shot.
+
 import defaultBackend from '#crypto-backend';
 import type { CbcStream, CryptoBackend, Sha256State } from './backend/types.js';
 import { assertBytes, assertLength, EMPTY, join } from './bytes.js';

@@ -1,3 +1,6 @@
+// Random access into encrypted media: which ciphertext bytes a plaintext range needs, sidecars
+// (per-chunk MACs) and verifying and decrypting one range.
+
 import defaultBackend from '#crypto-backend';
 import { assertBytes, assertLength, timingSafeEqual } from './bytes.js';
 import { MediaIntegrityError } from './errors.js';

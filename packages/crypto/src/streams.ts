@@ -1,3 +1,6 @@
+// The stream and async-iterable forms of encryption and decryption (web streams, any byte
+// source), over the incremental encryptor and decryptor.
+
 import { type DecryptedMediaInfo, MediaDecryptor, type MediaDecryptorOptions } from './decrypt.js';
 import { MediaEncryptor, type MediaEncryptorOptions, type MediaInfo } from './encrypt.js';
 import type { MediaType } from './media-types.js';

@@ -65,6 +65,7 @@ export interface ApiServer {
 const meta: ApiMeta = { api_status: 'stable', version: STORE_API_VERSION };
 
 class HttpProblem extends Error {
+  override readonly name = 'HttpProblem';
   constructor(
     readonly status: number,
     readonly error: ApiError,
