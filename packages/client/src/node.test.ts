@@ -1,3 +1,4 @@
+// The Node entry: downloadToFile (temp file, verified rename) and Node upload sources.
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,3 +1,5 @@
+// Encryption and decryption end to end: vectors, property tests against node:crypto, plaintext
+// mode, parameter errors and both backends.
 import { createCipheriv, createHmac, hkdfSync } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';

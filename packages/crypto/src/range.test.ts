@@ -1,3 +1,4 @@
+// Ranged access: ciphertext ranges, sidecars from every source kind, verified range decryption.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { encryptMedia } from './encrypt.js';

@@ -1,3 +1,5 @@
+// The stream and iterable forms: round trips over random chunkings, corrupted blobs, resuming
+// with a carried-over decryptor, and every source kind.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MediaDecryptor } from './decrypt.js';

@@ -1,3 +1,5 @@
+// describeMedia on real files: sizes and durations, voice-note waveforms, image and video
+// previews, and mimetypes.
 import { createReadStream, existsSync } from 'node:fs';
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

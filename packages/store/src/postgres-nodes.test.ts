@@ -1,3 +1,4 @@
+// Several store nodes on one PostgreSQL database (child processes, the emulator's CDN).
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,3 +1,4 @@
+// The media store end to end against the emulator.
 import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifyWebhookSignature } from './index.js';

@@ -1,3 +1,5 @@
+// createMediaStore with a scripted client: concurrency limits, re-verification, reupload, crash
+// recovery and the data-directory lock.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';

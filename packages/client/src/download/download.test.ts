@@ -1,3 +1,5 @@
+// Downloads against the emulator: from a Message, the status rules, the media connection, and
+// the streaming form.
 import {
   type EncryptedMediaType,
   encryptedLength,

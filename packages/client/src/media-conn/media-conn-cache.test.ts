@@ -1,3 +1,4 @@
+// The media_conn cache: single flight, freshness, invalidation races and no refresh storm.
 import type { BinaryNode, MediaSignaling } from '@wa-media/protocol';
 import { describe, expect, it } from 'vitest';
 import { MediaConnFetchError } from '../errors.js';

@@ -1,3 +1,4 @@
+// uploadWithPreview (describe, upload, server-hosted thumbnail) and newsletterMediaType.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';

@@ -1,3 +1,4 @@
+// Media reupload: the explicit request and the automatic one on 404/410.
 import { encryptMedia } from '@wa-media/crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createMediaClient } from '../client.js';

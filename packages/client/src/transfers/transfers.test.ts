@@ -1,3 +1,5 @@
+// The Transfer API: pause and resume (downloads and uploads, large and small), streams that
+// cannot take bytes back, and cancel at every step.
 import { encryptedLength, encryptMedia } from '@wa-media/crypto';
 import { bufferedHttpClient } from '@wa-media/transport';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';

@@ -1,3 +1,4 @@
+// Resumable uploads (≥ 5 MiB) and the upload status rules.
 import { encryptedLength } from '@wa-media/crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { isMediaUploadError } from '../errors.js';

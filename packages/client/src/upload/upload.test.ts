@@ -1,3 +1,4 @@
+// Uploads: results, the sending pass regenerating exactly the hashed ciphertext, and sources.
 import { createHash } from 'node:crypto';
 import { computeSidecar, decryptMedia, encryptMedia } from '@wa-media/crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';

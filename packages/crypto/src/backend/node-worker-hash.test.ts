@@ -1,3 +1,5 @@
+// SHA-256 on the worker thread (node backend): same digests as node:crypto, and typed failures
+// when the thread dies.
 import { createCipheriv, createHash, createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';

@@ -1,3 +1,4 @@
+// The store's HTTP API over a real socket: routes, auth, errors and bodies.
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';

@@ -1,3 +1,4 @@
+// Webhook signatures (signing, verifying, replay window) and receiver URLs safe for logs.
 import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
