@@ -4,6 +4,8 @@
 import { join, resolve } from 'node:path';
 import { LocalBlobStore } from './blobs/local-blob-store.js';
 import { ensurePrivateDir, ensurePrivateFile } from './blobs/private-paths.js';
+import { S3BlobStore } from './blobs/s3-blob-store.js';
+import type { S3BlobOptions, S3Location } from './blobs/s3-location.js';
 import { lockDataDir } from './db/data-dir-lock.js';
 import { PostgresMetadataStore } from './db/postgres-metadata-store.js';
 import { SqliteMetadataStore } from './db/sqlite-metadata-store.js';
@@ -23,6 +25,26 @@ export interface OpenedBackends {
 
 const databaseFile = 'store.db';
 const blobDirName = 'blobs';
+const stagingDirName = 'staging';
+
+/** The bucket of the blobs, when not the local folder. */
+export type BlobTarget = { location: S3Location; options: S3BlobOptions } | undefined;
+
+// The local folder `dataDir/blobs`, or the bucket with downloads staged in `dataDir/staging`.
+async function openBlobs(dir: string, target: BlobTarget): Promise<LocalBlobStore | S3BlobStore> {
+  if (target === undefined) {
+    const blobDir = join(dir, blobDirName);
+    await ensurePrivateDir(blobDir);
+    return new LocalBlobStore(blobDir);
+  }
+  const stagingDir = join(dir, stagingDirName);
+  await ensurePrivateDir(stagingDir);
+  return new S3BlobStore(target.location, stagingDir, target.options);
+}
+
+function closeBlobs(blobs: LocalBlobStore | S3BlobStore): void {
+  if (blobs instanceof S3BlobStore) blobs.close();
+}
 // Not `store.lock`: that name held a PID in earlier versions; such a file is now ignored.
 const lockFile = 'store.lock.db';
 
@@ -31,12 +53,14 @@ const lockFile = 'store.lock.db';
  * exclusive lock so two stores never share the directory.
  * @throws {MediaStoreError} `locked` when another live store has it open.
  */
-export async function openLocalBackends(dataDir: string): Promise<OpenedBackends> {
+export async function openLocalBackends(
+  dataDir: string,
+  target?: BlobTarget,
+): Promise<OpenedBackends> {
   const dir = resolve(dataDir);
-  const blobDir = join(dir, blobDirName);
   // Private whatever the umask: the database holds every message, media keys included.
   await ensurePrivateDir(dir, 'keep');
-  await ensurePrivateDir(blobDir);
+  const blobs = await openBlobs(dir, target);
   await ensurePrivateFile(join(dir, lockFile));
   const unlock = await lockDataDir(join(dir, lockFile));
   let metadata: SqliteMetadataStore;
@@ -44,14 +68,16 @@ export async function openLocalBackends(dataDir: string): Promise<OpenedBackends
     await ensurePrivateFile(join(dir, databaseFile));
     metadata = new SqliteMetadataStore(join(dir, databaseFile));
   } catch (error) {
+    closeBlobs(blobs);
     await unlock();
     throw error;
   }
   return {
     metadata,
-    blobs: new LocalBlobStore(blobDir),
+    blobs,
     shared: false,
     async close() {
+      closeBlobs(blobs);
       await metadata.close();
       await unlock();
     },
@@ -67,23 +93,32 @@ export async function openSharedBackends(
   dataDir: string,
   database: { connectionString: string; leaseMs: number; poolSize: number },
   onError: (error: unknown) => void,
+  target?: BlobTarget,
 ): Promise<OpenedBackends> {
   const dir = resolve(dataDir);
-  const blobDir = join(dir, blobDirName);
   // Private whatever the umask, like the one-machine layout.
   await ensurePrivateDir(dir, 'keep');
-  await ensurePrivateDir(blobDir);
-  const metadata = await PostgresMetadataStore.open({ ...database, onError });
+  const blobs = await openBlobs(dir, target);
+  let metadata: PostgresMetadataStore;
+  try {
+    metadata = await PostgresMetadataStore.open({ ...database, onError });
+  } catch (error) {
+    closeBlobs(blobs);
+    throw error;
+  }
   return {
     metadata,
-    blobs: new LocalBlobStore(blobDir),
+    blobs,
     shared: true,
-    close: () => metadata.close(),
+    async close() {
+      closeBlobs(blobs);
+      await metadata.close();
+    },
   };
 }
 
-// On a shared backend another node may be writing a blob right now: only what is older than
-// any download could be is a leftover.
+// On a shared backend (or a bucket other nodes may write) another node may be writing a blob
+// right now: only what is older than any download could be is a leftover.
 const sharedSweepMinAgeMs = 60 * 60 * 1000;
 
 /**
@@ -93,7 +128,10 @@ const sharedSweepMinAgeMs = 60 * 60 * 1000;
  */
 export async function recoverStore({ metadata, blobs, shared }: OpenedBackends): Promise<void> {
   await metadata.recoverInterruptedJobs(Date.now());
-  await blobs.sweep(await metadata.ids(), shared ? sharedSweepMinAgeMs : 0);
+  await blobs.sweep(
+    await metadata.ids(),
+    shared || blobs.kind !== 'local' ? sharedSweepMinAgeMs : 0,
+  );
   const present = await blobs.list();
   for (const id of await metadata.downloadedIds()) {
     if (!present.has(id)) await metadata.requeueLostFile(id, Date.now(), lostFileFailure);

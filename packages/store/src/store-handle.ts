@@ -21,7 +21,7 @@ import { type MediaRecord, recordFromRow } from './media/media-record.js';
 import { decodePageCursor, encodePageCursor } from './media/page-cursor.js';
 import type { Maintenance } from './ops/maintenance.js';
 import type { StoreMetrics } from './ops/store-metrics.js';
-import type { BlobStore } from './ports/blob-store.js';
+import type { BlobRange, BlobStore } from './ports/blob-store.js';
 import type { MediaRow, MetadataStore } from './ports/metadata-store.js';
 import type { MediaPage, RegisterInfo, StoreApi, StoreStatus } from './ports/store-api.js';
 import type { DownloadQueue } from './queue/download-queue.js';
@@ -77,13 +77,13 @@ export interface MediaStore extends StoreApi {
     body: string;
   }>;
   /**
-   * The stored (verified) bytes.
+   * The stored (verified) bytes, or the inclusive `range` of them.
    * @throws {MediaNotFoundError} unknown id.
    * @throws {MediaNotReadyError} not downloaded (yet). A record that said downloaded but whose
    * file is gone is queued for download again by this call (`reason` says so; the record goes
    * back to `pending` with error kind `missing-file`, and `status().outcomes.lostFiles` counts it).
    */
-  open(id: string): Promise<ReadableStream<Uint8Array>>;
+  open(id: string, range?: BlobRange): Promise<ReadableStream<Uint8Array>>;
   /** Deletes the record, its queued work and its file. @returns false for an unknown id */
   delete(id: string): Promise<boolean>;
   /** Queue depth and counters. */
@@ -249,14 +249,14 @@ export class StoreHandle implements MediaStore {
     return this.#parts.metrics.render();
   }
 
-  async open(id: string): Promise<ReadableStream<Uint8Array>> {
+  async open(id: string, range?: BlobRange): Promise<ReadableStream<Uint8Array>> {
     this.#ensureOpen();
     const row = await this.#row(id);
     if (row === undefined) throw new MediaNotFoundError(String(id));
     if (row.status !== 'downloaded') throw new MediaNotReadyError(id, row.status);
     let opened: Awaited<ReturnType<BlobStore['open']>>;
     try {
-      opened = await this.#parts.blobs.open(id);
+      opened = await this.#parts.blobs.open(id, range);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code ?? 'error';
       throw new MediaNotReadyError(id, row.status, `the stored file cannot be opened (${code})`);

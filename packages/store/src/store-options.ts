@@ -2,6 +2,7 @@
 // with defaults (every invalid option is refused here, naming it).
 
 import { createSafeLogger, type Logger, type SafeLogger } from '@wa-media/transport';
+import { parseS3Url, type S3BlobOptions, type S3Location } from './blobs/s3-location.js';
 import type { DownloadFailureKind, StoreMediaClient } from './client-port.js';
 import { classifyDownloadFailure } from './client-port.js';
 import { InvalidMediaInputError } from './errors.js';
@@ -65,6 +66,16 @@ export interface MediaStoreOptions {
   /** Queue tuning with `database`. */
   sharedQueue?: SharedQueueOptions;
   /**
+   * Where verified bytes live: an S3-compatible bucket and key prefix. Downloads are staged in
+   * `dataDir/staging`, verified, uploaded under a temporary key and copied to `prefix/<id>`
+   * only then, so a half-written object is never served. Without it, `dataDir/blobs`.
+   * @default undefined (the local folder)
+   * @example 's3://wa-media/prod/'
+   */
+  blobs?: string;
+  /** Endpoint, region, path-style and credentials of the `blobs` bucket. */
+  s3?: S3BlobOptions;
+  /**
    * Retention: records (and their bytes) older than this are evicted, each announced by an
    * `evicted` webhook. A duration (`'30d'`, `'12h'`, `'90m'`, `'45s'`) or milliseconds.
    * @default undefined (kept forever)
@@ -124,6 +135,8 @@ export interface ResolvedStoreOptions {
   database:
     | { connectionString: string; leaseMs: number; pollIntervalMs: number; poolSize: number }
     | undefined;
+  /** The bucket, when `blobs` names one. */
+  s3: { location: S3Location; options: S3BlobOptions } | undefined;
   webhook: WebhookOptions | undefined;
   maintenance: { keepMs: number | undefined; maxBytes: number | undefined; intervalMs: number };
   limits: { concurrency: number; perHostConcurrency: number; hostDelayMs: number };
@@ -246,6 +259,10 @@ export function resolveStoreOptions(options: MediaStoreOptions): ResolvedStoreOp
     client,
     dataDir: options.dataDir,
     database: checkDatabase(options.database, options.sharedQueue),
+    s3:
+      options.blobs === undefined
+        ? undefined
+        : { location: parseS3Url(options.blobs, 'options.blobs'), options: options.s3 ?? {} },
     webhook,
     maintenance: {
       keepMs: options.keep === undefined ? undefined : parseDuration(options.keep, 'options.keep'),

@@ -80,8 +80,13 @@ export async function createMediaStore(options: MediaStoreOptions): Promise<Medi
   const resolved = resolveStoreOptions(options);
   const backends =
     resolved.database === undefined
-      ? await openLocalBackends(resolved.dataDir)
-      : await openSharedBackends(resolved.dataDir, resolved.database, resolved.report('queue'));
+      ? await openLocalBackends(resolved.dataDir, resolved.s3)
+      : await openSharedBackends(
+          resolved.dataDir,
+          resolved.database,
+          resolved.report('queue'),
+          resolved.s3,
+        );
   const { metadata, blobs } = backends;
   try {
     await recoverStore(backends);

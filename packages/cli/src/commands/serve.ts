@@ -33,17 +33,48 @@ async function loadStore(): Promise<typeof import('@wa-media/store')> {
   }
 }
 
+// --blobs s3://… and how to reach the bucket; credentials only ever come from the environment.
+function blobsOptions(context: Parameters<CommandSpec['run']>[0]): {
+  blobs?: string;
+  s3?: { endpoint?: string; forcePathStyle?: boolean };
+} {
+  const blobs = stringFlag(context, 'blobs') ?? context.env.WA_MEDIA_BLOBS;
+  const endpoint = stringFlag(context, 's3-endpoint');
+  const pathStyle = booleanFlag(context, 's3-path-style');
+  if (blobs === undefined) {
+    if (endpoint !== undefined || pathStyle) {
+      throw new UsageError('--s3-endpoint and --s3-path-style need --blobs s3://bucket/prefix');
+    }
+    return {};
+  }
+  if (!/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](?:\/|$)/.test(blobs)) {
+    throw new UsageError('--blobs must be an s3://bucket/prefix URL');
+  }
+  if (endpoint !== undefined && !/^https?:\/\//.test(endpoint)) {
+    throw new UsageError('--s3-endpoint must be an http(s) URL');
+  }
+  return {
+    blobs,
+    s3: {
+      ...(endpoint === undefined ? {} : { endpoint }),
+      ...(pathStyle ? { forcePathStyle: true } : {}),
+    },
+  };
+}
+
 /** `wa-media serve`: the durable media store's HTTP API until Ctrl-C. */
 export const serveCommand: CommandSpec = {
   name: 'serve',
   summary: 'run the durable media store’s HTTP API (download, keep, retry, webhooks)',
   usage: [
-    'serve --data-dir DIR [--database postgres://…] [--keep 30d] [--max-bytes N] [--port P] [--token T] [--webhook-url URL --webhook-secret S] [--start-emulator | --emulator URL --emulator-token T]',
+    'serve --data-dir DIR [--database postgres://…] [--blobs s3://bucket/prefix [--s3-endpoint URL] [--s3-path-style]] [--keep 30d] [--max-bytes N] [--port P] [--token T] [--webhook-url URL --webhook-secret S] [--start-emulator | --emulator URL --emulator-token T]',
   ],
   details: [
     'Stores inbound media in DIR (SQLite + files) and serves the API of @wa-media/store:',
     'with --database, records and the job queue live in PostgreSQL instead, shared by every',
     'node started with the same URL (DIR then holds only the blobs, and is not locked).',
+    'With --blobs s3://bucket/prefix, the verified bytes live in an S3-compatible bucket',
+    '(credentials and region from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION…).',
     'POST /v1/media, GET /v1/media/{id}, GET /v1/media/{id}/download (retry), GET /v1/status…,',
     'every call with Authorization: Bearer <token>. Without --token a random one is printed;',
     'a token given by flag or environment is never printed.',
@@ -64,6 +95,21 @@ export const serveCommand: CommandSpec = {
       type: 'string',
       value: 'URL',
       description: 'PostgreSQL URL for records and the queue (or env WA_MEDIA_DATABASE_URL)',
+    },
+    blobs: {
+      type: 'string',
+      value: 'URL',
+      description: 's3://bucket/prefix: keep the bytes in that bucket (or env WA_MEDIA_BLOBS)',
+    },
+    's3-endpoint': {
+      type: 'string',
+      value: 'URL',
+      description:
+        'endpoint of an S3-compatible service such as MinIO (or env AWS_ENDPOINT_URL_S3)',
+    },
+    's3-path-style': {
+      type: 'boolean',
+      description: 'path-style bucket addressing (most self-hosted S3 services need it)',
     },
     keep: {
       type: 'string',
@@ -118,6 +164,7 @@ export const serveCommand: CommandSpec = {
     if (database !== undefined && !/^postgres(?:ql)?:\/\//.test(database)) {
       throw new UsageError('--database must be a postgres:// URL');
     }
+    const blobs = blobsOptions(context);
     const port = integerFlag(context, 'port', { min: 0, max: 65535 }, 0) ?? 0;
     const host = stringFlag(context, 'host') ?? '127.0.0.1';
     const concurrency = integerFlag(context, 'concurrency', { min: 1, max: 64 });
@@ -169,6 +216,7 @@ export const serveCommand: CommandSpec = {
         client,
         dataDir,
         ...(database === undefined ? {} : { database }),
+        ...blobs,
         ...(keep === undefined ? {} : { keep }),
         ...(maxBytes === undefined ? {} : { maxBytes }),
         ...(webhookUrl === undefined || webhookSecret === undefined
@@ -189,6 +237,7 @@ export const serveCommand: CommandSpec = {
           `  token:     ${givenToken === undefined ? token : '(the one given; not shown)'}`,
           `  data dir:  ${dataDir}`,
           ...(database === undefined ? [] : ['  database:  PostgreSQL (shared queue)']),
+          ...(blobs.blobs === undefined ? [] : [`  blobs:     ${blobs.blobs}`]),
           ...(emulator === undefined
             ? []
             : [

@@ -1,4 +1,5 @@
 // The store's HTTP API server: bearer auth, routes of the media endpoints, JSON errors.
+
 import { createHash, timingSafeEqual } from 'node:crypto';
 import {
   createServer,
@@ -27,6 +28,7 @@ import {
 import type { MediaRecord } from '../media/media-record.js';
 import { isValidMimeType } from '../media/mime-type.js';
 import type { StoreApi } from '../ports/store-api.js';
+import { parseByteRange } from './byte-range.js';
 import {
   applyConnectionPolicy,
   checkingIntervalMs,
@@ -109,6 +111,7 @@ function mediaHeaders(record: MediaRecord): OutgoingHttpHeaders {
     ...(record.size === undefined ? {} : { 'content-length': record.size }),
     'x-wa-media-sha256': record.sha256,
     etag: `"${record.sha256}"`,
+    'accept-ranges': 'bytes',
     'cache-control': 'private, no-store',
     // The type comes from the sender: never let a browser sniff or run it.
     'x-content-type-options': 'nosniff',
@@ -350,19 +353,33 @@ function routes(store: StoreApi, maxBodyBytes: number): Route[] {
     {
       pattern: /^\/v1\/media\/([^/]+)$/,
       methods: {
-        GET: async (_req, res, id) => {
+        GET: async (req, res, id) => {
           const record = await store.get(id);
           if (record === undefined) throw mediaNotFound(id);
+          const range =
+            record.size === undefined ? undefined : parseByteRange(req.headers.range, record.size);
+          if (range === 'unsatisfiable') {
+            res.writeHead(416, { 'content-range': `bytes */${record.size}` });
+            res.end();
+            return;
+          }
           const headers = mediaHeaders(record);
           let stream: ReadableStream<Uint8Array>;
           try {
-            stream = await store.open(id);
+            stream = await store.open(id, range);
           } catch (error) {
             throw storeProblem(error, id);
           }
           const body = Readable.fromWeb(stream as import('node:stream/web').ReadableStream);
           try {
-            res.writeHead(200, headers);
+            if (range === undefined) res.writeHead(200, headers);
+            else {
+              res.writeHead(206, {
+                ...headers,
+                'content-length': range.end - range.start + 1,
+                'content-range': `bytes ${range.start}-${range.end}/${record.size}`,
+              });
+            }
           } catch (error) {
             // The open file must not outlive a refused answer.
             body.destroy();

@@ -4,6 +4,7 @@
 import type { Message } from '@wa-media/protocol';
 import type { ReuploadInfo } from '../client-port.js';
 import type { MediaRecord } from '../media/media-record.js';
+import type { BlobRange } from './blob-store.js';
 import type { MediaStatus } from './metadata-store.js';
 
 /** Where and for whom a media message was received. */
@@ -91,7 +92,7 @@ export interface StoreApi {
   /** `GET /v1/media`: every record, oldest first. */
   list(): Promise<MediaRecord[]>;
   /** `GET /v1/media/{id}`: see {@link MediaStore.open}. */
-  open(id: string): Promise<ReadableStream<Uint8Array>>;
+  open(id: string, range?: BlobRange): Promise<ReadableStream<Uint8Array>>;
   /** `DELETE /v1/media/{id}`: false for an unknown id. */
   delete(id: string): Promise<boolean>;
   /** `GET /v1/status`: queue depth and counters. */
