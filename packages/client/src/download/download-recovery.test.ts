@@ -5,7 +5,7 @@
 import { type EncryptedMediaType, encryptMedia } from '@wa-media/crypto';
 import type { Message } from '@wa-media/protocol';
 import { createNodeHttpClient } from '@wa-media/transport/node';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createMediaClient } from '../client.js';
 import { isMediaConnFetchError, isMediaUploadError } from '../errors.js';
 import {
@@ -30,6 +30,12 @@ beforeEach(() => {
   h.emulator.reset();
   h.emulator.setSignalingBehavior({});
   h.client.mediaConn.invalidate();
+});
+/** Run after each test, failed or timed out: nothing a test started may reach the next one. */
+const teardowns: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const teardown of teardowns.splice(0)) await teardown();
+  await h.emulator.whenIdle();
 });
 
 const CHAT = '15550002222@s.whatsapp.net';
@@ -145,10 +151,11 @@ describe('one media_conn refresh per operation', () => {
     // The refresh is answered only once every first request has its 401, however slowly the
     // machine sends them (a fixed reply delay was not enough under load).
     let gated = false;
+    let ended = false;
     const first401s = async (): Promise<void> => {
       const count = (): number =>
         h.emulator.log.filter((e) => e.kind === 'download' && e.status === 401).length;
-      while (count() < 100) await new Promise((resolve) => setTimeout(resolve, 5));
+      while (!ended && count() < 100) await new Promise((resolve) => setTimeout(resolve, 5));
     };
     const client = h.makeClient({
       signaling: {
@@ -163,11 +170,16 @@ describe('one media_conn refresh per operation', () => {
     const before = h.signaling.mediaConnQueries;
     gated = true;
     h.emulator.faults.add({ on: 'download', times: 100, fault: { kind: 'status', status: 401 } });
+    const downloads = Array.from({ length: 100 }, () => client.download(params));
+    // Even when the test times out: the gate opens, every download is cancelled and awaited.
+    teardowns.push(async () => {
+      ended = true;
+      await Promise.allSettled(downloads.map(async (download) => download.cancel()));
+      await Promise.allSettled(downloads);
+      client.close();
+    });
     // Settled, not Promise.all: a failure must not leave 99 downloads running into later tests.
-    const settled = await Promise.allSettled(
-      Array.from({ length: 100 }, () => client.download(params)),
-    );
-    client.close();
+    const settled = await Promise.allSettled(downloads);
     const failures = settled.flatMap((s) => (s.status === 'rejected' ? [s.reason] : []));
     expect(failures).toEqual([]);
     const results = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));

@@ -1,7 +1,7 @@
 // The Transfer API: pause and resume (downloads and uploads, large and small), streams that
 // cannot take bytes back, and cancel at every step.
 import { encryptedLength, encryptMedia } from '@wa-media/crypto';
-import { bufferedHttpClient } from '@wa-media/transport';
+import { bufferedHttpClient, type HttpClient } from '@wa-media/transport';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createMediaClient } from '../client.js';
 import {
@@ -62,6 +62,18 @@ async function stateError(action: Promise<void>): Promise<TransferStateError> {
 }
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Resolves once the emulator is serving a request (its `whenIdle()` no longer resolves). */
+async function emulatorServing(): Promise<void> {
+  for (;;) {
+    const idle = await Promise.race([
+      h.emulator.whenIdle().then(() => true),
+      new Promise<boolean>((resolve) => setImmediate(() => resolve(false))),
+    ]);
+    if (!idle) return;
+    await delay(1);
+  }
+}
 
 describe('pause / resume', () => {
   it('download: pausing at random points and resuming gives the verified bytes; only missing bytes move', async () => {
@@ -612,20 +624,43 @@ describe('uploads: cancel and pause', () => {
 
 describe('buffered adapter', () => {
   it('download and upload pause / resume through bufferedHttpClient', async () => {
-    const client = h.makeClient({ http: bufferedHttpClient(h.http) });
+    // The buffered adapter reports no download progress before the whole body is in, so the
+    // first response bytes reaching the inner client mark the download as under way (a fixed
+    // delay paused it before its GET was sent, or after it had finished, on a loaded machine).
+    let responseBytes: (() => void) | undefined;
+    const inner: HttpClient = {
+      ...h.http,
+      request: (request) =>
+        h.http.request({
+          ...request,
+          onDownloadProgress: (progress) => {
+            request.onDownloadProgress?.(progress);
+            if (progress.transferredBytes > 0) responseBytes?.();
+          },
+        }),
+    };
+    const client = h.makeClient({ http: bufferedHttpClient(inner) });
     const { plain, params } = seed(1_500_000, 71);
     h.emulator.faults.setBandwidth(5_000_000);
+    const downloading = new Promise<void>((resolve) => {
+      responseBytes = resolve;
+    });
     const download = client.download(params);
-    await delay(100);
+    await downloading;
+    responseBytes = undefined;
     await download.pause();
     expect(download.state).toBe('paused');
     await h.emulator.whenIdle();
     await download.resume();
     expect(equalBytes(await download, plain)).toBe(true);
+    await h.emulator.whenIdle(); // the GET is logged: only the upload will be in flight below
 
     const source = testBytes(5_400_000, 72);
     const upload = client.upload(source, 'document');
-    await delay(300);
+    // Progress counts body bytes handed to the socket; the emulator, on the same event loop,
+    // may not have seen the POST yet, and a pause then cuts nothing it could log.
+    await reached(upload, 100_000);
+    await emulatorServing();
     await upload.pause();
     expect(upload.state).toBe('paused');
     await h.emulator.whenIdle();
