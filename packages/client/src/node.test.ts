@@ -13,6 +13,7 @@ import {
   tempFileSpool,
 } from './node.js';
 import {
+  emulatorServing,
   equalBytes,
   type Harness,
   type SeededMedia,
@@ -89,9 +90,15 @@ describe('downloadToFile', () => {
 
   it('cancelled before the first byte: no file and no temp file', async () => {
     const { params } = seed(200_000);
-    h.emulator.faults.add({ on: 'download', times: 'always', fault: { kind: 'stall', ms: 400 } });
+    // A stall far longer than the test (it ends when the client hangs up), and the cancel only
+    // once the request reached the emulator: a fixed 80 ms raced a 400 ms stall under load.
+    h.emulator.faults.add({
+      on: 'download',
+      times: 'always',
+      fault: { kind: 'stall', ms: 20_000 },
+    });
     const transfer = client.downloadToFile(params, join(dir, 'early.bin'));
-    await new Promise((resolve) => setTimeout(resolve, 80));
+    await emulatorServing(h.emulator);
     expect(transfer.progress.bytesDone).toBe(0);
     await transfer.cancel();
     expect(await leftovers(transfer, 'early.bin')).toEqual([]);

@@ -11,6 +11,7 @@ import { MediaConnCache } from '../media-conn/media-conn-cache.js';
 import {
   type CountingSignaling,
   countingSignaling,
+  emulatorServing,
   OWN_JID,
   type SeededMedia,
   seedMedia,
@@ -307,7 +308,7 @@ describe('runCdnDriver', () => {
   it('a pause mid-try is not a failure: after resume the same host is tried again, unrecorded', async () => {
     emulator.faults.add({ on: 'download', host: 0, fault: { kind: 'stall', ms: 2000 } });
     const transfer = run(operation());
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await emulatorServing(emulator); // mid-try: the stalled request reached the CDN
     await transfer.pause();
     await transfer.resume();
     expect(await transfer.promise).toEqual(media.plain);

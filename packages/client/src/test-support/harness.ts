@@ -143,6 +143,36 @@ export async function downloadFailure(promise: PromiseLike<unknown>): Promise<Me
   return error;
 }
 
+/**
+ * Resolves once the emulator is serving a CDN request (its `whenIdle()` stays pending): the
+ * request really reached it. Client-side progress does not show that, since the emulator runs
+ * on the same event loop and may not have read the bytes yet.
+ */
+export async function emulatorServing(emulator: Emulator, timeoutMs = 20_000): Promise<void> {
+  await until(
+    async () =>
+      !(await Promise.race([
+        emulator.whenIdle().then(() => true),
+        new Promise<boolean>((resolve) => setImmediate(() => resolve(false))),
+      ])),
+    'the emulator to serve a request',
+    timeoutMs,
+  );
+}
+
+/** Polls `condition` (every few ms) until it holds; fails after `timeoutMs` naming `what`. */
+export async function until(
+  condition: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+}
+
 /** Deterministic pseudo-random bytes (fast, no crypto needed for test data). */
 export function testBytes(length: number, seed = 1): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(length);

@@ -9,8 +9,8 @@ import { encryptMedia } from '@wa-media/crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { isTransferCancelledError, isTransferStateError } from '../errors.js';
 import { tempFileSpool } from '../node.js';
-import { type Harness, startHarness, testBytes } from '../test-support/harness.js';
-import type { Transfer } from './transfer.js';
+import { type Harness, startHarness, testBytes, until } from '../test-support/harness.js';
+import type { Transfer, TransferImpl } from './transfer.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -66,7 +66,8 @@ describe('cancel while stuck in caller code', () => {
         id: 'stall-stream',
         spool: tempFileSpool({ directory: dir }),
       });
-      await delay(150);
+      // Both chunks consumed and the source asked for a third (which never comes): hashing.
+      await until(() => pulls >= 3, 'the source to be read up to its stall');
       expect(readdirSync(dir).length).toBe(1); // the spool file exists while hashing
       const took = await settleTime(transfer);
       expect(took).not.toBe('pending');
@@ -120,7 +121,7 @@ describe('cancel while stuck in caller code', () => {
       },
       { id: 'stuck-writer' },
     );
-    await delay(200);
+    await until(() => writes >= 2, 'the second write');
     expect(writes).toBe(2);
     const took = await settleTime(transfer);
     expect(took).not.toBe('pending');
@@ -130,7 +131,9 @@ describe('cancel while stuck in caller code', () => {
     expect(h.client.transfers.get('stuck-writer')?.state).toBe('cancelled');
     expect(idInUse('stuck-writer')).toBe('transfer-id-in-use');
     release();
-    await delay(100);
+    // The cleanups run once the write returned; the id is freed after the last of them.
+    const unwinding = transfer as unknown as TransferImpl<unknown>;
+    await until(() => unwinding.unwound, 'the cleanups after the write returned');
     expect(aborted).toEqual(['cancelled']);
     expect(idInUse('stuck-writer')).toBeUndefined();
   });

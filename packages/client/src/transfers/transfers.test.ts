@@ -12,6 +12,7 @@ import {
   type TransferStateError,
 } from '../errors.js';
 import {
+  emulatorServing,
   equalBytes,
   type Harness,
   MemoryWriter,
@@ -62,18 +63,6 @@ async function stateError(action: Promise<void>): Promise<TransferStateError> {
 }
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Resolves once the emulator is serving a request (its `whenIdle()` no longer resolves). */
-async function emulatorServing(): Promise<void> {
-  for (;;) {
-    const idle = await Promise.race([
-      h.emulator.whenIdle().then(() => true),
-      new Promise<boolean>((resolve) => setImmediate(() => resolve(false))),
-    ]);
-    if (!idle) return;
-    await delay(1);
-  }
-}
 
 describe('pause / resume', () => {
   it('download: pausing at random points and resuming gives the verified bytes; only missing bytes move', async () => {
@@ -660,7 +649,7 @@ describe('buffered adapter', () => {
     // Progress counts body bytes handed to the socket; the emulator, on the same event loop,
     // may not have seen the POST yet, and a pause then cuts nothing it could log.
     await reached(upload, 100_000);
-    await emulatorServing();
+    await emulatorServing(h.emulator);
     await upload.pause();
     expect(upload.state).toBe('paused');
     await h.emulator.whenIdle();
