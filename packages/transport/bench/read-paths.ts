@@ -6,31 +6,13 @@
 
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { HttpClient } from '../src/index.js';
 import { createNodeHttpClient } from '../src/node.js';
+import { downloadViaChunks, downloadViaReader } from './read-body.js';
 
 const MiB = 1024 * 1024;
 const sizeMb = Number(process.env.BENCH_MB ?? '256');
 const rounds = Math.max(3, Number(process.env.BENCH_RUNS ?? '5') * 2);
 const size = Math.round(sizeMb * MiB);
-
-async function viaChunks(client: HttpClient, url: string): Promise<number> {
-  const response = await client.request({ url });
-  let n = 0;
-  for await (const chunk of response.chunks()) n += chunk.byteLength;
-  return n;
-}
-
-async function viaReader(client: HttpClient, url: string): Promise<number> {
-  const response = await client.request({ url });
-  const reader = response.body!.getReader();
-  let n = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) return n;
-    n += value.byteLength;
-  }
-}
 
 const median = (values: number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -44,7 +26,7 @@ const port = await new Promise<number>((resolve) =>
 );
 const client = createNodeHttpClient();
 const url = `http://127.0.0.1:${port}/bytes?size=${size}`;
-const paths = { 'chunks()': viaChunks, 'body.getReader()': viaReader } as const;
+const paths = { 'chunks()': downloadViaChunks, 'body.getReader()': downloadViaReader } as const;
 type PathName = keyof typeof paths;
 const wall: Record<PathName, number[]> = { 'chunks()': [], 'body.getReader()': [] };
 const cpu: Record<PathName, number[]> = { 'chunks()': [], 'body.getReader()': [] };

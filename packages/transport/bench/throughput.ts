@@ -10,6 +10,7 @@ import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { createFetchClient, createKyClient, type HttpClient } from '../src/index.js';
 import { createNodeHttpClient } from '../src/node.js';
+import { downloadViaChunks, downloadViaReader } from './read-body.js';
 
 const MiB = 1024 * 1024;
 const sizeMb = Number(process.env.BENCH_MB ?? '256');
@@ -81,23 +82,11 @@ async function runWorker(name: ContenderName, port: number): Promise<void> {
     });
 
   // An adapter read the compatible way: `response.body.getReader()`.
-  const adapterDownload = async (client: HttpClient): Promise<number> => {
-    const response = await client.request({ url: `${origin}/bytes?size=${size}` });
-    const reader = response.body!.getReader();
-    let n = 0;
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return n;
-      n += value.byteLength;
-    }
-  };
+  const adapterDownload = (client: HttpClient): Promise<number> =>
+    downloadViaReader(client, `${origin}/bytes?size=${size}`);
   // The fast path: `response.chunks()`, no web stream in between.
-  const adapterDownloadChunks = async (client: HttpClient): Promise<number> => {
-    const response = await client.request({ url: `${origin}/bytes?size=${size}` });
-    let n = 0;
-    for await (const chunk of response.chunks()) n += chunk.byteLength;
-    return n;
-  };
+  const adapterDownloadChunks = (client: HttpClient): Promise<number> =>
+    downloadViaChunks(client, `${origin}/bytes?size=${size}`);
   const adapterUpload = async (client: HttpClient): Promise<number> => {
     const response = await client.request({
       method: 'PUT',
