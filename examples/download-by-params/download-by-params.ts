@@ -59,7 +59,10 @@ export async function main(options: DownloadByParamsOptions): Promise<{ bytes: n
   });
   // Downloads need no login: without signalling the client uses WhatsApp's default hosts. The
   // emulator's hosts come from its media_conn, over plain HTTP.
-  const client = createNodeMediaClient({ signaling, cdn: { scheme: 'http' } });
+  const client = createNodeMediaClient({
+    signaling,
+    cdn: { scheme: 'http', allowPrivateAddresses: true },
+  });
   try {
     await client.downloadToFile(params, options.outPath);
     return { bytes: (await stat(options.outPath)).size };

@@ -42,7 +42,10 @@ export async function main(options: PauseResumeOptions): Promise<PauseResumeRepo
     token: options.emulator.token,
     ownJid: '15550001111:2@s.whatsapp.net',
   });
-  const client = createNodeMediaClient({ signaling, cdn: { scheme: 'http' } });
+  const client = createNodeMediaClient({
+    signaling,
+    cdn: { scheme: 'http', allowPrivateAddresses: true },
+  });
   try {
     const transfer = client.downloadToFile(options.media, options.outPath, { id: options.id });
     const states: TransferState[] = [transfer.state];
@@ -85,7 +88,10 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     token,
     ownJid: '15550003333:1@s.whatsapp.net',
   });
-  const sender = createNodeMediaClient({ signaling, cdn: { scheme: 'http' } });
+  const sender = createNodeMediaClient({
+    signaling,
+    cdn: { scheme: 'http', allowPrivateAddresses: true },
+  });
   const media = buildVideoMessage(
     await sender.upload(new Uint8Array(randomBytes(64 << 20)), 'video'),
   );

@@ -86,7 +86,7 @@ describe('examples/receive-and-store', () => {
     archive = await main({
       sock: stand.sock,
       dataDir: join(dir, 'store'),
-      cdn: { scheme: 'http' },
+      cdn: { scheme: 'http', allowPrivateAddresses: true },
     });
   });
   afterAll(async () => {

@@ -64,7 +64,7 @@ describe('examples/send-video', () => {
 
     const recipient = createNodeMediaClient({
       signaling: emulator.signaling({ ownJid: '15550002222:1@s.whatsapp.net' }),
-      cdn: { scheme: 'http' },
+      cdn: { scheme: 'http', allowPrivateAddresses: true },
     });
     try {
       expect(Buffer.from(await recipient.download(received)).equals(Buffer.from(video))).toBe(true);

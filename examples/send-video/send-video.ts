@@ -46,7 +46,10 @@ export async function main(options: SendVideoOptions): Promise<SentVideo> {
     ownJid: OWN_JID,
   });
   // The emulator's CDN hosts speak plain HTTP on 127.0.0.1; WhatsApp's need no `cdn` option.
-  const client = createNodeMediaClient({ signaling, cdn: { scheme: 'http' } });
+  const client = createNodeMediaClient({
+    signaling,
+    cdn: { scheme: 'http', allowPrivateAddresses: true },
+  });
   try {
     const transfer = client.upload(await fileSource(options.path), 'video', {
       ...(options.messageId === undefined ? {} : { id: options.messageId }),

@@ -25,7 +25,7 @@ describe('sending media with previews', () => {
     client = createMediaClient({
       signaling: emulator.signaling({ ownJid: '15550001111:2@s.whatsapp.net' }),
       http: createNodeHttpClient(),
-      cdn: { scheme: 'http', defaultHosts: emulator.hostnames },
+      cdn: { scheme: 'http', allowPrivateAddresses: true, defaultHosts: emulator.hostnames },
     });
     await sendWithPreviews(
       client,

@@ -35,7 +35,10 @@ export async function main(options: StoreServerOptions): Promise<StoreServer> {
     token: options.emulator.token,
     ownJid: '15550001111:2@s.whatsapp.net',
   });
-  const client = createNodeMediaClient({ signaling, cdn: { scheme: 'http' } });
+  const client = createNodeMediaClient({
+    signaling,
+    cdn: { scheme: 'http', allowPrivateAddresses: true },
+  });
   const store = await createMediaStore({ client, dataDir: options.dataDir });
   const api = await store.listen({ token: options.apiToken, port: options.port ?? 0 });
   return {

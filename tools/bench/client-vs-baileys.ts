@@ -66,7 +66,10 @@ const signaling = await connectEmulatorSignaling(cdn.control.url, {
   ownJid: '15550001111:2@s.whatsapp.net',
   token: cdn.control.token,
 });
-const client = createNodeMediaClient({ signaling, cdn: { scheme: 'http' } });
+const client = createNodeMediaClient({
+  signaling,
+  cdn: { scheme: 'http', allowPrivateAddresses: true },
+});
 const emulator = {
   async reset(): Promise<void> {
     const response = await fetch(new URL('/_reset', cdn.control.url), {

@@ -44,7 +44,10 @@ const signaling = await connectEmulatorSignaling(cdn.control.url, {
   ownJid: '15550001111:2@s.whatsapp.net',
   token: cdn.control.token,
 });
-const client = createNodeMediaClient({ signaling, cdn: { scheme: 'http' } });
+const client = createNodeMediaClient({
+  signaling,
+  cdn: { scheme: 'http', allowPrivateAddresses: true },
+});
 const seeded = await client.upload(await fileSource(plainPath), 'video');
 for (let run = 0; run < RUNS; run++) {
   if (WHAT !== 'upload') {

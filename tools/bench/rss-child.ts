@@ -14,7 +14,7 @@ const bytes = (b64: string): Uint8Array => new Uint8Array(Buffer.from(b64, 'base
 
 const client = createMediaClient({
   http: createNodeHttpClient(),
-  cdn: { scheme: 'http', defaultHosts: [params.host] },
+  cdn: { scheme: 'http', allowPrivateAddresses: true, defaultHosts: [params.host] },
 });
 globalThis.gc?.();
 const startRss = process.memoryUsage().rss;

@@ -2,7 +2,12 @@
 // transfer registry, media reupload and the upload / download engines together.
 
 import { encryptedLength, type MediaType, mediaTypeInfo } from '@wa-media/crypto';
-import type { CdnScheme, ExternalBlobReference, Message } from '@wa-media/protocol';
+import {
+  type CdnScheme,
+  DEFAULT_CDN_HOSTS,
+  type ExternalBlobReference,
+  type Message,
+} from '@wa-media/protocol';
 import {
   createKyClient,
   createSafeLogger,
@@ -32,6 +37,7 @@ import {
   MediaDownloadError,
   MediaUploadError,
 } from './errors.js';
+import { CdnHostRule } from './internal/cdn-hosts.js';
 import {
   type ResolvedRetryPolicy,
   type RetryPolicy,
@@ -78,12 +84,25 @@ export interface MediaClientOptions {
    * @default createKyClient() (needs the optional peer `ky` installed)
    */
   http?: HttpClient;
-  /** CDN addressing; tests and the emulator use `{ scheme: 'http' }` on loopback. */
+  /** CDN addressing; tests and the emulator use `{ scheme: 'http', allowPrivateAddresses: true }` on loopback. */
   cdn?: {
     /** @default 'https' */
     scheme?: CdnScheme;
     /** Hosts for downloads without a media connection. @default mmg.whatsapp.net, mmg-fallback.whatsapp.net */
     defaultHosts?: readonly string[];
+    /**
+     * Let downloads reach private, loopback and link-local addresses (127/8, 10/8, 169.254/16,
+     * ::1, fe80::/10…), named or resolved. Off, a message's `staticUrl`, a redirect or a host
+     * name that points there is refused (SSRF, DNS rebinding; resolved addresses are checked on
+     * the node adapter, IP literals on every adapter). Turn it on only for a CDN you run on
+     * such an address: tests and the emulator on loopback.
+     * @default false
+     * @example
+     * ```ts
+     * createNodeMediaClient({ signaling, cdn: { scheme: 'http', allowPrivateAddresses: true, allowPrivateAddresses: true } });
+     * ```
+     */
+    allowPrivateAddresses?: boolean;
   };
   /** Same-host retries and backoff for 429/502/503/504/network errors. */
   retry?: RetryPolicy;
@@ -302,6 +321,7 @@ class MediaClientImpl implements MediaClient {
   readonly #spool: UploadSpool;
   readonly #unsubscribe: () => void;
   readonly #log: SafeLogger;
+  readonly #hostRule: CdnHostRule;
   /** Per running transfer (only with a logger): its logger and its logged HTTP client. */
   readonly #logged = new WeakMap<TransferControl, LoggedTransfer>();
 
@@ -316,6 +336,12 @@ class MediaClientImpl implements MediaClient {
       ...(options.mediaConnTimeoutMs === undefined
         ? {}
         : { queryTimeoutMs: options.mediaConnTimeoutMs }),
+    });
+    this.#hostRule = new CdnHostRule({
+      scheme: options.cdn?.scheme ?? 'https',
+      defaultHosts: options.cdn?.defaultHosts ?? DEFAULT_CDN_HOSTS,
+      currentConn: () => this.mediaConn.peek(),
+      allowPrivateAddresses: options.cdn?.allowPrivateAddresses === true,
     });
     this.transfers = new TransferRegistryImpl();
     this.mediaReupload = new MediaReuploadImpl(
@@ -574,7 +600,12 @@ class MediaClientImpl implements MediaClient {
     const mediaKey = params.mediaKey;
     const log = this.#logged.get(control)?.log;
     return {
-      http: this.#httpFor(control),
+      http: this.#hostRule.guard(this.#httpFor(control)),
+      hostRule: this.#hostRule,
+      onRefusedUrl: (url) =>
+        (log ?? this.#log).log('warn', 'staticUrl outside the CDN hosts ignored', {
+          url: logSafeUrl(url),
+        }),
       mediaConn: this.mediaConn,
       hasSignaling: signaling !== undefined,
       scheme: this.#options.cdn?.scheme ?? 'https',

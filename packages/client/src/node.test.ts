@@ -30,7 +30,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'wa-media-client-'));
   client = createNodeMediaClient({
     signaling: h.signaling,
-    cdn: { scheme: 'http', defaultHosts: h.emulator.hostnames },
+    cdn: { scheme: 'http', allowPrivateAddresses: true, defaultHosts: h.emulator.hostnames },
     retry: { baseDelayMs: 5 },
     spool: tempFileSpool({ directory: dir }),
   });

@@ -35,7 +35,7 @@ export type {
  * ```ts
  * const emulator = await startEmulator();
  * const signaling = emulator.signaling({ ownJid: '15550001111:2@s.whatsapp.net' });
- * // … point the client at signaling with cdn: { scheme: 'http' } …
+ * // … point the client at signaling with cdn: { scheme: 'http', allowPrivateAddresses: true } …
  * await emulator.close();
  * ```
  */

@@ -17,7 +17,9 @@ const runs = Number(process.env.BENCH_RUNS ?? 5);
 const concurrency = 4;
 
 const emulator = await startEmulator({ hosts: 2, control: false });
-const client = createNodeMediaClient({ cdn: { scheme: 'http', defaultHosts: emulator.hostnames } });
+const client = createNodeMediaClient({
+  cdn: { scheme: 'http', allowPrivateAddresses: true, defaultHosts: emulator.hostnames },
+});
 // The seeded media's message is all the bench needs: the phone need not remember it.
 const messages = Array.from(
   { length: count },

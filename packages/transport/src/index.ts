@@ -20,6 +20,7 @@ export type {
   TransportRequest,
   TransportResponse,
 } from './core/adapter-contract.js';
+export { isPrivateAddress } from './core/addresses.js';
 export type { DefineHttpClientOptions } from './core/define-client.js';
 export { defineHttpClient } from './core/define-client.js';
 export { formatRangeHeader, parseContentRange } from './core/range.js';
@@ -94,6 +95,7 @@ export type {
   BeforeRequestState,
   ByteRange,
   ContentRange,
+  DestinationRule,
   HttpClient,
   HttpClientConfig,
   HttpClientOptions,

@@ -52,6 +52,7 @@ describe('public surface of @wa-media/transport', () => {
         "isHttpError",
         "isHttpStatusError",
         "isNetworkError",
+        "isPrivateAddress",
         "isRangeMismatchError",
         "isResponseParseError",
         "isResponseTooLargeError",

@@ -77,10 +77,41 @@ export interface HttpRequest {
    * @default 'follow'
    */
   readonly redirect?: 'follow' | 'manual';
+  /**
+   * Where this request may go: who the redirects may lead to, and whether private addresses
+   * are refused. A redirect from `https:` to `http:` is never followed, whatever this says.
+   * @default every http(s) URL, private addresses included
+   * @example
+   * ```ts
+   * const onlyCdn = { allowRedirect: (url: URL) => url.hostname.endsWith('.whatsapp.net'),
+   *   publicAddressesOnly: true };
+   * await http.request({ url, destinations: onlyCdn });
+   * ```
+   */
+  readonly destinations?: DestinationRule;
   /** Called as request body bytes are sent; monotone, ends at the total. */
   readonly onUploadProgress?: (progress: TransferProgress) => void;
   /** Called as response body bytes are received; monotone, ends at the total. */
   readonly onDownloadProgress?: (progress: TransferProgress) => void;
+}
+
+/** The destinations a request may reach; see {@link HttpRequest.destinations}. */
+export interface DestinationRule {
+  /**
+   * Whether a redirect may lead to this URL (a host allow-list); a refused one fails the
+   * request with a `NetworkError` before anything is sent there.
+   * @default every http(s) URL
+   */
+  readonly allowRedirect?: (url: URL) => boolean;
+  /**
+   * Refuse private, loopback, link-local (169.254/16, fe80::/10), unspecified and multicast
+   * addresses, on the first hop and on every redirect. IP-literal hosts are refused on every
+   * adapter; host names are refused when they **resolve** to such an address on the node
+   * adapter (its lookup checks each answer: DNS rebinding). `fetch`/`ky` cannot see the
+   * resolved address: there only IP literals are refused.
+   * @default false
+   */
+  readonly publicAddressesOnly?: boolean;
 }
 
 /**

@@ -81,7 +81,7 @@ export async function connect(
     control,
     stringFlag(context, 'own-jid') ?? DEFAULT_OWN_JID,
   );
-  const client = createNodeMediaClient({ signaling, cdn: { scheme: 'http' } });
+  const client = createNodeMediaClient({ signaling, cdn: { scheme: 'http', allowPrivateAddresses: true } });
   return {
     client,
     emulator: control,

@@ -208,7 +208,9 @@ export const serveCommand: CommandSpec = {
         cleanups.unshift(() => connected.close());
       }
       const client = createNodeMediaClient(
-        signaling === undefined ? {} : { signaling, cdn: { scheme: 'http' } },
+        signaling === undefined
+          ? {}
+          : { signaling, cdn: { scheme: 'http', allowPrivateAddresses: true } },
       );
       cleanups.unshift(() => client.close());
       const { createMediaStore } = await loadStore();

@@ -170,7 +170,7 @@ export async function runDemo(out: Output, options: DemoOptions = {}): Promise<D
     const signaling = emulator.signaling({ ownJid: OWN_JID });
     client = createNodeMediaClient({
       signaling,
-      cdn: { scheme: 'http' },
+      cdn: { scheme: 'http', allowPrivateAddresses: true },
       retry: { sameHostRetries: 2, baseDelayMs: 100, maxDelayMs: 5_000 },
     });
     const uploads: { video?: UploadResult; image?: UploadResult } = {};

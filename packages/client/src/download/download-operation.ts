@@ -35,6 +35,7 @@ export class DownloadOperation<R> implements CdnOperation<R, CdnTarget> {
   readonly #params: DownloadParams;
   readonly #fetcher: BlobFetcher<R>;
   readonly #budget: DownloadBudget;
+  #refusedLogged = false;
 
   constructor(
     context: DownloadEngineContext,
@@ -53,7 +54,9 @@ export class DownloadOperation<R> implements CdnOperation<R, CdnTarget> {
   targets(pass: CdnPass): CdnTarget[] {
     // The staticUrl points at the original upload: after a reupload only the new path counts.
     const staticUrl =
-      this.#budget.directPath === this.#params.directPath ? this.#params.staticUrl : undefined;
+      this.#budget.directPath === this.#params.directPath
+        ? this.#allowedStaticUrl(this.#params.staticUrl)
+        : undefined;
     const urls = buildDownloadUrls({
       hosts: pass.hosts,
       directPath: this.#budget.directPath,
@@ -64,6 +67,16 @@ export class DownloadOperation<R> implements CdnOperation<R, CdnTarget> {
     });
     // A stale staticUrl says nothing about the direct path: a hint, not a host.
     return urls.map((url) => (url === staticUrl ? { url, bestEffort: true } : { url }));
+  }
+
+  /** The sender chose the staticUrl: outside the host rule it is ignored (logged once). */
+  #allowedStaticUrl(url: string | undefined): string | undefined {
+    if (url === undefined || this.#context.hostRule.allows(url)) return url;
+    if (!this.#refusedLogged) {
+      this.#refusedLogged = true;
+      this.#context.onRefusedUrl(url);
+    }
+    return undefined;
   }
 
   tryOnce(target: CdnTarget, _pass: CdnPass, signal: AbortSignal): Promise<R> {

@@ -226,7 +226,7 @@ describe('a resume answered with the wrong range', () => {
       // One host only: were the wrong 206 a host failure, the download would fail.
       const client = createMediaClient({
         http,
-        cdn: { scheme: 'http', defaultHosts: [server.host] },
+        cdn: { scheme: 'http', allowPrivateAddresses: true, defaultHosts: [server.host] },
         retry: { baseDelayMs: 1 },
       });
       const writer = new MemoryWriter();
@@ -264,7 +264,7 @@ describe('a resume answered with the wrong range', () => {
     try {
       const client = createMediaClient({
         http,
-        cdn: { scheme: 'http', defaultHosts: [server.host] },
+        cdn: { scheme: 'http', allowPrivateAddresses: true, defaultHosts: [server.host] },
         retry: { baseDelayMs: 1 },
       });
       let written = 0;
@@ -342,7 +342,7 @@ describe('media_conn failing with signalling present', () => {
     const asked: string[] = [];
     const client = createMediaClient({
       signaling: h.signaling,
-      cdn: { scheme: 'http' },
+      cdn: { scheme: 'http', allowPrivateAddresses: true },
       mediaConnTimeoutMs: 200,
       retry: { sameHostRetries: 0 },
       http: {

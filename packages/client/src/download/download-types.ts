@@ -4,6 +4,7 @@
 import type { DecryptedMediaInfo } from '@wa-media/crypto';
 import type { HttpClient } from '@wa-media/transport';
 import type { CdnBudget } from '../internal/cdn-driver.js';
+import type { CdnHostRule } from '../internal/cdn-hosts.js';
 import type { ResolvedRetryPolicy } from '../internal/cdn-policy.js';
 import type { MediaConnCache } from '../media-conn/media-conn-cache.js';
 import type { MediaReuploadResult } from '../reupload/reupload-result.js';
@@ -21,7 +22,12 @@ export interface DownloadSink {
 
 /** What the loop needs from the client. */
 export interface DownloadEngineContext {
+  /** Carries the host rule on every request (redirects and addresses checked by transport). */
   readonly http: HttpClient;
+  /** Which URLs may be fetched at all: a `staticUrl` outside it is ignored. */
+  readonly hostRule: CdnHostRule;
+  /** Told (for the log) of a `staticUrl` the host rule refused. */
+  readonly onRefusedUrl: (url: string) => void;
   readonly mediaConn: MediaConnCache;
   readonly hasSignaling: boolean;
   readonly scheme: 'https' | 'http';

@@ -108,14 +108,17 @@ describe('download from a Message', () => {
 
   it('works with the default transport (ky) and buffered adapters too', async () => {
     const { plain, params } = seed(120_000, 'image', 9);
-    const defaultClient = createMediaClient({ signaling: h.signaling, cdn: { scheme: 'http' } });
+    const defaultClient = createMediaClient({
+      signaling: h.signaling,
+      cdn: { scheme: 'http', allowPrivateAddresses: true },
+    });
     expect(equalBytes(await defaultClient.download(params), plain)).toBe(true);
     const uploaded = await defaultClient.upload(plain, 'image');
     expect(uploaded.fileLength).toBe(plain.length);
     const buffered = createMediaClient({
       signaling: h.signaling,
       http: bufferedHttpClient(h.http),
-      cdn: { scheme: 'http' },
+      cdn: { scheme: 'http', allowPrivateAddresses: true },
     });
     h.emulator.faults.add({
       on: 'download',
@@ -130,7 +133,7 @@ describe('download from a Message', () => {
     const { plain, params } = seed(10_000);
     const client = createMediaClient({
       http: h.http,
-      cdn: { scheme: 'http', defaultHosts: h.emulator.hostnames },
+      cdn: { scheme: 'http', allowPrivateAddresses: true, defaultHosts: h.emulator.hostnames },
     });
     expect(equalBytes(await client.download(params), plain)).toBe(true);
   });

@@ -149,10 +149,10 @@ describe('mediaReupload.request', () => {
     ).toBe('encryption');
     const anonymous = createMediaClient({
       signaling: h.emulator.signaling(),
-      cdn: { scheme: 'http' },
+      cdn: { scheme: 'http', allowPrivateAddresses: true },
     });
     expect((await reuploadError(anonymous.mediaReupload.request(base))).code).toBe('not-logged-in');
-    const offline = createMediaClient({ cdn: { scheme: 'http' } });
+    const offline = createMediaClient({ cdn: { scheme: 'http', allowPrivateAddresses: true } });
     expect((await reuploadError(offline.mediaReupload.request(base))).code).toBe('no-signaling');
   });
 

@@ -62,7 +62,11 @@ describe('fromBaileysSocket', () => {
   it('uploads, downloads and re-requests media through a Baileys-shaped socket', async () => {
     const stand = standInSocket();
     const signaling = fromBaileysSocket(stand.sock);
-    const client = createMediaClient({ signaling, http: h.http, cdn: { scheme: 'http' } });
+    const client = createMediaClient({
+      signaling,
+      http: h.http,
+      cdn: { scheme: 'http', allowPrivateAddresses: true },
+    });
     try {
       const plain = testBytes(40_000, 11);
       const uploaded = await client.upload(plain, 'image');
@@ -97,7 +101,11 @@ describe('fromBaileysSocket', () => {
   it('reports disconnects (connection.update close and ws close) so media_conn is dropped', async () => {
     const stand = standInSocket();
     const signaling = fromBaileysSocket(stand.sock);
-    const client = createMediaClient({ signaling, http: h.http, cdn: { scheme: 'http' } });
+    const client = createMediaClient({
+      signaling,
+      http: h.http,
+      cdn: { scheme: 'http', allowPrivateAddresses: true },
+    });
     try {
       await client.mediaConn.get();
       stand.ev.emit('connection.update', { connection: 'close' });

@@ -75,7 +75,7 @@ export async function startHarness(
     createMediaClient({
       signaling,
       http,
-      cdn: { scheme: 'http', defaultHosts: emulator.hostnames },
+      cdn: { scheme: 'http', allowPrivateAddresses: true, defaultHosts: emulator.hostnames },
       retry: { baseDelayMs: 5, maxDelayMs: 2000 },
       ...clientOptions,
       ...options,

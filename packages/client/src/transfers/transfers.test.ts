@@ -149,7 +149,7 @@ describe('pause / resume', () => {
         server.requests.length = 0;
         const client = createMediaClient({
           http,
-          cdn: { scheme: 'http', defaultHosts: [server.host] },
+          cdn: { scheme: 'http', allowPrivateAddresses: true, defaultHosts: [server.host] },
         });
         const params = {
           type: 'video' as const,
@@ -187,7 +187,7 @@ describe('streams cannot take bytes back', () => {
     try {
       const client = createMediaClient({
         http: h.http,
-        cdn: { scheme: 'http', defaultHosts: [server.host] },
+        cdn: { scheme: 'http', allowPrivateAddresses: true, defaultHosts: [server.host] },
       });
       const stream = client.downloadStream({
         type: 'video',

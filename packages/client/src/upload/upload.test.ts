@@ -124,7 +124,7 @@ describe('upload', () => {
   });
 
   it('refuses to upload without signalling', async () => {
-    const client = createMediaClient({ cdn: { scheme: 'http' } });
+    const client = createMediaClient({ cdn: { scheme: 'http', allowPrivateAddresses: true } });
     const error = await client.upload(testBytes(10), 'image').then(
       () => undefined,
       (e: unknown) => e,

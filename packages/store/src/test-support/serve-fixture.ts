@@ -22,7 +22,10 @@ const signaling = await connectEmulatorSignaling(env('WA_STORE_EMULATOR_CONTROL_
   ownJid: env('WA_STORE_OWN_JID'),
 });
 // What `wa-media serve --emulator` does: the real client, its signalling and CDN on the emulator.
-const inner: StoreMediaClient = createNodeMediaClient({ signaling, cdn: { scheme: 'http' } });
+const inner: StoreMediaClient = createNodeMediaClient({
+  signaling,
+  cdn: { scheme: 'http', allowPrivateAddresses: true },
+});
 // Counts this node's downloads, printed on an orderly stop (`{"downloads": n}`).
 let downloads = 0;
 const client: StoreMediaClient = {

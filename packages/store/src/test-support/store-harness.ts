@@ -34,7 +34,7 @@ export function createTestClient(emulator: Emulator): CountingClient {
   const signaling = emulator.signaling({ ownJid: OWN_JID });
   const inner: StoreMediaClient = createNodeMediaClient({
     signaling,
-    cdn: { scheme: 'http', defaultHosts: emulator.hostnames },
+    cdn: { scheme: 'http', allowPrivateAddresses: true, defaultHosts: emulator.hostnames },
     retry: { sameHostRetries: 0, baseDelayMs: 10, maxDelayMs: 50 },
     reuploadTimeoutMs: 5000,
   });

@@ -2,6 +2,7 @@
 // backpressure, and response bodies handed over chunk by chunk as the socket delivers them.
 // Imported only through `@wa-media/transport/node`.
 
+import dns from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
 import type {
@@ -11,6 +12,7 @@ import type {
   TransportRequest,
   TransportResponse,
 } from '../core/adapter-contract.js';
+import { isPrivateAddress } from '../core/addresses.js';
 import { defineHttpClient } from '../core/define-client.js';
 import type { HttpClient, HttpClientConfig, HttpClientOptions } from '../types.js';
 
@@ -105,6 +107,7 @@ function sendWithNode(
       method: hop.method,
       headers: hop.headers,
       agent: secure ? agents.httpsAgent : agents.httpAgent,
+      ...(hop.publicAddressesOnly ? { lookup: publicOnlyLookup } : {}),
     });
     let responded = false;
     const onAbort = (): void => {
@@ -137,6 +140,41 @@ function sendWithNode(
     } else {
       request.end();
     }
+  });
+}
+
+type LookupCallback = (
+  error: NodeJS.ErrnoException | null,
+  address: string | dns.LookupAddress[],
+  family?: number,
+) => void;
+
+/**
+ * `dns.lookup` that fails when an answer is a private, loopback or link-local address: a name
+ * that resolves (or is re-bound) to an internal service is refused after resolution, not only
+ * by its spelling. Every address of an `all: true` answer must pass.
+ */
+function publicOnlyLookup(
+  hostname: string,
+  options: dns.LookupOptions,
+  callback: LookupCallback,
+): void {
+  dns.lookup(hostname, { ...options, all: true }, (error, addresses) => {
+    if (error) {
+      callback(error, []);
+      return;
+    }
+    const refused = addresses.find((entry) => isPrivateAddress(entry.address));
+    if (refused !== undefined) {
+      const failure: NodeJS.ErrnoException = new Error(
+        `Refused ${hostname}: it resolves to the private, loopback or link-local address ${refused.address}`,
+      );
+      failure.code = 'ERR_PRIVATE_ADDRESS';
+      callback(failure, []);
+      return;
+    }
+    if (options.all === true) callback(null, addresses);
+    else callback(null, addresses[0]?.address ?? '', addresses[0]?.family ?? 4);
   });
 }
 

@@ -26,6 +26,11 @@ export interface TransportRequest {
    * headers) or error the response body (after), and destroy the connection.
    */
   readonly signal: AbortSignal;
+  /**
+   * Refuse to connect to a private, loopback or link-local address: an adapter that resolves
+   * names itself checks every resolved address (IP literals were already checked by the core).
+   */
+  readonly publicAddressesOnly: boolean;
 }
 
 /** A request body as a plain pull source (see {@link TransportRequest.bodySource}). */

@@ -14,6 +14,7 @@ import type {
   ResolvedRequest,
 } from '../types.js';
 import type { SendFunction } from './adapter-contract.js';
+import { privateDestination } from './addresses.js';
 import { Hop } from './hop.js';
 import { decideRedirect } from './redirect.js';
 import { resolveConfig, resolveRequest } from './resolve.js';
@@ -84,6 +85,11 @@ async function runRequest(
       new AbortError({ request: info(), phase: 'headers', cause: request.signal.reason }),
     );
   }
+  const publicAddressesOnly = request.destinations?.publicAddressesOnly === true;
+  const refused = privateDestination(url, publicAddressesOnly);
+  if (refused !== undefined) {
+    throw await finalizeError(new NetworkError(refused, { request: info(), phase: 'headers' }));
+  }
   for (let redirectCount = 0; ; redirectCount++) {
     const requestState = current();
     for (const hook of hooks.beforeRequest ?? []) {
@@ -102,6 +108,7 @@ async function runRequest(
       onDownloadProgress: request.onDownloadProgress,
       range: request.range,
       redirected: redirectCount > 0,
+      publicAddressesOnly,
     }).run();
     // Not a spread copy: `body` is a getter that hands the body out (see response.ts).
     const response = hop.response;
@@ -114,6 +121,8 @@ async function runRequest(
       redirectCount,
       maxRedirects: config.maxRedirects,
       body: body === null ? 'none' : body.bytes ? 'bytes' : 'stream',
+      allowRedirect: request.destinations?.allowRedirect,
+      publicAddressesOnly,
     });
     if (decision.kind === 'deliver') {
       for (const hook of hooks.afterResponse ?? []) {

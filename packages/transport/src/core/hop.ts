@@ -52,6 +52,8 @@ export interface HopInput {
   readonly range: ByteRange | undefined;
   /** `true` when this hop follows a redirect. */
   readonly redirected: boolean;
+  /** The adapter refuses private resolved addresses. */
+  readonly publicAddressesOnly: boolean;
 }
 
 /** A hop's answer: the response (headers in, body still to read) and the time to headers. */
@@ -237,6 +239,7 @@ export class Hop {
         bodySource: upload?.source ?? null,
         contentLength: body?.contentLength ?? null,
         signal: this.#controller.signal,
+        publicAddressesOnly: this.#input.publicAddressesOnly,
       });
     } catch (error) {
       const typed = this.#toError(error);

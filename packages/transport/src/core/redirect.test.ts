@@ -104,3 +104,36 @@ describe('decideRedirect', () => {
     expect(message).not.toContain('other-secret');
   });
 });
+
+describe('decideRedirect: destination rules', () => {
+  it('never follows https to plain http, even to the same host', () => {
+    const decision = decide({ location: 'http://cdn.example/next' });
+    expect(decision.kind).toBe('fail');
+    expect(decision.kind === 'fail' && decision.message).toMatch(/https to plain http/);
+  });
+
+  it('refuses a target outside the caller allow-list and follows one inside it', () => {
+    const allowRedirect = (url: URL) => url.hostname.endsWith('.example');
+    const foreign = decide({ location: 'https://evil.test/x', allowRedirect });
+    expect(foreign.kind === 'fail' && foreign.message).toMatch(/outside the allowed set/);
+    expect(decide({ location: 'https://other.example/x', allowRedirect }).kind).toBe('follow');
+  });
+
+  it('refuses private, loopback and link-local IP literals only when asked to', () => {
+    for (const location of [
+      'https://127.0.0.1:8080/latest/meta-data/iam',
+      'https://169.254.169.254/latest/meta-data/',
+      'https://10.1.2.3/',
+      'https://[::1]/',
+      'https://[::ffff:127.0.0.1]/',
+      'https://[fe80::1]/',
+    ]) {
+      const refused = decide({ location, publicAddressesOnly: true });
+      expect(refused.kind === 'fail' && refused.message, location).toMatch(/private, loopback/);
+      expect(decide({ location }).kind, location).toBe('follow');
+    }
+    expect(decide({ location: 'https://93.184.216.34/', publicAddressesOnly: true }).kind).toBe(
+      'follow',
+    );
+  });
+});

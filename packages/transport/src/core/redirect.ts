@@ -3,6 +3,7 @@
 // (or a stricter rule) finds it in one place.
 
 import { redactUrl } from '../redact.js';
+import { privateDestination } from './addresses.js';
 
 /** Statuses that carry a `Location` to follow. */
 const REDIRECT_STATUSES: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
@@ -25,6 +26,10 @@ export interface RedirectInput {
   readonly maxRedirects: number;
   /** The request body: none, bytes (can be sent again) or a stream (already consumed). */
   readonly body: 'none' | 'bytes' | 'stream';
+  /** The caller's allow-list of redirect targets (`destinations.allowRedirect`), if any. */
+  readonly allowRedirect?: ((url: URL) => boolean) | undefined;
+  /** Refuse targets that are private, loopback or link-local IP literals. */
+  readonly publicAddressesOnly?: boolean;
 }
 
 /** What to do with a hop's answer. */
@@ -72,6 +77,8 @@ export function decideRedirect(input: RedirectInput): RedirectDecision {
   if (next.protocol !== 'http:' && next.protocol !== 'https:') {
     return { kind: 'fail', message: `Redirect to unsupported protocol ${next.protocol}` };
   }
+  const refused = refusedTarget(input, next);
+  if (refused !== undefined) return { kind: 'fail', message: refused };
   // 303 always, and 301/302 after a POST (as browsers do), turn into a body-less GET.
   const toGet =
     input.status === 303 ||
@@ -90,4 +97,16 @@ export function decideRedirect(input: RedirectInput): RedirectDecision {
     dropBody: toGet,
     dropHeaders: next.origin === input.url.origin ? [] : CREDENTIAL_HEADERS,
   };
+}
+
+/** Why the target breaks the destination rules (never https → http, the caller's allow-list). */
+function refusedTarget(input: RedirectInput, next: URL): string | undefined {
+  if (input.url.protocol === 'https:' && next.protocol === 'http:') {
+    return `Refused a redirect from https to plain http (${redactUrl(next)})`;
+  }
+  if (input.allowRedirect !== undefined && !input.allowRedirect(next)) {
+    return `Refused a redirect to a host outside the allowed set (${redactUrl(next)})`;
+  }
+  const privateTarget = privateDestination(next, input.publicAddressesOnly === true);
+  return privateTarget === undefined ? undefined : `${privateTarget} (a redirect)`;
 }
