@@ -81,7 +81,10 @@ export async function connect(
     control,
     stringFlag(context, 'own-jid') ?? DEFAULT_OWN_JID,
   );
-  const client = createNodeMediaClient({ signaling, cdn: { scheme: 'http', allowPrivateAddresses: true } });
+  const client = createNodeMediaClient({
+    signaling,
+    cdn: { scheme: 'http', allowPrivateAddresses: true },
+  });
   return {
     client,
     emulator: control,
