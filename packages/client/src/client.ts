@@ -6,7 +6,10 @@ import {
   type CdnScheme,
   DEFAULT_CDN_HOSTS,
   type ExternalBlobReference,
-  type Message,
+  isInvalidArgumentError,
+  type MessageInput,
+  type MessageKeyInfo,
+  normalizeMessageInput,
 } from '@wa-media/protocol';
 import {
   createKyClient,
@@ -153,8 +156,12 @@ export interface DownloadStream extends ReadableStream<Uint8Array> {
   readonly transfer: Transfer<DownloadResult>;
 }
 
-/** A proto `Message` or explicit {@link DownloadParams}. */
-export type Downloadable = Message | DownloadParams;
+/**
+ * What every download takes: explicit {@link DownloadParams}, or a message in any shape the
+ * protocol normalizer reads: our `Message`, Baileys' `proto.IMessage`, a whole `WAMessage`
+ * (`{ key, message }`: its key drives automatic reupload) or its BufferJSON / JSON form.
+ */
+export type Downloadable = MessageInput | DownloadParams;
 
 /** The media client. */
 export interface MediaClient {
@@ -304,6 +311,30 @@ export function createMediaClient(options: MediaClientOptions = {}): MediaClient
   return new MediaClientImpl(options);
 }
 
+/** The params of one download, and the message key when a `WAMessage` was given. */
+interface ResolvedDownload {
+  params: DownloadParams;
+  key?: MessageKeyInfo | undefined;
+}
+
+function resolveDownloadable(
+  message: Downloadable,
+  options: DownloadableOptions,
+): ResolvedDownload {
+  if (isDownloadParams(message)) return { params: normalizeParams(message) };
+  let normalized: ReturnType<typeof normalizeMessageInput>;
+  try {
+    normalized = normalizeMessageInput(message);
+  } catch (error) {
+    if (!isInvalidArgumentError(error)) throw error;
+    throw new ClientArgumentError(error.parameter, problemOf(error), { cause: error });
+  }
+  return {
+    params: downloadParamsFromMessage(normalized.message, options),
+    key: normalized.key,
+  };
+}
+
 function isDownloadParams(value: Downloadable): value is DownloadParams {
   return (
     typeof (value as DownloadParams).type === 'string' &&
@@ -426,14 +457,15 @@ class MediaClientImpl implements MediaClient {
   }
 
   download(message: Downloadable, options: DownloadOptions = {}): Transfer<Uint8Array> {
-    const params = this.#params(message, options);
+    const resolved = this.#params(message, options);
+    const { params } = resolved;
     const sink = new BytesSink();
     return this.#start(
       'download',
       options,
       () => this.#downloadDetails(params),
       async (control) => {
-        await runDownload(this.#downloadContext(params, options, control), params, sink, control);
+        await runDownload(this.#downloadContext(resolved, options, control), params, sink, control);
         return sink.bytes();
       },
     );
@@ -455,7 +487,8 @@ class MediaClientImpl implements MediaClient {
     writer: MediaWriter,
     options: DownloadOptions = {},
   ): Transfer<DownloadResult> {
-    const params = this.#params(message, options);
+    const resolved = this.#params(message, options);
+    const { params } = resolved;
     const sink = new WriterSink(writer);
     return this.#start(
       'download',
@@ -466,7 +499,7 @@ class MediaClientImpl implements MediaClient {
           if (state !== 'succeeded') await writer.abort?.(state);
         });
         const result = await runDownload(
-          this.#downloadContext(params, options, control),
+          this.#downloadContext(resolved, options, control),
           params,
           sink,
           control,
@@ -490,7 +523,8 @@ class MediaClientImpl implements MediaClient {
   }
 
   downloadStream(message: Downloadable, options: DownloadOptions = {}): DownloadStream {
-    const params = this.#params(message, options);
+    const resolved = this.#params(message, options);
+    const { params } = resolved;
     const sink = new StreamSink();
     let transfer: Transfer<DownloadResult> | undefined;
     const stream = new ReadableStream<Uint8Array>(
@@ -504,7 +538,7 @@ class MediaClientImpl implements MediaClient {
             (control) => {
               sink.signal = () => control.signal;
               return runDownload(
-                this.#downloadContext(params, options, control),
+                this.#downloadContext(resolved, options, control),
                 params,
                 sink,
                 control,
@@ -538,14 +572,15 @@ class MediaClientImpl implements MediaClient {
     end: number,
     options: RangeDownloadOptions = {},
   ): Transfer<Uint8Array> {
-    const params = this.#params(message, {});
+    const resolved = this.#params(message, {});
+    const { params } = resolved;
     checkRange(start, end);
     return this.#start(
       'download',
       options,
       () => this.#downloadDetails(params),
       (control) => {
-        const context = this.#downloadContext(params, options, control);
+        const context = this.#downloadContext(resolved, options, control);
         return downloadRange(
           {
             download: (sink, ctl, budget) => runDownload(context, params, sink, ctl, budget),
@@ -570,10 +605,9 @@ class MediaClientImpl implements MediaClient {
     this.#unsubscribe();
   }
 
-  #params(message: Downloadable, options: DownloadableOptions): DownloadParams {
-    const params = isDownloadParams(message)
-      ? normalizeParams(message)
-      : downloadParamsFromMessage(message, options);
+  #params(message: Downloadable, options: DownloadableOptions): ResolvedDownload {
+    const resolved = resolveDownloadable(message, options);
+    const params = resolved.params;
     if (params.encrypted !== false && params.mediaKey === undefined) {
       throw new MediaDownloadError('missing-media-fields', 'Encrypted media needs its mediaKey');
     }
@@ -587,16 +621,17 @@ class MediaClientImpl implements MediaClient {
         'Unencrypted media needs fileSha256 to be verified',
       );
     }
-    return params;
+    return resolved;
   }
 
   #downloadContext(
-    params: DownloadParams,
+    { params, key }: ResolvedDownload,
     options: DownloadOptions,
     control: TransferControl,
   ): DownloadEngineContext {
     const signaling = this.#options.signaling;
-    const auto = options.reupload;
+    // A WAMessage's key is enough: explicit options win.
+    const auto = options.reupload ?? key;
     const mediaKey = params.mediaKey;
     const log = this.#logged.get(control)?.log;
     return {
@@ -688,4 +723,9 @@ function normalizeParams(params: DownloadParams): DownloadParams {
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((byte, index) => byte === b[index]);
+}
+
+/** The protocol error's problem without its "Invalid <field>:" prefix (the field is named apart). */
+function problemOf(error: Error): string {
+  return error.message.replace(/^Invalid [^:]*: /, '');
 }

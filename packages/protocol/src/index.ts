@@ -159,6 +159,18 @@ export {
   encodeMessage,
 } from './messages/codec.js';
 export {
+  BYTES_FIELDS,
+  INT64_FIELDS,
+  keyInfo,
+  type MessageInput,
+  type MessageKeyInfo,
+  type NormalizedMessage,
+  normalizeMessage,
+  normalizeMessageInput,
+  toBytes,
+  toUint64,
+} from './messages/normalize.js';
+export {
   getMediaContent,
   MESSAGE_WRAPPER_FIELDS,
   type MediaContent,

@@ -1,7 +1,13 @@
 // The object createMediaStore hands back: registration, retries, reads and deletes over the
 // metadata and blob ports, its HTTP servers, and an orderly close.
 
-import { encodeMessage, type Message } from '@wa-media/protocol';
+import {
+  encodeMessage,
+  isInvalidArgumentError,
+  type MessageInput,
+  type NormalizedMessage,
+  normalizeMessageInput,
+} from '@wa-media/protocol';
 import type { SafeLogger } from '@wa-media/transport';
 import {
   InvalidMediaInputError,
@@ -32,14 +38,16 @@ import type { WebhookDispatcher } from './webhooks/webhook-dispatcher.js';
 export interface MediaStore extends StoreApi {
   /**
    * Records a received media message and starts downloading it. Idempotent: the same
-   * (chatJid, msgId) returns the same id.
+   * (chatJid, msgId) returns the same id. `message` is any shape the protocol normalizer reads
+   * (our `Message`, Baileys' `proto.IMessage`, a whole `WAMessage` or its BufferJSON form); with
+   * a `WAMessage`, `info` defaults to what its key says.
    * @throws {InvalidMediaInputError} no downloadable media, or malformed `info`.
    * @throws {MediaStoreError} `conflict` when (chatJid, msgId) was registered with other media;
    * `closed` after close().
    */
   register(
-    message: Message,
-    info: RegisterInfo,
+    message: MessageInput,
+    info?: RegisterInfo,
   ): Promise<{
     /** The media id (the same for the same (chatJid, msgId)). */
     id: string;
@@ -136,12 +144,17 @@ export class StoreHandle implements MediaStore {
     return this.#closing !== undefined;
   }
 
-  async register(message: Message, info: RegisterInfo): Promise<{ id: string; created: boolean }> {
+  async register(
+    input: MessageInput,
+    info?: RegisterInfo,
+  ): Promise<{ id: string; created: boolean }> {
     this.#ensureOpen();
-    const checked = checkRegisterInfo(info);
-    if (message === null || typeof message !== 'object') {
-      throw new InvalidMediaInputError('message', 'must be a proto Message');
-    }
+    const { message, key } = normalizeRegisterInput(input);
+    const checked = checkRegisterInfo(
+      info ??
+        key ??
+        missingInfo('a WAMessage with key { id, remoteJid } or info { msgId, chatJid, isFromMe }'),
+    );
     const media = describeMediaMessage(message);
     const { metadata } = this.#parts;
     const existing = await metadata.findByMessageKey(checked.chatJid, checked.msgId);
@@ -337,4 +350,23 @@ export class StoreHandle implements MediaStore {
       throw new MediaStoreError('closed', 'the media store is closed');
     }
   }
+}
+
+function missingInfo(what: string): never {
+  throw new InvalidMediaInputError('info', `is needed: pass ${what}`);
+}
+
+/** The normalized message and its key, with the normalizer's errors as store errors. */
+function normalizeRegisterInput(input: MessageInput): NormalizedMessage {
+  try {
+    return normalizeMessageInput(input);
+  } catch (error) {
+    if (!isInvalidArgumentError(error)) throw error;
+    throw new InvalidMediaInputError(error.parameter, problemOf(error), { cause: error });
+  }
+}
+
+/** The protocol error's problem without its "Invalid <field>:" prefix (the field is named apart). */
+function problemOf(error: Error): string {
+  return error.message.replace(/^Invalid [^:]*: /, '');
 }

@@ -1,9 +1,16 @@
 // What `download` fetches: flags (a direct path or a full URL), an upload's --json output, or a
 // message (protobuf bytes or JSON, including Baileys' WebMessageInfo dumps, whose `key` names
-// the message for media reupload and whose bytes are `{"type":"Buffer","data":"<base64>"}`).
+// the message for media reupload), read by the protocol's one message normalizer.
 import { readFile } from 'node:fs/promises';
 import type { Downloadable, DownloadParams } from '@wa-media/client';
-import { decodeMessage, Message } from '@wa-media/protocol';
+import {
+  decodeMessage,
+  isInvalidArgumentError,
+  keyInfo,
+  type MessageKeyInfo,
+  type NormalizedMessage,
+  normalizeMessageInput,
+} from '@wa-media/protocol';
 import { type CommandContext, stringFlag } from '../command.js';
 import { UsageError } from '../errors.js';
 import { parseBase64, parseKey32 } from '../io/bytes.js';
@@ -16,43 +23,7 @@ import {
   unencryptedFlag,
 } from './media-flags.js';
 
-/** Message fields that hold bytes (base64 strings in JSON). */
-const BYTES_FIELDS = new Set([
-  'mediaKey',
-  'fileSha256',
-  'fileEncSha256',
-  'jpegThumbnail',
-  'pngThumbnail',
-  'streamingSidecar',
-  'thumbnailSha256',
-  'thumbnailEncSha256',
-  'midQualityFileSha256',
-  'midQualityFileEncSha256',
-  'firstFrameSidecar',
-  'firstScanSidecar',
-  'scansSidecar',
-  'waveform',
-  'messageSecret',
-]);
-
-/** Message fields that are 64-bit integers (bigint in the proto types). */
-const INT64_FIELDS = new Set([
-  'fileLength',
-  'fileSizeBytes',
-  'mediaKeyTimestamp',
-  'stickerPackSize',
-  'stickerSentTs',
-  'motionPhotoPresentationOffsetMs',
-  'oldestMsgInChunkTimestampSec',
-]);
-
-/** The `key` of a WebMessageInfo: which message carried the media (for media reupload). */
-export interface MessageKeyInfo {
-  readonly msgId: string;
-  readonly chatJid: string;
-  readonly isFromMe: boolean;
-  readonly participant?: string;
-}
+export type { MessageKeyInfo } from '@wa-media/protocol';
 
 /** What a params / message file holds. */
 export interface LoadedInput {
@@ -74,52 +45,6 @@ async function readAll(path: string, std: StdStreams, label: string): Promise<Ui
 function isJsonText(bytes: Uint8Array): boolean {
   const text = Buffer.from(bytes.subarray(0, 64)).toString('utf8').trimStart();
   return text.startsWith('{');
-}
-
-/** A JSON 64-bit integer (number, decimal string, or a protobufjs Long) as a bigint. */
-function reviveInt64(value: unknown, path: string): unknown {
-  if (typeof value === 'number' && Number.isSafeInteger(value)) return BigInt(value);
-  if (typeof value === 'string' && /^-?\d{1,20}$/.test(value)) return BigInt(value);
-  if (typeof value === 'object' && value !== null) {
-    const { low, high, unsigned } = value as { low?: unknown; high?: unknown; unsigned?: unknown };
-    if (typeof low === 'number' && typeof high === 'number') {
-      const big = (BigInt(high >>> 0) << 32n) | BigInt(low >>> 0);
-      return unsigned === true || high >= 0 ? big : big - (1n << 64n);
-    }
-  }
-  throw new UsageError(`${path} must be an integer`);
-}
-
-/** Baileys' BufferJSON: `{ type: 'Buffer', data: '<base64>' }` (or a byte array). */
-function reviveBuffer(record: Record<string, unknown>, path: string): Uint8Array | undefined {
-  if (record.type !== 'Buffer') return undefined;
-  if (typeof record.data === 'string') return parseBase64(path, record.data);
-  if (Array.isArray(record.data) && record.data.every((byte) => Number.isInteger(byte))) {
-    return new Uint8Array(record.data as number[]);
-  }
-  return undefined;
-}
-
-/** JSON values → what `Message.fromPartial` takes (bytes as Uint8Array, int64 as bigint). */
-function reviveBytes(value: unknown, key: string, path: string): unknown {
-  if (Array.isArray(value))
-    return value.map((item, index) => reviveBytes(item, key, `${path}[${index}]`));
-  if (INT64_FIELDS.has(key) && value !== null && value !== undefined) {
-    return reviveInt64(value, path);
-  }
-  if (typeof value === 'object' && value !== null) {
-    const record = value as Record<string, unknown>;
-    const buffer = reviveBuffer(record, path);
-    if (buffer !== undefined) return buffer;
-    if (typeof record.$b64 === 'string') return parseBase64(path, record.$b64);
-    const out: Record<string, unknown> = {};
-    for (const [name, child] of Object.entries(record)) {
-      out[name] = reviveBytes(child, name, `${path}.${name}`);
-    }
-    return out;
-  }
-  if (typeof value === 'string' && BYTES_FIELDS.has(key)) return parseBase64(path, value);
-  return value;
 }
 
 /** An upload result / params object (`type`, `directPath`, base64 hashes) → DownloadParams. */
@@ -162,22 +87,6 @@ function paramsFromJson(json: Record<string, unknown>, label: string): DownloadP
     ...(sidecar === undefined ? {} : { streamingSidecar: sidecar }),
     // Newsletter uploads report `encrypted: false`; anything else needs its media key.
     ...(json.encrypted === false ? { encrypted: false } : {}),
-  };
-}
-
-/** A WebMessageInfo's `key` (`{ id, remoteJid, fromMe, participant }`), if it has one. */
-function messageKey(record: Record<string, unknown>, label: string): MessageKeyInfo | undefined {
-  const key = record.key;
-  if (typeof key !== 'object' || key === null) return undefined;
-  const { id, remoteJid, fromMe, participant } = key as Record<string, unknown>;
-  if (typeof id !== 'string' || typeof remoteJid !== 'string' || id === '' || remoteJid === '') {
-    throw new UsageError(`${label} key needs "id" and "remoteJid"`);
-  }
-  return {
-    msgId: id,
-    chatJid: remoteJid,
-    isFromMe: fromMe === true,
-    ...(typeof participant === 'string' && participant !== '' ? { participant } : {}),
   };
 }
 
@@ -232,17 +141,18 @@ export async function loadDownloadable(
   ) {
     return { downloadable: paramsFromJson(record, label) };
   }
-  // A message object; a `{ key, message }` envelope (Baileys' WebMessageInfo) is unwrapped.
-  const envelope = typeof record.message === 'object' && record.message !== null;
-  const message = envelope ? record.message : record;
-  const key = envelope ? messageKey(record, label) : undefined;
-  let downloadable: Message;
-  try {
-    downloadable = Message.fromPartial(reviveBytes(message, '', label) as Partial<Message>);
-  } catch (error) {
-    if (error instanceof UsageError) throw error;
-    throw new UsageError(`${label} is not a Message in JSON form`, { cause: error });
+  // A message object, or a `{ key, message }` envelope (Baileys' WebMessageInfo / WAMessage).
+  if (typeof record.key === 'object' && record.key !== null && keyInfo(record.key) === undefined) {
+    throw new UsageError(`${label} key needs "id" and "remoteJid"`);
   }
+  let normalized: NormalizedMessage;
+  try {
+    normalized = normalizeMessageInput(record);
+  } catch (error) {
+    if (!isInvalidArgumentError(error)) throw error;
+    throw new UsageError(`${label}: ${error.message}`, { cause: error });
+  }
+  const { message: downloadable, key } = normalized;
   return key === undefined ? { downloadable } : { downloadable, key };
 }
 

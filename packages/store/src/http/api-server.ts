@@ -10,7 +10,13 @@ import {
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { decodeMessage, type Message } from '@wa-media/protocol';
+import {
+  decodeMessage,
+  isInvalidArgumentError,
+  type Message,
+  type NormalizedMessage,
+  normalizeMessageInput,
+} from '@wa-media/protocol';
 import {
   type ApiError,
   type ApiMeta,
@@ -169,13 +175,21 @@ function requireField<T>(
 const isString = (value: unknown): value is string => typeof value === 'string';
 const isBoolean = (value: unknown): value is boolean => typeof value === 'boolean';
 
-function parseRegisterBody(raw: Buffer): {
+/** A parsed `POST /v1/media` body: the message, and who sent it where. */
+interface RegisterBody {
   message: Message;
   msgId: string;
   chatJid: string;
   isFromMe: boolean;
   participant?: string;
-} {
+}
+
+/**
+ * Three bodies: `{ message: base64 protobuf, msgId, chatJid, isFromMe, participant? }`, the same
+ * with `message` as a JSON message (BufferJSON or plain JSON bytes), or a whole WAMessage as
+ * Baileys' BufferJSON writes it (`{ key, message, … }`: the key says msgId, chatJid, isFromMe).
+ */
+function parseRegisterBody(raw: Buffer): RegisterBody {
   let body: unknown;
   try {
     body = JSON.parse(raw.toString('utf8'));
@@ -186,15 +200,9 @@ function parseRegisterBody(raw: Buffer): {
     throw problem(400, codes.invalidParameter, 'request body must be a JSON object');
   }
   const fields = body as Record<string, unknown>;
-  const encoded = requireField(fields, 'message', isString, 'base64 protobuf bytes');
-  if (encoded.length === 0 || !base64Pattern.test(encoded)) {
-    throw problem(400, codes.invalidParameter, 'message must be base64 protobuf bytes');
-  }
-  let message: Message;
-  try {
-    message = decodeMessage(new Uint8Array(Buffer.from(encoded, 'base64')));
-  } catch {
-    throw problem(400, codes.invalidParameter, 'message is not a valid protobuf Message');
+  const { message, key } = parseRegisterMessage(fields);
+  if (key !== undefined && fields.msgId === undefined && fields.chatJid === undefined) {
+    return { message, ...key };
   }
   const parsed = {
     message,
@@ -209,6 +217,32 @@ function parseRegisterBody(raw: Buffer): {
     return { ...parsed, participant: fields.participant };
   }
   return parsed;
+}
+
+function parseRegisterMessage(fields: Record<string, unknown>): NormalizedMessage {
+  const value = fields.message;
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    try {
+      return normalizeMessageInput(fields.key === undefined ? value : fields);
+    } catch (error) {
+      if (!isInvalidArgumentError(error)) throw error;
+      throw problem(400, codes.invalidParameter, error.message.replace(/^Invalid /, ''));
+    }
+  }
+  const encoded = requireField(
+    fields,
+    'message',
+    isString,
+    'base64 protobuf bytes or a JSON message',
+  );
+  if (encoded.length === 0 || !base64Pattern.test(encoded)) {
+    throw problem(400, codes.invalidParameter, 'message must be base64 protobuf bytes');
+  }
+  try {
+    return { message: decodeMessage(new Uint8Array(Buffer.from(encoded, 'base64'))) };
+  } catch {
+    throw problem(400, codes.invalidParameter, 'message is not a valid protobuf Message');
+  }
 }
 
 function storeProblem(error: unknown, id: string): HttpProblem {

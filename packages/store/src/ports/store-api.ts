@@ -1,7 +1,7 @@
 // The store as its servers see it: the narrow port the HTTP API depends on (implemented by the
 // object createMediaStore returns), so the servers never import the store itself.
 
-import type { Message } from '@wa-media/protocol';
+import type { MessageInput } from '@wa-media/protocol';
 import type { ReuploadInfo } from '../client-port.js';
 import type { MediaRecord } from '../media/media-record.js';
 import type { BlobRange } from './blob-store.js';
@@ -74,8 +74,8 @@ export interface StoreApi {
   }>;
   /** `POST /v1/media`: see {@link MediaStore.register}. */
   register(
-    message: Message,
-    info: RegisterInfo,
+    message: MessageInput,
+    info?: RegisterInfo,
   ): Promise<{
     /** The media id. */
     id: string;

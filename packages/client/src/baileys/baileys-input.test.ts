@@ -1,0 +1,102 @@
+// Baileys' own objects in, type-checked against its .d.ts (this file is compiled by
+// `pnpm typecheck`): proto.IMessage with Long and null, whole WAMessages, BufferJSON.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BufferJSON, proto, type WAMessage } from 'baileys';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { isClientArgumentError } from '../errors.js';
+import { createNodeMediaClient } from '../node.js';
+import { equalBytes, type Harness, seedMedia, startHarness } from '../test-support/harness.js';
+
+const CHAT = '120363000000000001@g.us';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(() => h.close());
+beforeEach(() => h.emulator.reset());
+
+/** A video as Baileys decodes it off the wire: protobufjs Longs and Buffers. */
+function baileysVideo(seed: number): { plain: Uint8Array; msg: WAMessage; msgId: string } {
+  const { plain, encrypted, stored } = seedMedia(h.emulator, 40_000, { type: 'video', seed });
+  const msgId = `BAILEYS-${seed}`;
+  const wire = proto.Message.encode({
+    videoMessage: {
+      directPath: stored.directPath,
+      mediaKey: encrypted.mediaKey,
+      fileSha256: encrypted.fileSha256,
+      fileEncSha256: encrypted.fileEncSha256,
+      fileLength: plain.length,
+      mediaKeyTimestamp: 1_700_000_000,
+      mimetype: 'video/mp4',
+    },
+  }).finish();
+  const message = proto.Message.decode(wire);
+  const msg: WAMessage = {
+    key: {
+      remoteJid: CHAT,
+      fromMe: false,
+      id: msgId,
+      participantAlt: '15550003333@s.whatsapp.net',
+    },
+    message,
+  };
+  return { plain, msg, msgId };
+}
+
+describe('Baileys messages in', () => {
+  it('downloads proto.IMessage as Baileys decodes it (Long fileLength, nulls)', async () => {
+    const { plain, msg } = baileysVideo(1);
+    const message: proto.IMessage = msg.message ?? {};
+    expect(typeof message.videoMessage?.fileLength).toBe('object'); // a Long, not a number
+    const bytes = await h.client.download(message);
+    expect(equalBytes(bytes, plain)).toBe(true);
+  });
+
+  it('downloadToFile(WAMessage) recovers expired media by the key alone', async () => {
+    const { plain, msg, msgId } = baileysVideo(2);
+    const video = msg.message?.videoMessage;
+    h.emulator.phone.remember({
+      msgId,
+      mediaKey: video?.mediaKey ?? new Uint8Array(),
+      directPath: video?.directPath ?? '',
+    });
+    h.emulator.expireMedia(video?.directPath ?? '');
+    const media = createNodeMediaClient({
+      signaling: h.signaling,
+      cdn: { scheme: 'http', defaultHosts: h.emulator.hostnames },
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'wa-baileys-'));
+    try {
+      await media.downloadToFile(msg, join(dir, 'clip.mp4'));
+      expect(equalBytes(readFileSync(join(dir, 'clip.mp4')), plain)).toBe(true);
+    } finally {
+      media.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reads a WAMessage that went through BufferJSON (disk, queues, HTTP)', async () => {
+    const { plain, msg } = baileysVideo(3);
+    const revived = JSON.parse(JSON.stringify(msg, BufferJSON.replacer)) as WAMessage;
+    const plainJson = JSON.parse(JSON.stringify(msg)) as WAMessage;
+    for (const form of [revived, plainJson]) {
+      const bytes = new Uint8Array(await new Response(h.client.downloadStream(form)).arrayBuffer());
+      expect(equalBytes(bytes, plain)).toBe(true);
+    }
+  });
+
+  it('a field that is not bytes is a ClientArgumentError naming it', () => {
+    const bad = { imageMessage: { directPath: '/x', mediaKey: 12 } } as unknown as proto.IMessage;
+    expect(() => h.client.download(bad)).toThrow(
+      expect.objectContaining({ parameter: 'message.imageMessage.mediaKey' }),
+    );
+    try {
+      h.client.download(bad);
+    } catch (error) {
+      expect(isClientArgumentError(error)).toBe(true);
+    }
+  });
+});
