@@ -2,6 +2,7 @@ import { isMediaIntegrityError } from '@wa-media/crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { isMediaDownloadError, isTransferCancelledError } from '../errors.js';
 import {
+  emulatorServing,
   equalBytes,
   type Harness,
   type SeededMedia,
@@ -70,10 +71,13 @@ describe('downloadRange as a transfer', () => {
     expect(equalBytes(await transfer, plain.subarray(100, 5000))).toBe(true);
     expect(h.client.transfers.get('range-1')?.state).toBe('succeeded');
 
+    await h.emulator.whenIdle(); // range-1's request is logged: only range-2's is served below
     h.emulator.faults.setBandwidth(200_000);
     try {
       const slow = h.client.downloadRange(seed(300_000, false).params, 0, 10, { id: 'range-2' });
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      // Cancelled while its request is being served (a fixed 50 ms could outlast the 1.5 s
+      // throttled body on a loaded machine, and the transfer would have succeeded).
+      await emulatorServing(h.emulator);
       await h.client.transfers.cancel('range-2');
       await expect(slow).rejects.toSatisfy(isTransferCancelledError);
     } finally {
