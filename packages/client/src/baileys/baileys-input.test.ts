@@ -66,7 +66,7 @@ describe('Baileys messages in', () => {
     h.emulator.expireMedia(video?.directPath ?? '');
     const media = createNodeMediaClient({
       signaling: h.signaling,
-      cdn: { scheme: 'http', defaultHosts: h.emulator.hostnames },
+      cdn: { scheme: 'http', allowPrivateAddresses: true, defaultHosts: h.emulator.hostnames },
     });
     const dir = mkdtempSync(join(tmpdir(), 'wa-baileys-'));
     try {
