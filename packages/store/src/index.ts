@@ -21,7 +21,7 @@ export {
   type WebhookBody,
   type WebhookMediaObject,
 } from './api-shapes.js';
-export type { S3BlobOptions } from './blobs/s3-location.js';
+export type { S3BlobOptions, S3Credentials } from './blobs/s3-location.js';
 export {
   classifyDownloadFailure,
   type DownloadFailureKind,

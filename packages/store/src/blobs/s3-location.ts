@@ -3,6 +3,16 @@
 
 import { InvalidMediaInputError } from '../errors.js';
 
+/** Static S3 credentials (secrets: never logged). */
+export interface S3Credentials {
+  /** The access key id. */
+  accessKeyId: string;
+  /** The secret access key. */
+  secretAccessKey: string;
+  /** A session token, with temporary credentials. */
+  sessionToken?: string;
+}
+
 /** Connection settings of an S3-compatible bucket (unset ones come from the SDK's sources). */
 export interface S3BlobOptions {
   /**
@@ -19,7 +29,7 @@ export interface S3BlobOptions {
    * Static credentials.
    * @default the SDK's chain (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, profiles, instance roles)
    */
-  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  credentials?: S3Credentials;
   /**
    * Temporary upload keys older than this are removed on start (a node died mid-upload).
    * @default 3600000 (1 hour)
