@@ -2,7 +2,7 @@
 import { encryptedLength } from '@wa-media/crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { isMediaUploadError } from '../errors.js';
-import { type Harness, startHarness, testBytes } from '../test-support/harness.js';
+import { emulatorServing, type Harness, startHarness, testBytes } from '../test-support/harness.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -70,8 +70,19 @@ describe('resumable upload (≥ 5 MiB)', () => {
     h.emulator.faults.setBandwidth(20_000_000);
     try {
       const transfer = h.client.upload(plain, 'document');
+      // The first pause cuts a POST the CDN is reading (1 MB sent), so bytes are kept and a
+      // file_offset resume must follow: a fixed first delay could outlast the whole 300 ms
+      // upload on a loaded machine, or cut it before the CDN saw it.
+      await new Promise<void>((resolve) => {
+        const off = transfer.on('progress', ({ bytesDone }) => {
+          if (bytesDone < 1_000_000) return;
+          off();
+          resolve();
+        });
+      });
+      await emulatorServing(h.emulator);
       for (let i = 0; i < 15 && !['succeeded', 'failed'].includes(transfer.state); i++) {
-        await delay(20 + ((i * 7) % 30));
+        if (i > 0) await delay(20 + ((i * 7) % 30));
         if (['succeeded', 'failed'].includes(transfer.state)) break;
         await transfer.pause();
         await delay(5);
