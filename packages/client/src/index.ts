@@ -10,6 +10,7 @@
  */
 
 export type { MediaSignaling } from '@wa-media/protocol';
+export { type BaileysMessage, toBaileysMessage } from '@wa-media/protocol';
 export {
   createMediaClient,
   type Downloadable,
@@ -90,6 +91,7 @@ export {
   type UploadWithPreviewOptions,
   uploadWithPreview,
 } from './messages/upload-with-preview.js';
+export { reuploadFromKey } from './reupload/from-key.js';
 export type {
   AutoReuploadOptions,
   MediaReupload,

@@ -58,6 +58,8 @@ describe('public surface of @wa-media/client', () => {
         "memorySpool",
         "newsletterMediaAttrs",
         "newsletterMediaType",
+        "reuploadFromKey",
+        "toBaileysMessage",
         "uploadWithPreview",
         "wrapAsAlbumChild",
       ]

@@ -153,6 +153,11 @@ export {
   wrapAsAlbumChild,
 } from './messages/album.js';
 export {
+  type BaileysForm,
+  type BaileysMessage,
+  toBaileysMessage,
+} from './messages/baileys-form.js';
+export {
   decodeExternalBlobReference,
   decodeHistorySyncNotification,
   decodeMessage,

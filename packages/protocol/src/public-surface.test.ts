@@ -122,6 +122,7 @@ describe('public surface of @wa-media/protocol', () => {
         "requireChild",
         "requireContentBytes",
         "requireIntAttr",
+        "toBaileysMessage",
         "toBareJid",
         "toBytes",
         "toUint64",

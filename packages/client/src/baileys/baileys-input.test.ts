@@ -7,6 +7,7 @@ import { BufferJSON, proto, type WAMessage } from 'baileys';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { isClientArgumentError } from '../errors.js';
 import { createNodeMediaClient } from '../node.js';
+import { reuploadFromKey } from '../reupload/from-key.js';
 import { equalBytes, type Harness, seedMedia, startHarness } from '../test-support/harness.js';
 
 const CHAT = '120363000000000001@g.us';
@@ -76,6 +77,22 @@ describe('Baileys messages in', () => {
       media.close();
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('reuploadFromKey(msg.key) for a message passed apart from its key', async () => {
+    const { plain, msg, msgId } = baileysVideo(4);
+    const video = msg.message?.videoMessage;
+    h.emulator.phone.remember({
+      msgId,
+      mediaKey: video?.mediaKey ?? new Uint8Array(),
+      directPath: video?.directPath ?? '',
+    });
+    h.emulator.expireMedia(video?.directPath ?? '');
+    const bytes = await h.client.download(msg.message ?? {}, {
+      reupload: reuploadFromKey(msg.key),
+    });
+    expect(equalBytes(bytes, plain)).toBe(true);
+    expect(() => reuploadFromKey({ fromMe: true })).toThrow(/needs an id/);
   });
 
   it('reads a WAMessage that went through BufferJSON (disk, queues, HTTP)', async () => {

@@ -101,6 +101,7 @@ export interface ImageMessageFields {
  * @example
  * ```ts
  * const message = buildImageMessage(await client.upload(jpeg, 'image'), { caption: 'hi', width: 800, height: 600 });
+ * await sock.relayMessage(jid, toBaileysMessage(message), { messageId }); // bigint → number
  * ```
  */
 export function buildImageMessage(upload: UploadResult, fields: ImageMessageFields = {}): Message {
@@ -142,6 +143,11 @@ export interface VideoMessageFields {
 /**
  * A video (or round video note) message; carries the upload's streaming sidecar.
  * @throws {ClientArgumentError} when `upload` is not an UploadResult.
+ * @example
+ * ```ts
+ * const message = buildVideoMessage(await client.upload(mp4, 'video'), { seconds: 12, mimetype: 'video/mp4' });
+ * await sock.relayMessage(jid, toBaileysMessage(message), { messageId });
+ * ```
  */
 export function buildVideoMessage(upload: UploadResult, fields: VideoMessageFields = {}): Message {
   const { ptv = kindOf(upload) === 'ptv', ...rest } = fields;
@@ -176,6 +182,11 @@ export interface AudioMessageFields {
 /**
  * An audio message or voice note (`ptt: true`); carries the upload's streaming sidecar.
  * @throws {ClientArgumentError} when `upload` is not an UploadResult.
+ * @example
+ * ```ts
+ * const message = buildAudioMessage(await client.upload(ogg, 'audio'), { ptt: true, seconds: 4 });
+ * await sock.relayMessage(jid, toBaileysMessage(message), { messageId });
+ * ```
  */
 export function buildAudioMessage(upload: UploadResult, fields: AudioMessageFields = {}): Message {
   const preview = previewOf(upload);
@@ -210,6 +221,11 @@ export interface DocumentMessageFields {
 /**
  * A document message.
  * @throws {ClientArgumentError} when `upload` is not an UploadResult.
+ * @example
+ * ```ts
+ * const message = buildDocumentMessage(await client.upload(pdf, 'document'), { fileName: 'report.pdf' });
+ * await sock.relayMessage(jid, toBaileysMessage(message), { messageId });
+ * ```
  */
 export function buildDocumentMessage(
   upload: UploadResult,
@@ -244,6 +260,11 @@ export interface StickerMessageFields {
 /**
  * A sticker message.
  * @throws {ClientArgumentError} when `upload` is not an UploadResult.
+ * @example
+ * ```ts
+ * const message = buildStickerMessage(await client.upload(webp, 'sticker'));
+ * await sock.relayMessage(jid, toBaileysMessage(message), { messageId });
+ * ```
  */
 export function buildStickerMessage(
   upload: UploadResult,
@@ -297,7 +318,7 @@ const CDN_FIELD_NAMES = [
  * @throws {NoMediaError} when the message carries no image, video, audio, document or sticker.
  * @example
  * ```ts
- * await sock.relayMessage(jid, forwardMediaMessage(received), {});
+ * await sock.relayMessage(jid, toBaileysMessage(forwardMediaMessage(received)), {});
  * ```
  */
 export function forwardMediaMessage(
@@ -339,7 +360,7 @@ export function forwardMediaMessage(
  * ```ts
  * const uploaded = await client.upload(jpeg, 'image', { encrypted: false });
  * const message = buildImageMessage(uploaded);
- * await sock.relayMessage('123@newsletter', message, {
+ * await sock.relayMessage('123@newsletter', toBaileysMessage(message), {
  *   additionalAttributes: newsletterMediaAttrs(uploaded), // { media_id: '…' }
  * });
  * ```

@@ -24,6 +24,11 @@ function checkCount(value: unknown, parameter: string): number {
  * The album parent message (`Message.albumMessage`): send it first, then each item as its own
  * message made with {@link wrapAsAlbumChild} pointing at the parent's key.
  * @throws {InvalidArgumentError} when a count is not a non-negative 32-bit integer.
+ * @example
+ * ```ts
+ * const parent = buildAlbumParent({ expectedImageCount: 2, expectedVideoCount: 0 });
+ * await sock.relayMessage(jid, toBaileysMessage(parent), { messageId: parentId });
+ * ```
  */
 export function buildAlbumParent(params: AlbumParentParams): Message {
   return {
@@ -40,6 +45,11 @@ export function buildAlbumParent(params: AlbumParentParams): Message {
  * parentMessageKey }`. Everything else of `child`, incl. unknown fields and any existing
  * `messageContextInfo` fields such as `messageSecret`, is kept. `child` is not modified.
  * @throws {InvalidArgumentError} when `parentKey` has no `id` or `remoteJid`.
+ * @example
+ * ```ts
+ * const item = wrapAsAlbumChild(buildImageMessage(uploaded), { id: parentId, remoteJid: jid });
+ * await sock.relayMessage(jid, toBaileysMessage(item), { messageId });
+ * ```
  */
 export function wrapAsAlbumChild(
   child: Message,
