@@ -74,6 +74,9 @@ import {
 } from './upload/upload-engine.js';
 import { memorySpool, type UploadSource, type UploadSpool } from './upload/upload-source.js';
 
+/** The default bound on a blob whose length the message does not give: 2 GiB. */
+export const DEFAULT_MAX_DOWNLOAD_BYTES: number = 2 * 1024 * 1024 * 1024;
+
 /** Options of {@link createMediaClient}. */
 export interface MediaClientOptions {
   /**
@@ -114,6 +117,14 @@ export interface MediaClientOptions {
    * @default memorySpool() (on Node: `createNodeMediaClient` uses `tempFileSpool()`)
    */
   spool?: UploadSpool;
+  /**
+   * The most bytes a download's blob may have when the message gives no `fileLength` (with
+   * one, the bound is `encryptedLength(fileLength)`). Past it the transfer ends with a
+   * `MediaDownloadError` `too-large`, and nothing past the bound is kept.
+   * @default 2 GiB (`DEFAULT_MAX_DOWNLOAD_BYTES`)
+   * @example createNodeMediaClient({ maxBytes: 64 * 1024 * 1024 })
+   */
+  maxBytes?: number;
   /** Media reupload answer timeout. @default 30_000 */
   reuploadTimeoutMs?: number;
   /** media_conn query timeout. @default 20_000 */
@@ -637,6 +648,7 @@ class MediaClientImpl implements MediaClient {
     return {
       http: this.#hostRule.guard(this.#httpFor(control)),
       hostRule: this.#hostRule,
+      maxBytes: this.#options.maxBytes ?? DEFAULT_MAX_DOWNLOAD_BYTES,
       onRefusedUrl: (url) =>
         (log ?? this.#log).log('warn', 'staticUrl outside the CDN hosts ignored', {
           url: logSafeUrl(url),

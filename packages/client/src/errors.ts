@@ -93,6 +93,11 @@ export type MediaDownloadErrorCode =
   | 'missing-media-fields'
   /** The writer / sink threw (write, seek, truncate or close): see `cause`. Never a CDN failure. */
   | 'writer-failed'
+  /**
+   * The CDN sent more than the blob can be: `encryptedLength(fileLength)` when the length is
+   * known, else the client's `maxBytes`. The transfer was ended (nothing past the bound kept).
+   */
+  | 'too-large'
   /** 404/410 and automatic reupload: the sender's phone no longer has the media (`reupload`). */
   | 'reupload-not-found'
   /** 404/410 and automatic reupload: the phone could not open the request (wrong media key). */

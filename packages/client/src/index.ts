@@ -13,6 +13,7 @@ export type { MediaSignaling } from '@wa-media/protocol';
 export { type BaileysMessage, toBaileysMessage } from '@wa-media/protocol';
 export {
   createMediaClient,
+  DEFAULT_MAX_DOWNLOAD_BYTES,
   type Downloadable,
   type DownloadOptions,
   type DownloadResult,

@@ -23,6 +23,7 @@ describe('public surface of @wa-media/client', () => {
     expect(Object.keys(await import('./index.js')).sort()).toMatchInlineSnapshot(`
       [
         "ClientArgumentError",
+        "DEFAULT_MAX_DOWNLOAD_BYTES",
         "MediaClientError",
         "MediaConnFetchError",
         "MediaDownloadError",

@@ -124,6 +124,9 @@ function downloadKind(error: MediaDownloadError): DownloadFailureKind | undefine
       return 'reupload-failed';
     case 'missing-media-fields':
       return 'unsupported';
+    case 'too-large':
+      // More bytes than the message's blob can have: served bytes that cannot be the media.
+      return 'integrity';
     case 'all-hosts-failed':
       return allHostsKind(error);
     default:

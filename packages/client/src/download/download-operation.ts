@@ -86,7 +86,13 @@ export class DownloadOperation<R> implements CdnOperation<R, CdnTarget> {
   /** A sink failure or a sink that cannot rewind: no host can help. */
   stops(error: unknown): 'as-is' | undefined {
     if (error instanceof SinkFailure) return 'as-is';
-    if (isMediaDownloadError(error) && error.code === 'not-rewindable') return 'as-is';
+    // Too large: the bound comes from the message, another host cannot make the blob fit.
+    if (
+      isMediaDownloadError(error) &&
+      (error.code === 'not-rewindable' || error.code === 'too-large')
+    ) {
+      return 'as-is';
+    }
     return undefined;
   }
 

@@ -28,6 +28,8 @@ export interface DownloadEngineContext {
   readonly hostRule: CdnHostRule;
   /** Told (for the log) of a `staticUrl` the host rule refused. */
   readonly onRefusedUrl: (url: string) => void;
+  /** The bound on a blob whose length the message does not give (`maxBytes`). */
+  readonly maxBytes: number;
   readonly mediaConn: MediaConnCache;
   readonly hasSignaling: boolean;
   readonly scheme: 'https' | 'http';

@@ -2,7 +2,12 @@
 // decryptor into the sink and resumed with Range from the bytes already received. The host
 // loop around it is the CDN driver's (download-operation.ts gives it this fetcher).
 
-import { isHashWorkerError, MediaDecryptor } from '@wa-media/crypto';
+import {
+  encryptedLength,
+  isHashWorkerError,
+  MediaDecryptor,
+  mediaTypeInfo,
+} from '@wa-media/crypto';
 import { CDN_HEADERS } from '@wa-media/protocol';
 import {
   assertOk,
@@ -109,7 +114,12 @@ export class StreamingFetcher implements BlobFetcher<VerifiedDownload> {
       response.range?.total ??
       (response.contentLength === null ? null : response.contentLength + this.#decryptor.bytesIn);
     this.#sources.add(url);
-    return this.#consume(response);
+    const bound = this.#blobBound();
+    if (this.#totalBytes !== null && this.#totalBytes > bound) {
+      await response.cancel().catch(() => {});
+      throw this.#tooLarge(bound);
+    }
+    return this.#consume(response, bound);
   }
 
   #request(url: string, signal: AbortSignal, offset: number): Promise<HttpResponse> {
@@ -121,13 +131,33 @@ export class StreamingFetcher implements BlobFetcher<VerifiedDownload> {
     });
   }
 
-  async #consume(response: HttpResponse): Promise<VerifiedDownload> {
+  /**
+   * The most bytes the blob may have: `encryptedLength(fileLength)` (the plain length for
+   * unencrypted media) when the message says, else `maxBytes`. A hostile host's endless body
+   * ends here, not in the disk or the memory.
+   */
+  #blobBound(): number {
+    const { fileLength, encrypted, type } = this.#params;
+    if (fileLength === undefined || fileLength <= 0) return this.#context.maxBytes;
+    const isEncrypted = encrypted ?? mediaTypeInfo(type).encrypted;
+    return isEncrypted ? encryptedLength(fileLength) : fileLength;
+  }
+
+  #tooLarge(bound: number): MediaDownloadError {
+    return new MediaDownloadError(
+      'too-large',
+      `The CDN sent more than the blob can be (${bound} bytes); the transfer was ended`,
+    );
+  }
+
+  async #consume(response: HttpResponse, bound: number): Promise<VerifiedDownload> {
     const decryptor = this.#decryptor;
     try {
       // Hot loop: `chunks()` skips the web stream (no reader promise per chunk), `updateParts`
       // hands over the cipher's own output (no join, no copy), and a sink that writes
       // synchronously costs no promise per chunk.
       for await (const value of response.chunks()) {
+        if (decryptor.bytesIn + value.length > bound) throw this.#tooLarge(bound);
         const parts = decryptor.updateParts(value);
         for (let index = 0; index < parts.length; index++) {
           const pending = this.#write(parts[index] as Uint8Array);
