@@ -125,6 +125,14 @@ export interface MediaClientOptions {
    * @example createNodeMediaClient({ maxBytes: 64 * 1024 * 1024 })
    */
   maxBytes?: number;
+  /**
+   * The most one download try of one host may last, in ms: past it the try is aborted and the
+   * host counts as failed (retried or left like a network error). Bounds a host that drips
+   * bytes slowly enough never to trip the idle timeout.
+   * @default no deadline (only the transport's idle timeout)
+   * @example createNodeMediaClient({ deadlineMs: 120_000 })
+   */
+  deadlineMs?: number;
   /** Media reupload answer timeout. @default 30_000 */
   reuploadTimeoutMs?: number;
   /** media_conn query timeout. @default 20_000 */
@@ -649,6 +657,7 @@ class MediaClientImpl implements MediaClient {
       http: this.#hostRule.guard(this.#httpFor(control)),
       hostRule: this.#hostRule,
       maxBytes: this.#options.maxBytes ?? DEFAULT_MAX_DOWNLOAD_BYTES,
+      attemptDeadlineMs: this.#options.deadlineMs,
       onRefusedUrl: (url) =>
         (log ?? this.#log).log('warn', 'staticUrl outside the CDN hosts ignored', {
           url: logSafeUrl(url),

@@ -52,4 +52,20 @@ describe('bounded downloads', () => {
     h.emulator.faults.clear();
     expect((await client.download(media.params)).length).toBe(4096);
   });
+
+  it('deadlineMs: a host dripping 1 byte every 50 ms fails each try at the deadline', async () => {
+    const media = seedMedia(h.emulator, 2048);
+    h.emulator.faults.add({
+      on: 'download',
+      times: 'always',
+      fault: { kind: 'drip', intervalMs: 50 },
+    });
+    const client = h.makeClient({ deadlineMs: 300, retry: { sameHostRetries: 0 } });
+    const error = await downloadFailure(client.download(media.params));
+    expect(error.code).toBe('all-hosts-failed');
+    expect(error.attempts.length).toBeGreaterThan(0);
+    // Without the drip the same client downloads within its deadline.
+    h.emulator.faults.clear();
+    expect((await client.download(media.params)).length).toBe(2048);
+  });
 });

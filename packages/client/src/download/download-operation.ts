@@ -31,6 +31,7 @@ import type { DownloadParams } from './downloadable.js';
 export class DownloadOperation<R> implements CdnOperation<R, CdnTarget> {
   readonly allHostsFailed = 'No host gave the media';
   readonly fallbackHosts: readonly string[];
+  readonly attemptDeadlineMs: number | undefined;
   readonly #context: DownloadEngineContext;
   readonly #params: DownloadParams;
   readonly #fetcher: BlobFetcher<R>;
@@ -49,6 +50,7 @@ export class DownloadOperation<R> implements CdnOperation<R, CdnTarget> {
     this.#budget = budget;
     // Downloads need no auth: without a media connection the default hosts serve.
     this.fallbackHosts = context.defaultHosts ?? DEFAULT_CDN_HOSTS;
+    this.attemptDeadlineMs = context.attemptDeadlineMs;
   }
 
   targets(pass: CdnPass): CdnTarget[] {

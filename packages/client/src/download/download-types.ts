@@ -30,6 +30,8 @@ export interface DownloadEngineContext {
   readonly onRefusedUrl: (url: string) => void;
   /** The bound on a blob whose length the message does not give (`maxBytes`). */
   readonly maxBytes: number;
+  /** The most one try of one host may last (`deadlineMs`), if set. */
+  readonly attemptDeadlineMs: number | undefined;
   readonly mediaConn: MediaConnCache;
   readonly hasSignaling: boolean;
   readonly scheme: 'https' | 'http';

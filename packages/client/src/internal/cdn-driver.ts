@@ -100,6 +100,12 @@ export interface CdnOperation<R, T extends CdnTarget> {
    * @default next host
    */
   onIntegrity?(): Promise<'again-once' | 'next-host'>;
+  /**
+   * The most one try may last, in ms: past it the try is aborted and counts as a failed try
+   * of that host (a drip that never trips the idle timeout ends here).
+   * @default no deadline
+   */
+  readonly attemptDeadlineMs?: number | undefined;
 }
 
 /** What happens after a failed try. */
@@ -221,11 +227,16 @@ export class CdnDriver<R, T extends CdnTarget> {
   }
 
   /**
-   * One try of one target. (Hardening seam: a per-attempt deadline and low-speed rules wrap
-   * the signal here, and their failures go through the same status rules.)
+   * One try of one target, under the operation's per-attempt deadline (its failure goes
+   * through the same status rules). (Seam: a low-speed rule would wrap the signal here too.)
    */
   #tryOnce(target: T, pass: CdnPass): Promise<R> {
-    return this.#operation.tryOnce(target, pass, this.#control.signal);
+    const deadline = this.#operation.attemptDeadlineMs;
+    const signal =
+      deadline === undefined
+        ? this.#control.signal
+        : AbortSignal.any([this.#control.signal, AbortSignal.timeout(deadline)]);
+    return this.#operation.tryOnce(target, pass, signal);
   }
 
   async #afterFailure(target: T, error: unknown, tries: HostTries): Promise<Next> {
