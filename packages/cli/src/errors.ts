@@ -164,7 +164,7 @@ export function errorKind(error: unknown): CliErrorKind {
     return 'interrupted';
   }
   if (name === 'MediaDownloadError') {
-    if (code === 'media-not-found') return 'notFound';
+    if (code === 'media-not-found' || code === 'media-expired') return 'notFound';
     if (code === 'missing-media-fields') return 'usage';
     if (code === 'not-rewindable') return 'unexpected';
     if (allAttemptsIntegrity(e.attempts)) return 'integrity';

@@ -87,6 +87,8 @@ export type MediaDownloadErrorCode =
   | 'auth-failed'
   /** 404/410 after the refresh (and after media reupload, when configured). */
   | 'media-not-found'
+  /** 403 after the refresh: an expired URL (and after media reupload, when configured). */
+  | 'media-expired'
   /** The writer or stream cannot be rewound, but a restart from byte 0 was needed. */
   | 'not-rewindable'
   /** The message's media fields are incomplete (no direct path, key or hash). */

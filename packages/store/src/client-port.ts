@@ -111,8 +111,9 @@ function allHostsKind(error: MediaDownloadError): DownloadFailureKind {
 
 function downloadKind(error: MediaDownloadError): DownloadFailureKind | undefined {
   switch (error.code) {
-    case 'media-not-found': {
-      // Gone from the CDN; a reupload that failed for a passing reason (timeout, …) is retried.
+    case 'media-not-found':
+    case 'media-expired': {
+      // Gone from the CDN (404/410, or 403 after a fresh media_conn); a reupload that failed for a passing reason (timeout, …) is retried.
       const cause = error.cause === undefined ? undefined : classifyDownloadFailure(error.cause);
       return cause === 'reupload-failed' || cause === 'reupload-not-found' ? cause : 'expired';
     }

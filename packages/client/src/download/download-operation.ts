@@ -110,7 +110,7 @@ export class DownloadOperation<R> implements CdnOperation<R, CdnTarget> {
     const reupload = this.#context.reupload;
     if (this.#budget.reuploaded || reupload === undefined) {
       throw this.#failWith(
-        'media-not-found',
+        status === 403 ? 'media-expired' : 'media-not-found',
         `The media is gone from the CDN (HTTP ${status})`,
         attempts,
         error,
@@ -127,7 +127,7 @@ export class DownloadOperation<R> implements CdnOperation<R, CdnTarget> {
       }
       attempts.push({ url: 'media-reupload', error: reuploadError });
       throw this.#failWith(
-        'media-not-found',
+        status === 403 ? 'media-expired' : 'media-not-found',
         'The media is gone from the CDN and media reupload failed',
         attempts,
         reuploadError,

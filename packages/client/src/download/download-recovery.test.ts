@@ -146,6 +146,41 @@ describe('one media_conn refresh per operation', () => {
     expect(refreshes()).toBe(1);
   });
 
+  it('403 that survives the refresh is expired: automatic reupload, then the new path', async () => {
+    const { plain, encrypted, stored } = seed(20_000, 'image', 4);
+    h.emulator.phone.remember({
+      msgId: 'M-403',
+      mediaKey: encrypted.mediaKey,
+      directPath: stored.directPath,
+    });
+    // Both passes over the old path answer 403 (only as many as there are hosts each time).
+    h.emulator.faults.add({ on: 'download', times: 2, fault: { kind: 'status', status: 403 } });
+    const refreshes = await countRefreshes();
+    const bytes = await h.client.download(
+      {
+        type: 'image',
+        directPath: stored.directPath,
+        mediaKey: encrypted.mediaKey,
+        fileSha256: encrypted.fileSha256,
+        fileEncSha256: encrypted.fileEncSha256,
+      },
+      { reupload: { msgId: 'M-403', chatJid: CHAT, isFromMe: false } },
+    );
+    expect(equalBytes(bytes, plain)).toBe(true);
+    expect(downloadStatuses()).toEqual([403, 403, 200]);
+    expect(refreshes()).toBe(1);
+    expect(h.emulator.phone.requests.map((r) => r.msgId)).toEqual(['M-403']);
+  });
+
+  it('403 after the refresh without reupload: media-expired (404/410 stay media-not-found)', async () => {
+    const { params } = seed(20_000, 'image', 5);
+    h.emulator.faults.add({ on: 'download', times: 2, fault: { kind: 'status', status: 403 } });
+    const error = await downloadFailure(h.client.download(params));
+    expect(error.code).toBe('media-expired');
+    expect(error.status).toBe(403);
+    expect(downloadStatuses()).toEqual([403, 403]);
+  });
+
   it('100 concurrent downloads each hit by one 401 share a bounded number of refreshes', async () => {
     const { plain, params } = seed(20_000, 'image', 8);
     // The refresh is answered only once every first request has its 401, however slowly the

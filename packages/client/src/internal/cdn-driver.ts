@@ -263,6 +263,10 @@ export class CdnDriver<R, T extends CdnTarget> {
       case 'refresh-auth':
         // 401/403: the one refresh, then every host again; after it, the credentials are bad.
         if (this.#refresh()) return 'new-pass';
+        // A 403 after the fresh media_conn: expired, handled like 404/410 where there is a hook.
+        if (verdict.expiredAfterRefresh && this.#budget.refreshUsed && this.#operation.onNotFound) {
+          return this.#notFound(verdict.status, error);
+        }
         throw this.#fail(
           'auth-failed',
           `CDN refused the credentials (HTTP ${verdict.status})`,

@@ -16,7 +16,11 @@ const status = (code: number, retryAfterMs: number | null = null): HttpStatusErr
 
 describe('classifyCdnFailure', () => {
   it.each([401, 403])('%i: refresh the credentials', (code) => {
-    expect(classifyCdnFailure(status(code))).toEqual({ action: 'refresh-auth', status: code });
+    expect(classifyCdnFailure(status(code))).toEqual({
+      action: 'refresh-auth',
+      status: code,
+      expiredAfterRefresh: code === 403,
+    });
   });
   it.each([404, 410])('%i: not found', (code) => {
     expect(classifyCdnFailure(status(code))).toEqual({ action: 'not-found', status: code });

@@ -11,8 +11,12 @@ import {
 
 /** What to do after a failed try. */
 export type CdnVerdict =
-  /** 401/403: invalidate media_conn, refresh once, start again from the first host. */
-  | { action: 'refresh-auth'; status: number }
+  /**
+   * 401/403: invalidate media_conn, refresh once, start again from the first host. A 403 that
+   * survives the fresh media_conn means expired (`expiredAfterRefresh`): for WhatsApp's CDN an old
+   * URL answers 403 like 404/410, so a download then goes the not-found way (media reupload).
+   */
+  | { action: 'refresh-auth'; status: number; expiredAfterRefresh: boolean }
   /** 404/410: expired or moved (download: refresh once, then final / media reupload). */
   | { action: 'not-found'; status: number }
   /** 429/502/503/504/network/timeout: same host again after a delay, a few times. */
@@ -27,7 +31,9 @@ export function classifyCdnFailure(error: unknown): CdnVerdict {
   if (isMediaIntegrityError(error)) return { action: 'integrity' };
   if (isHttpStatusError(error)) {
     const { status } = error;
-    if (status === 401 || status === 403) return { action: 'refresh-auth', status };
+    if (status === 401 || status === 403) {
+      return { action: 'refresh-auth', status, expiredAfterRefresh: status === 403 };
+    }
     if (status === 404 || status === 410) return { action: 'not-found', status };
     if (status === 429 || status === 502 || status === 503 || status === 504) {
       return { action: 'retry-same-host', delayMs: error.retryAfterMs, status };
