@@ -7,6 +7,7 @@ import {
   DEFAULT_CDN_HOSTS,
   type ExternalBlobReference,
   isInvalidArgumentError,
+  type Message,
   type MessageInput,
   type MessageKeyInfo,
   normalizeMessageInput,
@@ -31,6 +32,7 @@ import {
   type DownloadParams,
   downloadParamsFromExternalBlob,
   downloadParamsFromMessage,
+  withMediaFields,
 } from './download/downloadable.js';
 import { checkRange, downloadRange, type RangeDownloadOptions } from './download/range-download.js';
 import { BytesSink, type MediaWriter, StreamSink, WriterSink } from './download/sinks.js';
@@ -334,6 +336,14 @@ export function createMediaClient(options: MediaClientOptions = {}): MediaClient
 interface ResolvedDownload {
   params: DownloadParams;
   key?: MessageKeyInfo | undefined;
+  /** The normalized message, when one was given (for `updatedMessage`). */
+  message?: Message | undefined;
+}
+
+/** The result with `updatedMessage` when the media came back by reupload. */
+function withUpdatedMessage(result: DownloadResult, resolved: ResolvedDownload): DownloadResult {
+  if (result.updatedMedia === undefined || resolved.message === undefined) return result;
+  return { ...result, updatedMessage: withMediaFields(resolved.message, result.updatedMedia) };
 }
 
 function resolveDownloadable(
@@ -351,6 +361,7 @@ function resolveDownloadable(
   return {
     params: downloadParamsFromMessage(normalized.message, options),
     key: normalized.key,
+    message: normalized.message,
   };
 }
 
@@ -517,11 +528,14 @@ class MediaClientImpl implements MediaClient {
         control.onEnd(async (state) => {
           if (state !== 'succeeded') await writer.abort?.(state);
         });
-        const result = await runDownload(
-          this.#downloadContext(resolved, options, control),
-          params,
-          sink,
-          control,
+        const result = withUpdatedMessage(
+          await runDownload(
+            this.#downloadContext(resolved, options, control),
+            params,
+            sink,
+            control,
+          ),
+          resolved,
         );
         try {
           // The irreversible step (rename into place): a cancel during it waits, then is refused.
@@ -561,7 +575,7 @@ class MediaClientImpl implements MediaClient {
                 params,
                 sink,
                 control,
-              );
+              ).then((result) => withUpdatedMessage(result, resolved));
             },
           );
           transfer.then(

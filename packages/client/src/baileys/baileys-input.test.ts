@@ -3,12 +3,20 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Message } from '@wa-media/protocol';
 import { BufferJSON, proto, type WAMessage } from 'baileys';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { withMediaFields } from '../download/downloadable.js';
 import { isClientArgumentError } from '../errors.js';
 import { createNodeMediaClient } from '../node.js';
 import { reuploadFromKey } from '../reupload/from-key.js';
-import { equalBytes, type Harness, seedMedia, startHarness } from '../test-support/harness.js';
+import {
+  equalBytes,
+  type Harness,
+  MemoryWriter,
+  seedMedia,
+  startHarness,
+} from '../test-support/harness.js';
 
 const CHAT = '120363000000000001@g.us';
 
@@ -71,8 +79,20 @@ describe('Baileys messages in', () => {
     });
     const dir = mkdtempSync(join(tmpdir(), 'wa-baileys-'));
     try {
-      await media.downloadToFile(msg, join(dir, 'clip.mp4'));
+      const result = await media.downloadToFile(msg, join(dir, 'clip.mp4'));
       expect(equalBytes(readFileSync(join(dir, 'clip.mp4')), plain)).toBe(true);
+      // The new path comes back, applied to the message, to persist like updateMediaMessage.
+      const newPath = result.updatedMedia?.directPath;
+      expect(newPath).toMatch(/^\//);
+      expect(newPath).not.toBe(video?.directPath);
+      expect(result.updatedMedia?.url).toBe(`https://mmg.whatsapp.net${newPath}`);
+      const updated = result.updatedMessage?.videoMessage;
+      expect(updated?.directPath).toBe(newPath);
+      expect(updated?.fileLength).toBe(BigInt(plain.length));
+      const asked = h.emulator.phone.requests.length;
+      const again = await media.downloadToWriter(result.updatedMessage ?? {}, new MemoryWriter());
+      expect(again.updatedMedia).toBeUndefined();
+      expect(h.emulator.phone.requests.length).toBe(asked); // the phone is not asked again
     } finally {
       media.close();
       rmSync(dir, { recursive: true, force: true });
@@ -115,5 +135,19 @@ describe('Baileys messages in', () => {
     } catch (error) {
       expect(isClientArgumentError(error)).toBe(true);
     }
+  });
+});
+
+describe('withMediaFields', () => {
+  it('sets the new path inside wrappers and leaves the original untouched', () => {
+    const original: Message = {
+      ephemeralMessage: { message: { imageMessage: { directPath: '/old', url: 'https://x/old' } } },
+    };
+    const updated = withMediaFields(original, { directPath: '/new', url: 'https://y/new' });
+    expect(updated.ephemeralMessage?.message?.imageMessage).toEqual({
+      directPath: '/new',
+      url: 'https://y/new',
+    });
+    expect(original.ephemeralMessage?.message?.imageMessage?.directPath).toBe('/old');
   });
 });

@@ -8,6 +8,7 @@
 // streaming-fetcher.ts (the whole blob, resumable with Range) or the sidecar range fetcher of
 // range-download.ts. A sink error is never a CDN failure: it ends the download.
 
+import { DEFAULT_CDN_HOSTS } from '@wa-media/protocol';
 import { MediaDownloadError } from '../errors.js';
 import { CdnDriver } from '../internal/cdn-driver.js';
 import type { TransferControl } from '../transfers/transfer.js';
@@ -46,8 +47,15 @@ export async function runDownload(
   budget?: DownloadBudget,
 ): Promise<VerifiedDownload> {
   const fetcher = new StreamingFetcher(context, params, sink, control);
+  const spent = budget ?? downloadBudget(params);
   try {
-    return await runCdnLoop(context, params, control, fetcher, budget);
+    const result = await runCdnLoop(context, params, control, fetcher, spent);
+    if (!spent.reuploaded || spent.directPath === params.directPath) return result;
+    const { directPath } = spent;
+    return {
+      ...result,
+      updatedMedia: { directPath, url: `https://${DEFAULT_CDN_HOSTS[0]}${directPath}` },
+    };
   } catch (error) {
     // "After a failure": nothing unverified stays in a rewindable sink.
     await Promise.resolve()

@@ -2,6 +2,7 @@
 // client, one URL's fetcher, the per-operation budget, and the sink's own failure.
 
 import type { DecryptedMediaInfo } from '@wa-media/crypto';
+import type { Message } from '@wa-media/protocol';
 import type { HttpClient } from '@wa-media/transport';
 import type { CdnBudget } from '../internal/cdn-driver.js';
 import type { CdnHostRule } from '../internal/cdn-hosts.js';
@@ -41,8 +42,24 @@ export interface DownloadEngineContext {
   readonly reupload: ((signal: AbortSignal) => Promise<MediaReuploadResult>) | undefined;
 }
 
+/** The media fields that changed because the sender's phone re-uploaded the media. */
+export interface UpdatedMedia {
+  /** The new direct path (with its signed query). */
+  directPath: string;
+  /** The new full URL (`https://mmg.whatsapp.net` + `directPath`). */
+  url: string;
+}
+
 /** What a finished download proved. */
-export type VerifiedDownload = DecryptedMediaInfo;
+export type VerifiedDownload = DecryptedMediaInfo & {
+  /**
+   * Present when the media came back by automatic reupload: the fields to persist so the next
+   * download does not ask the phone again (as Baileys' `updateMediaMessage` does).
+   */
+  updatedMedia?: UpdatedMedia;
+  /** The downloaded message with {@link UpdatedMedia} applied, when a message was given. */
+  updatedMessage?: Message;
+};
 
 /**
  * How one URL is fetched: the whole verified stream (streaming-fetcher.ts) or only the sidecar

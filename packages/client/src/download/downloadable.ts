@@ -2,7 +2,12 @@
 // "how does download know the type?" lands here.
 
 import type { MediaType } from '@wa-media/crypto';
-import { type ExternalBlobReference, getMediaContent, type Message } from '@wa-media/protocol';
+import {
+  type ExternalBlobReference,
+  getMediaContent,
+  MESSAGE_WRAPPER_FIELDS,
+  type Message,
+} from '@wa-media/protocol';
 import { NoMediaError, UnsupportedMessageError } from '../errors.js';
 
 /**
@@ -138,4 +143,37 @@ function withEncryption(params: DownloadParams): DownloadParams {
   }
   clean.encrypted = params.encrypted ?? clean.mediaKey !== undefined;
   return clean;
+}
+
+/**
+ * A copy of `message` whose media (inside any wrappers) has `fields` set; `message` is not
+ * modified. Used for the `updatedMessage` of a download that came back by media reupload.
+ */
+export function withMediaFields(
+  message: Message,
+  fields: { directPath: string; url: string },
+): Message {
+  for (const wrapper of MESSAGE_WRAPPER_FIELDS) {
+    const inner = message[wrapper]?.message;
+    if (inner !== undefined) {
+      return {
+        ...message,
+        [wrapper]: { ...message[wrapper], message: withMediaFields(inner, fields) },
+      };
+    }
+  }
+  const media = getMediaContent(message);
+  if (media === undefined) return message;
+  if (media.field === 'historySyncNotification') {
+    const protocolMessage = message.protocolMessage;
+    return {
+      ...message,
+      protocolMessage: {
+        ...protocolMessage,
+        historySyncNotification: { ...media.content, directPath: fields.directPath },
+      },
+    };
+  }
+  if (media.field === 'extendedTextMessage') return message;
+  return { ...message, [media.field]: { ...media.content, ...fields } };
 }
