@@ -42,6 +42,7 @@ import {
   MediaDownloadError,
   MediaUploadError,
 } from './errors.js';
+import type { LowSpeedRule } from './internal/cdn-driver.js';
 import { CdnHostRule } from './internal/cdn-hosts.js';
 import {
   type ResolvedRetryPolicy,
@@ -78,6 +79,9 @@ import { memorySpool, type UploadSource, type UploadSpool } from './upload/uploa
 
 /** The default bound on a blob whose length the message does not give: 2 GiB. */
 export const DEFAULT_MAX_DOWNLOAD_BYTES: number = 2 * 1024 * 1024 * 1024;
+
+/** The default low-speed rule of a download try: 1 KiB/s over 30 s. */
+const DEFAULT_LOW_SPEED: LowSpeedRule = { bytesPerSecond: 1024, seconds: 30 };
 
 /** Options of {@link createMediaClient}. */
 export interface MediaClientOptions {
@@ -135,6 +139,14 @@ export interface MediaClientOptions {
    * @example createNodeMediaClient({ deadlineMs: 120_000 })
    */
   deadlineMs?: number;
+  /**
+   * The curl-style low-speed rule of each download try of one host: fewer than
+   * `bytesPerSecond × seconds` bytes in one `seconds` window aborts the try (a failed try of
+   * that host). `false` turns it off. Not applied to sidecar range windows.
+   * @default { bytesPerSecond: 1024, seconds: 30 }
+   * @example createNodeMediaClient({ lowSpeed: { bytesPerSecond: 4096, seconds: 10 } })
+   */
+  lowSpeed?: LowSpeedRule | false;
   /** Media reupload answer timeout. @default 30_000 */
   reuploadTimeoutMs?: number;
   /** media_conn query timeout. @default 20_000 */
@@ -672,6 +684,10 @@ class MediaClientImpl implements MediaClient {
       hostRule: this.#hostRule,
       maxBytes: this.#options.maxBytes ?? DEFAULT_MAX_DOWNLOAD_BYTES,
       attemptDeadlineMs: this.#options.deadlineMs,
+      lowSpeed:
+        this.#options.lowSpeed === false
+          ? undefined
+          : (this.#options.lowSpeed ?? DEFAULT_LOW_SPEED),
       onRefusedUrl: (url) =>
         (log ?? this.#log).log('warn', 'staticUrl outside the CDN hosts ignored', {
           url: logSafeUrl(url),

@@ -62,6 +62,7 @@ export {
   type TransferStateErrorCode,
   UnsupportedMessageError,
 } from './errors.js';
+export type { LowSpeedRule } from './internal/cdn-driver.js';
 export type { RetryPolicy } from './internal/cdn-policy.js';
 export type { MediaConnManager } from './media-conn/media-conn-cache.js';
 export {

@@ -68,4 +68,20 @@ describe('bounded downloads', () => {
     h.emulator.faults.clear();
     expect((await client.download(media.params)).length).toBe(2048);
   });
+
+  it('lowSpeed: a 1-byte-per-50 ms drip fails the try under 1 KiB/s over 1 s', async () => {
+    const media = seedMedia(h.emulator, 2048);
+    h.emulator.faults.add({
+      on: 'download',
+      times: 'always',
+      fault: { kind: 'drip', intervalMs: 50 },
+    });
+    const client = h.makeClient({
+      lowSpeed: { bytesPerSecond: 1024, seconds: 1 },
+      retry: { sameHostRetries: 0 },
+    });
+    const error = await downloadFailure(client.download(media.params));
+    expect(error.code).toBe('all-hosts-failed');
+    expect(String(error.attempts.at(-1)?.error)).toMatch(/AbortError|abort/i);
+  });
 });

@@ -17,6 +17,7 @@ import type {
   CdnOperation,
   CdnPass,
   CdnTarget,
+  LowSpeedRule,
 } from '../internal/cdn-driver.js';
 import type { MediaReuploadResult } from '../reupload/reupload-result.js';
 import {
@@ -32,6 +33,7 @@ export class DownloadOperation<R> implements CdnOperation<R, CdnTarget> {
   readonly allHostsFailed = 'No host gave the media';
   readonly fallbackHosts: readonly string[];
   readonly attemptDeadlineMs: number | undefined;
+  readonly lowSpeed: LowSpeedRule | undefined;
   readonly #context: DownloadEngineContext;
   readonly #params: DownloadParams;
   readonly #fetcher: BlobFetcher<R>;
@@ -51,6 +53,7 @@ export class DownloadOperation<R> implements CdnOperation<R, CdnTarget> {
     // Downloads need no auth: without a media connection the default hosts serve.
     this.fallbackHosts = context.defaultHosts ?? DEFAULT_CDN_HOSTS;
     this.attemptDeadlineMs = context.attemptDeadlineMs;
+    this.lowSpeed = fetcher.bytesReceived === undefined ? undefined : context.lowSpeed;
   }
 
   targets(pass: CdnPass): CdnTarget[] {
@@ -79,6 +82,10 @@ export class DownloadOperation<R> implements CdnOperation<R, CdnTarget> {
       this.#context.onRefusedUrl(url);
     }
     return undefined;
+  }
+
+  bytesReceived(): number {
+    return this.#fetcher.bytesReceived?.() ?? 0;
   }
 
   tryOnce(target: CdnTarget, _pass: CdnPass, signal: AbortSignal): Promise<R> {

@@ -4,7 +4,7 @@
 import type { DecryptedMediaInfo } from '@wa-media/crypto';
 import type { Message } from '@wa-media/protocol';
 import type { HttpClient } from '@wa-media/transport';
-import type { CdnBudget } from '../internal/cdn-driver.js';
+import type { CdnBudget, LowSpeedRule } from '../internal/cdn-driver.js';
 import type { CdnHostRule } from '../internal/cdn-hosts.js';
 import type { ResolvedRetryPolicy } from '../internal/cdn-policy.js';
 import type { MediaConnCache } from '../media-conn/media-conn-cache.js';
@@ -33,6 +33,8 @@ export interface DownloadEngineContext {
   readonly maxBytes: number;
   /** The most one try of one host may last (`deadlineMs`), if set. */
   readonly attemptDeadlineMs: number | undefined;
+  /** The low-speed rule of each try (`lowSpeed`). */
+  readonly lowSpeed: LowSpeedRule | undefined;
   readonly mediaConn: MediaConnCache;
   readonly hasSignaling: boolean;
   readonly scheme: 'https' | 'http';
@@ -72,6 +74,8 @@ export interface BlobFetcher<R> {
   restart(): Promise<void>;
   /** True when the bytes received so far come from more than one URL (a resume elsewhere). */
   readonly mixedSources: boolean;
+  /** Bytes received so far (the low-speed rule watches it); absent: no low-speed rule. */
+  bytesReceived?(): number;
 }
 
 /**

@@ -53,6 +53,10 @@ export class StreamingFetcher implements BlobFetcher<VerifiedDownload> {
     this.#decryptor = this.#newDecryptor();
   }
 
+  bytesReceived(): number {
+    return this.#decryptor.bytesIn;
+  }
+
   get mixedSources(): boolean {
     return this.#sources.size > 1;
   }

@@ -106,6 +106,20 @@ export interface CdnOperation<R, T extends CdnTarget> {
    * @default no deadline
    */
   readonly attemptDeadlineMs?: number | undefined;
+  /**
+   * The curl-style low-speed rule of one try: fewer than `bytesPerSecond × seconds` bytes in
+   * one `seconds` window (windows back to back) aborts it (a failed try of that host). Needs `bytesReceived`.
+   * @default no rule
+   */
+  readonly lowSpeed?: LowSpeedRule | undefined;
+  /** Bytes the operation received so far (what the low-speed rule watches). */
+  bytesReceived?(): number;
+}
+
+/** See {@link CdnOperation.lowSpeed}. */
+export interface LowSpeedRule {
+  readonly bytesPerSecond: number;
+  readonly seconds: number;
 }
 
 /** What happens after a failed try. */
@@ -230,13 +244,39 @@ export class CdnDriver<R, T extends CdnTarget> {
    * One try of one target, under the operation's per-attempt deadline (its failure goes
    * through the same status rules). (Seam: a low-speed rule would wrap the signal here too.)
    */
-  #tryOnce(target: T, pass: CdnPass): Promise<R> {
+  async #tryOnce(target: T, pass: CdnPass): Promise<R> {
     const deadline = this.#operation.attemptDeadlineMs;
-    const signal =
-      deadline === undefined
-        ? this.#control.signal
-        : AbortSignal.any([this.#control.signal, AbortSignal.timeout(deadline)]);
-    return this.#operation.tryOnce(target, pass, signal);
+    const signals = [this.#control.signal];
+    if (deadline !== undefined) signals.push(AbortSignal.timeout(deadline));
+    const slow = this.#watchSpeed();
+    if (slow !== undefined) signals.push(slow.signal);
+    try {
+      const signal = signals.length === 1 ? this.#control.signal : AbortSignal.any(signals);
+      return await this.#operation.tryOnce(target, pass, signal);
+    } finally {
+      slow?.stop();
+    }
+  }
+
+  /** The low-speed rule of one try: aborts its signal when a window moved too few bytes. */
+  #watchSpeed(): { signal: AbortSignal; stop(): void } | undefined {
+    const rule = this.#operation.lowSpeed;
+    const bytes = this.#operation.bytesReceived?.bind(this.#operation);
+    if (rule === undefined || bytes === undefined) return undefined;
+    const controller = new AbortController();
+    let mark = bytes();
+    const timer = setInterval(() => {
+      const now = bytes();
+      if (now - mark < rule.bytesPerSecond * rule.seconds) {
+        controller.abort(
+          new Error(
+            `Under ${rule.bytesPerSecond} B/s for ${rule.seconds} s (low-speed rule): try aborted`,
+          ),
+        );
+      }
+      mark = now;
+    }, rule.seconds * 1000);
+    return { signal: controller.signal, stop: () => clearInterval(timer) };
   }
 
   async #afterFailure(target: T, error: unknown, tries: HostTries): Promise<Next> {
