@@ -1,5 +1,8 @@
 // The store takes messages as Baileys users hold them: a WAMessage (its key says who and
 // where), Long fileLength, and the BufferJSON form they keep on disk, also over POST /v1/media.
+import { join } from 'node:path';
+import { decodeMessage } from '@wa-media/protocol';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type SeededMedia, seedImage } from './test-support/media-fixtures.js';
 import { API_TOKEN, eventually, type Harness, startHarness } from './test-support/store-harness.js';
@@ -68,6 +71,28 @@ describe('store.register with Baileys shapes', () => {
       parameter: 'message.message.imageMessage.mediaKey',
     });
     await expect(h.store.register(media.message)).rejects.toMatchObject({ parameter: 'info' });
+  });
+});
+
+describe('media that came back by reupload', () => {
+  it('keeps the new path in the stored message, so the phone is not asked again', async () => {
+    const media = seedImage(h.emulator);
+    h.emulator.expireMedia(media.directPath);
+    const { id } = await h.store.register(bufferJsonWAMessage(media));
+    await downloaded(id);
+    expect(h.emulator.phone.requests).toHaveLength(1);
+    const db = new Database(join(h.dataDir, 'store.db'), { readonly: true });
+    try {
+      const row = db.prepare('SELECT message FROM media WHERE id = ?').get(id) as {
+        message: Buffer;
+      };
+      const stored = decodeMessage(new Uint8Array(row.message)).imageMessage;
+      expect(stored?.directPath).toMatch(/^\//);
+      expect(stored?.directPath).not.toBe(media.directPath);
+      expect(stored?.mediaKey).toEqual(media.mediaKey);
+    } finally {
+      db.close();
+    }
   });
 });
 

@@ -365,6 +365,7 @@ export class PostgresMetadataStore implements MetadataStore {
     size: number,
     now: number,
     event?: NewOutboxEvent,
+    message?: Uint8Array,
   ): Promise<boolean> {
     return this.#transaction(async (client) => {
       if (!(await this.#takeJob(client, id))) {
@@ -374,9 +375,10 @@ export class PostgresMetadataStore implements MetadataStore {
       }
       await client.query(
         `UPDATE media SET status = 'downloaded', size = $1, downloaded_at = $2, updated_at = $2,
-             error_kind = NULL, error_code = NULL, error_title = NULL, error_details = NULL
+             error_kind = NULL, error_code = NULL, error_title = NULL, error_details = NULL,
+             message = COALESCE($4, message)
            WHERE id = $3`,
-        [size, now, id],
+        [size, now, id, message === undefined ? null : Buffer.from(message)],
       );
       if (event !== undefined) await insertEvent(client, event, now);
       await bump(client, 'downloaded');

@@ -328,13 +328,15 @@ export class SqliteMetadataStore implements MetadataStore {
     size: number,
     now: number,
     event?: NewOutboxEvent,
+    message?: Uint8Array,
   ): Promise<boolean> {
     return this.#db.transaction(() => {
       const changed = this.#prepare(
         `UPDATE media SET status = 'downloaded', size = ?, downloaded_at = ?, updated_at = ?,
-             error_kind = NULL, error_code = NULL, error_title = NULL, error_details = NULL
+             error_kind = NULL, error_code = NULL, error_title = NULL, error_details = NULL,
+             message = COALESCE(?, message)
            WHERE id = ?`,
-      ).run(size, now, now, id).changes;
+      ).run(size, now, now, message === undefined ? null : Buffer.from(message), id).changes;
       if (changed === 0) return false;
       this.#prepare('DELETE FROM jobs WHERE media_id = ?').run(id);
       if (event !== undefined) this.#insertEvent(event, now);

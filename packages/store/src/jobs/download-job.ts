@@ -2,7 +2,7 @@
 // client, verify and commit it, then settle the job (downloaded, retry later, failed, or
 // released on shutdown). Each step that can fail names its failure kind once.
 
-import { decodeMessage, type Message } from '@wa-media/protocol';
+import { decodeMessage, encodeMessage, type Message } from '@wa-media/protocol';
 import type { SafeLogger } from '@wa-media/transport';
 import type { DownloadFailureKind, ReuploadInfo, StoreMediaClient } from '../client-port.js';
 import type { CompletionEvents } from '../media/completion-events.js';
@@ -64,21 +64,38 @@ function reuploadInfo(row: MediaRow): ReuploadInfo {
   };
 }
 
+/** The stored blob's size, and the message to keep when a reupload gave the media a new path. */
+interface StoredBlob {
+  size: number;
+  updatedMessage?: Uint8Array | undefined;
+}
+
+/** The client's `updatedMessage` (after a media reupload), encoded; undefined when none / odd. */
+function updatedMessageOf(result: unknown): Uint8Array | undefined {
+  const updated = (result as { updatedMessage?: unknown } | null | undefined)?.updatedMessage;
+  if (typeof updated !== 'object' || updated === null) return undefined;
+  try {
+    return encodeMessage(updated as Message);
+  } catch {
+    return undefined; // keep the message we had: the next download asks the phone again
+  }
+}
+
 // The verified blob's size: reused when a crash left it committed, else downloaded now.
 async function storeBlob(
   context: DownloadJobContext,
   row: MediaRow,
   signal: AbortSignal,
-): Promise<number> {
+): Promise<StoredBlob> {
   const { blobs } = context;
   const reused = await step('storage', () => blobs.verify(row.id, row.file_sha256));
-  if (reused !== undefined) return reused;
+  if (reused !== undefined) return { size: reused };
   const message = await step<Message>('unsupported', () => decodeMessage(row.message));
-  await step(
+  const result = await step(
     (error) => (signal.aborted ? 'aborted' : context.classify(error)),
     async () => {
       signal.throwIfAborted();
-      await context.client.downloadToFile(message, blobs.stagingPath(row.id), {
+      return context.client.downloadToFile(message, blobs.stagingPath(row.id), {
         reupload: reuploadInfo(row),
         signal,
       });
@@ -89,7 +106,7 @@ async function storeBlob(
   if (size === undefined) {
     throw new AttemptFailure('integrity', new Error('the stored file does not hash to fileSha256'));
   }
-  return size;
+  return { size, updatedMessage: updatedMessageOf(result) };
 }
 
 async function settleFailure(
@@ -138,9 +155,15 @@ export function createDownloadJob(context: DownloadJobContext): JobRunner {
     const started = performance.now();
     log.log('info', 'download started', { mediaType: row.type });
     try {
-      const size = await storeBlob(context, row, signal);
+      const { size, updatedMessage } = await storeBlob(context, row, signal);
       const committed = await step('storage', () =>
-        metadata.completeDownloaded(row.id, size, Date.now(), context.events.of(row)),
+        metadata.completeDownloaded(
+          row.id,
+          size,
+          Date.now(),
+          context.events.of(row),
+          updatedMessage,
+        ),
       );
       // Deleted while downloading: the blob must not outlive its record.
       if (!committed) await blobs.delete(row.id);

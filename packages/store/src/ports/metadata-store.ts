@@ -168,12 +168,16 @@ export interface MetadataStore {
     runAt: number,
     failure: RecordedFailure,
   ): Promise<void>;
-  /** Success: record downloaded, job gone, webhook queued, atomically. @returns false if gone */
+  /**
+   * Success: record downloaded, job gone, webhook queued, atomically; `message` (the encoded
+   * message with the new path a media reupload gave) replaces the stored one. @returns false if gone
+   */
   completeDownloaded(
     id: string,
     size: number,
     now: number,
     event?: NewOutboxEvent,
+    message?: Uint8Array,
   ): Promise<boolean>;
   /** Final failure: record failed, job gone, webhook queued, atomically. */
   completeFailed(
