@@ -15,9 +15,9 @@ import {
   type MediaClientOptions,
 } from '@wa-media/client';
 import { createNodeMediaClient } from '@wa-media/client/node';
-import { decodeMessage, getMediaContent } from '@wa-media/protocol';
+import { getMediaContent, normalizeMessageInput } from '@wa-media/protocol';
 import { createMediaStore, type MediaStore } from '@wa-media/store';
-import { type BaileysEventMap, proto, type WAMessage } from 'baileys';
+import type { BaileysEventMap, WAMessage } from 'baileys';
 
 export interface ArchiveOptions {
   /** The Baileys socket (`makeWASocket(…)`): `ev`, `ws`, `query`, `sendNode`, `user`. */
@@ -48,17 +48,9 @@ export async function main(options: ArchiveOptions): Promise<MediaArchive> {
   const onError = options.onError ?? ((error: unknown) => console.error(error));
 
   const archive = async (received: WAMessage): Promise<void> => {
-    const { key } = received;
-    if (received.message == null || !key.id || !key.remoteJid) return;
-    // Baileys' protobuf object → wa-media's: through the wire format, so nothing is lost.
-    const message = decodeMessage(proto.Message.encode(received.message).finish());
-    if (getMediaContent(message) === undefined) return; // text, reactions, …
-    await store.register(message, {
-      msgId: key.id,
-      chatJid: key.remoteJid,
-      isFromMe: key.fromMe === true,
-      ...(key.participant ? { participant: key.participant } : {}),
-    });
+    // Baileys' WAMessage as it is: its key says msgId / chatJid / isFromMe / participant.
+    if (getMediaContent(normalizeMessageInput(received).message) === undefined) return;
+    await store.register(received);
   };
   const onUpsert = (upsert: unknown): void => {
     for (const received of (upsert as MessagesUpsert).messages) {

@@ -61,6 +61,20 @@ describe('toBaileysMessage', () => {
     expect(new Uint8Array(decoded?.mediaKey ?? [])).toEqual(upload.mediaKey);
   });
 
+  it('forwards through relayMessage as the README shows (a socket that encodes like Baileys)', async () => {
+    let sent: Uint8Array | undefined;
+    const sock = {
+      async relayMessage(_jid: string, content: proto.IMessage, _options: object) {
+        sent = proto.Message.encode(content).finish();
+      },
+    };
+    const [jid, received] = ['1@s.whatsapp.net', image];
+    await sock.relayMessage(jid, toBaileysMessage(forwardMediaMessage(received)), {});
+    const forwarded = decodeMessage(new Uint8Array(sent ?? [])).imageMessage;
+    expect(forwarded?.fileLength).toBe(12_345_678_901n);
+    expect(forwarded?.mediaKeyTimestamp).toBe(1_700_000_000n);
+  });
+
   it('refuses a 64-bit value a number cannot hold, naming it', () => {
     const huge: Message = { documentMessage: { fileLength: 2n ** 60n } };
     expect(() => toBaileysMessage(huge)).toThrow(
