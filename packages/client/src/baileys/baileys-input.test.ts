@@ -138,6 +138,33 @@ describe('Baileys messages in', () => {
   });
 });
 
+describe('url-only messages (no directPath)', () => {
+  it('download from the url, and a foreign host is never asked (its path goes to the CDN hosts)', async () => {
+    const { plain, encrypted, stored } = seedMedia(h.emulator, 30_000, { type: 'image', seed: 9 });
+    const fields = {
+      mediaKey: encrypted.mediaKey,
+      fileSha256: encrypted.fileSha256,
+      fileEncSha256: encrypted.fileEncSha256,
+    };
+    const own = await h.client.download({ imageMessage: { url: stored.url, ...fields } });
+    expect(equalBytes(own, plain)).toBe(true);
+    const path = new URL(stored.url);
+    const foreign = `https://media.example.com${path.pathname}${path.search}`;
+    const viaHosts = await h.client.download({ imageMessage: { url: foreign, ...fields } });
+    expect(equalBytes(viaHosts, plain)).toBe(true);
+  });
+
+  it('no directPath and no usable url is still UnsupportedMessageError', () => {
+    for (const url of [undefined, 'not a url', 'ftp://x/y', 'https://mmg.whatsapp.net/']) {
+      expect(() =>
+        h.client.download({
+          imageMessage: { ...(url === undefined ? {} : { url }), mediaKey: new Uint8Array(32) },
+        }),
+      ).toThrow(expect.objectContaining({ name: 'UnsupportedMessageError' }));
+    }
+  });
+});
+
 describe('withMediaFields', () => {
   it('sets the new path inside wrappers and leaves the original untouched', () => {
     const original: Message = {

@@ -77,6 +77,7 @@ export function downloadParamsFromMessage(
   const media = getMediaContent(message);
   if (media === undefined) throw new NoMediaError('The message carries no downloadable media');
   const content = media.content as {
+    url?: string;
     directPath?: string;
     mediaKey?: Uint8Array;
     fileSha256?: Uint8Array;
@@ -102,17 +103,23 @@ export function downloadParamsFromMessage(
       fileEncSha256: content.thumbnailEncSha256,
     });
   }
-  if (!content.directPath) {
-    throw new UnsupportedMessageError(`The ${media.field} has no directPath (not yet uploaded?)`);
+  // Old senders put only a full `url`: its path and query are the direct path (tried on the CDN
+  // hosts), the URL itself is tried first only if its host passes the client's host rule.
+  const fromUrl = content.directPath ? undefined : directPathOfUrl(content.url);
+  const directPath = content.directPath || fromUrl?.directPath;
+  if (!directPath) {
+    throw new UnsupportedMessageError(
+      `The ${media.field} has no directPath nor media url (not yet uploaded?)`,
+    );
   }
   return withEncryption({
     type: media.mediaType,
-    directPath: content.directPath,
+    directPath,
     mediaKey: content.mediaKey,
     fileSha256: content.fileSha256,
     fileEncSha256: content.fileEncSha256,
     fileLength: toNumber(content.fileLength),
-    staticUrl: content.staticUrl || undefined,
+    staticUrl: content.staticUrl || fromUrl?.url || undefined,
     streamingSidecar: content.streamingSidecar,
   });
 }
@@ -176,4 +183,22 @@ export function withMediaFields(
   }
   if (media.field === 'extendedTextMessage') return message;
   return { ...message, [media.field]: { ...media.content, ...fields } };
+}
+
+/** The direct path (path + query) of a full https / http media URL; undefined for anything else. */
+function directPathOfUrl(
+  value: string | undefined,
+): { directPath: string; url: string } | undefined {
+  if (!value) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return undefined;
+  }
+  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.username !== '') {
+    return undefined;
+  }
+  if (url.pathname === '/' || url.pathname === '') return undefined;
+  return { directPath: `${url.pathname}${url.search}`, url: url.href };
 }
