@@ -99,6 +99,15 @@ describe('Baileys messages in', () => {
     }
   });
 
+  it('media inside groupStatusMessage / groupStatusMessageV2 (as Baileys encodes them)', async () => {
+    const { plain, msg } = baileysVideo(6);
+    for (const wrapper of ['groupStatusMessage', 'groupStatusMessageV2'] as const) {
+      const wire = proto.Message.encode({ [wrapper]: { message: msg.message } }).finish();
+      const bytes = await h.client.download(proto.Message.decode(wire));
+      expect(equalBytes(bytes, plain)).toBe(true);
+    }
+  });
+
   it('reuploadFromKey(msg.key) for a message passed apart from its key', async () => {
     const { plain, msg, msgId } = baileysVideo(4);
     const video = msg.message?.videoMessage;

@@ -171,7 +171,15 @@ export interface Message {
     | StickerPackMessage
     | undefined;
   /** Wrapper: a message associated with a parent (e.g. an album item). */
-  associatedChildMessage?: FutureProofMessage | undefined;
+  associatedChildMessage?:
+    | FutureProofMessage
+    | undefined;
+  /** Wrapper: a status posted to a group. */
+  groupStatusMessage?:
+    | FutureProofMessage
+    | undefined;
+  /** Wrapper: a status posted to a group (version 2). */
+  groupStatusMessageV2?: FutureProofMessage | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
@@ -1291,6 +1299,8 @@ function createBaseMessage(): Message {
     albumMessage: undefined,
     stickerPackMessage: undefined,
     associatedChildMessage: undefined,
+    groupStatusMessage: undefined,
+    groupStatusMessageV2: undefined,
     _unknownFields: {},
   };
 }
@@ -1350,6 +1360,12 @@ export const Message: MessageFns<Message> = {
     }
     if (message.associatedChildMessage !== undefined) {
       FutureProofMessage.encode(message.associatedChildMessage, writer.uint32(730).fork()).join();
+    }
+    if (message.groupStatusMessage !== undefined) {
+      FutureProofMessage.encode(message.groupStatusMessage, writer.uint32(770).fork()).join();
+    }
+    if (message.groupStatusMessageV2 !== undefined) {
+      FutureProofMessage.encode(message.groupStatusMessageV2, writer.uint32(826).fork()).join();
     }
     if (message._unknownFields !== undefined) {
       for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
@@ -1519,6 +1535,22 @@ export const Message: MessageFns<Message> = {
             message.associatedChildMessage = FutureProofMessage.decode(reader, reader.uint32());
             continue;
           }
+          case 96: {
+            if (tag !== 770) {
+              break;
+            }
+
+            message.groupStatusMessage = FutureProofMessage.decode(reader, reader.uint32());
+            continue;
+          }
+          case 103: {
+            if (tag !== 826) {
+              break;
+            }
+
+            message.groupStatusMessageV2 = FutureProofMessage.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1601,6 +1633,12 @@ export const Message: MessageFns<Message> = {
       (object.associatedChildMessage !== undefined && object.associatedChildMessage !== null)
         ? FutureProofMessage.fromPartial(object.associatedChildMessage)
         : undefined;
+    message.groupStatusMessage = (object.groupStatusMessage !== undefined && object.groupStatusMessage !== null)
+      ? FutureProofMessage.fromPartial(object.groupStatusMessage)
+      : undefined;
+    message.groupStatusMessageV2 = (object.groupStatusMessageV2 !== undefined && object.groupStatusMessageV2 !== null)
+      ? FutureProofMessage.fromPartial(object.groupStatusMessageV2)
+      : undefined;
     return message;
   },
 };

@@ -22,6 +22,8 @@ export const MESSAGE_WRAPPER_FIELDS: readonly (
   | 'documentWithCaptionMessage'
   | 'editedMessage'
   | 'associatedChildMessage'
+  | 'groupStatusMessage'
+  | 'groupStatusMessageV2'
 )[] = Object.freeze([
   'ephemeralMessage',
   'viewOnceMessage',
@@ -30,6 +32,8 @@ export const MESSAGE_WRAPPER_FIELDS: readonly (
   'documentWithCaptionMessage',
   'editedMessage',
   'associatedChildMessage',
+  'groupStatusMessage',
+  'groupStatusMessageV2',
 ] as const);
 
 // Real messages nest two or three deep (ephemeral → viewOnce → image); the cap only guards
@@ -38,7 +42,7 @@ const maxWrapperDepth = 32;
 
 /**
  * Follow every wrapper (ephemeral, view once v1/v2/v2-extension, documentWithCaption, edited,
- * associatedChildMessage), nested in any order, to the message that holds the content.
+ * associatedChildMessage, groupStatusMessage v1/v2), nested in any order, to the message that holds the content.
  * Returns `message` itself when it is not wrapped.
  */
 export function unwrapMessage(message: Message): Message {
