@@ -22,6 +22,7 @@ export {
   type MediaClientOptions,
 } from './client.js';
 export type { DownloadSink, VerifiedDownload } from './download/download-engine.js';
+export type { UpdatedMedia } from './download/download-types.js';
 export {
   type DownloadableOptions,
   type DownloadParams,

@@ -116,9 +116,11 @@ export interface CdnOperation<R, T extends CdnTarget> {
   bytesReceived?(): number;
 }
 
-/** See {@link CdnOperation.lowSpeed}. */
+/** When a host is too slow: below `bytesPerSecond` on average for `seconds`, it counts as failed. */
 export interface LowSpeedRule {
+  /** Slowest accepted average speed, in bytes per second. */
   readonly bytesPerSecond: number;
+  /** How long the speed may stay below that before the host counts as failed. */
   readonly seconds: number;
 }
 
