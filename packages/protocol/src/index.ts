@@ -177,6 +177,7 @@ export {
 } from './messages/normalize.js';
 export {
   getMediaContent,
+  headerMedia,
   MESSAGE_WRAPPER_FIELDS,
   type MediaContent,
   unwrapMessage,

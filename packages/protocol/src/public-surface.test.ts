@@ -90,6 +90,7 @@ describe('public surface of @wa-media/protocol', () => {
         "getContentBytes",
         "getIntAttr",
         "getMediaContent",
+        "headerMedia",
         "isBinaryNodeError",
         "isBroadcastJid",
         "isGroupJid",

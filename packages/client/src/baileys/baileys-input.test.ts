@@ -108,6 +108,19 @@ describe('Baileys messages in', () => {
     }
   });
 
+  it('media in a buttons or interactive message header (as Baileys encodes them)', async () => {
+    const { plain, msg } = baileysVideo(7);
+    const videoMessage = msg.message?.videoMessage ?? null;
+    const shapes: proto.IMessage[] = [
+      { buttonsMessage: { videoMessage, contentText: 'pick one' } },
+      { interactiveMessage: { header: { title: 't', hasMediaAttachment: true, videoMessage } } },
+    ];
+    for (const shape of shapes) {
+      const decoded = proto.Message.decode(proto.Message.encode(shape).finish());
+      expect(equalBytes(await h.client.download(decoded), plain)).toBe(true);
+    }
+  });
+
   it('reuploadFromKey(msg.key) for a message passed apart from its key', async () => {
     const { plain, msg, msgId } = baileysVideo(4);
     const video = msg.message?.videoMessage;
@@ -185,5 +198,19 @@ describe('withMediaFields', () => {
       url: 'https://y/new',
     });
     expect(original.ephemeralMessage?.message?.imageMessage?.directPath).toBe('/old');
+  });
+
+  it('sets it in a buttons or interactive header', () => {
+    const fields = { directPath: '/new', url: 'https://y/new' };
+    const buttons = withMediaFields(
+      { buttonsMessage: { imageMessage: { directPath: '/old' } } },
+      fields,
+    );
+    expect(buttons.buttonsMessage?.imageMessage).toEqual(fields);
+    const interactive = withMediaFields(
+      { interactiveMessage: { header: { videoMessage: { directPath: '/old' } } } },
+      fields,
+    );
+    expect(interactive.interactiveMessage?.header?.videoMessage).toEqual(fields);
   });
 });

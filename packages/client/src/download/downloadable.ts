@@ -5,6 +5,7 @@ import type { MediaType } from '@wa-media/crypto';
 import {
   type ExternalBlobReference,
   getMediaContent,
+  headerMedia,
   MESSAGE_WRAPPER_FIELDS,
   type Message,
 } from '@wa-media/protocol';
@@ -171,6 +172,15 @@ export function withMediaFields(
   }
   const media = getMediaContent(message);
   if (media === undefined) return message;
+  if (message.buttonsMessage !== undefined && headerMedia(message) !== undefined) {
+    const buttons = withMediaFields(message.buttonsMessage as Message, fields);
+    return { ...message, buttonsMessage: { ...message.buttonsMessage, ...buttons } };
+  }
+  const header = message.interactiveMessage?.header;
+  if (header !== undefined && headerMedia(message) !== undefined) {
+    const updated = withMediaFields(header as Message, fields);
+    return { ...message, interactiveMessage: { header: { ...header, ...updated } } };
+  }
   if (media.field === 'historySyncNotification') {
     const protocolMessage = message.protocolMessage;
     return {

@@ -174,12 +174,57 @@ export interface Message {
   associatedChildMessage?:
     | FutureProofMessage
     | undefined;
+  /** Buttons message: its header may be media. */
+  buttonsMessage?:
+    | ButtonsMessage
+    | undefined;
+  /** Interactive message: its header may be media. */
+  interactiveMessage?:
+    | InteractiveMessage
+    | undefined;
   /** Wrapper: a status posted to a group. */
   groupStatusMessage?:
     | FutureProofMessage
     | undefined;
   /** Wrapper: a status posted to a group (version 2). */
   groupStatusMessageV2?: FutureProofMessage | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
+}
+
+/** Message.ButtonsMessage (only its media header is modelled). */
+export interface ButtonsMessage {
+  /** A document header. */
+  documentMessage?:
+    | DocumentMessage
+    | undefined;
+  /** An image header. */
+  imageMessage?:
+    | ImageMessage
+    | undefined;
+  /** A video header. */
+  videoMessage?: VideoMessage | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
+}
+
+/** Message.InteractiveMessage (only its header is modelled). */
+export interface InteractiveMessage {
+  /** The header, which may carry media. */
+  header?: InteractiveMessageHeader | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
+}
+
+/** Message.InteractiveMessage.Header (only its media is modelled). */
+export interface InteractiveMessageHeader {
+  /** A document header. */
+  documentMessage?:
+    | DocumentMessage
+    | undefined;
+  /** An image header. */
+  imageMessage?:
+    | ImageMessage
+    | undefined;
+  /** A video header. */
+  videoMessage?: VideoMessage | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
@@ -1299,6 +1344,8 @@ function createBaseMessage(): Message {
     albumMessage: undefined,
     stickerPackMessage: undefined,
     associatedChildMessage: undefined,
+    buttonsMessage: undefined,
+    interactiveMessage: undefined,
     groupStatusMessage: undefined,
     groupStatusMessageV2: undefined,
     _unknownFields: {},
@@ -1360,6 +1407,12 @@ export const Message: MessageFns<Message> = {
     }
     if (message.associatedChildMessage !== undefined) {
       FutureProofMessage.encode(message.associatedChildMessage, writer.uint32(730).fork()).join();
+    }
+    if (message.buttonsMessage !== undefined) {
+      ButtonsMessage.encode(message.buttonsMessage, writer.uint32(338).fork()).join();
+    }
+    if (message.interactiveMessage !== undefined) {
+      InteractiveMessage.encode(message.interactiveMessage, writer.uint32(362).fork()).join();
     }
     if (message.groupStatusMessage !== undefined) {
       FutureProofMessage.encode(message.groupStatusMessage, writer.uint32(770).fork()).join();
@@ -1535,6 +1588,22 @@ export const Message: MessageFns<Message> = {
             message.associatedChildMessage = FutureProofMessage.decode(reader, reader.uint32());
             continue;
           }
+          case 42: {
+            if (tag !== 338) {
+              break;
+            }
+
+            message.buttonsMessage = ButtonsMessage.decode(reader, reader.uint32());
+            continue;
+          }
+          case 45: {
+            if (tag !== 362) {
+              break;
+            }
+
+            message.interactiveMessage = InteractiveMessage.decode(reader, reader.uint32());
+            continue;
+          }
           case 96: {
             if (tag !== 770) {
               break;
@@ -1633,11 +1702,292 @@ export const Message: MessageFns<Message> = {
       (object.associatedChildMessage !== undefined && object.associatedChildMessage !== null)
         ? FutureProofMessage.fromPartial(object.associatedChildMessage)
         : undefined;
+    message.buttonsMessage = (object.buttonsMessage !== undefined && object.buttonsMessage !== null)
+      ? ButtonsMessage.fromPartial(object.buttonsMessage)
+      : undefined;
+    message.interactiveMessage = (object.interactiveMessage !== undefined && object.interactiveMessage !== null)
+      ? InteractiveMessage.fromPartial(object.interactiveMessage)
+      : undefined;
     message.groupStatusMessage = (object.groupStatusMessage !== undefined && object.groupStatusMessage !== null)
       ? FutureProofMessage.fromPartial(object.groupStatusMessage)
       : undefined;
     message.groupStatusMessageV2 = (object.groupStatusMessageV2 !== undefined && object.groupStatusMessageV2 !== null)
       ? FutureProofMessage.fromPartial(object.groupStatusMessageV2)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseButtonsMessage(): ButtonsMessage {
+  return { documentMessage: undefined, imageMessage: undefined, videoMessage: undefined, _unknownFields: {} };
+}
+
+export const ButtonsMessage: MessageFns<ButtonsMessage> = {
+  encode(message: ButtonsMessage, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.documentMessage !== undefined) {
+      DocumentMessage.encode(message.documentMessage, writer.uint32(18).fork()).join();
+    }
+    if (message.imageMessage !== undefined) {
+      ImageMessage.encode(message.imageMessage, writer.uint32(26).fork()).join();
+    }
+    if (message.videoMessage !== undefined) {
+      VideoMessage.encode(message.videoMessage, writer.uint32(34).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ButtonsMessage {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseButtonsMessage();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.documentMessage = DocumentMessage.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.imageMessage = ImageMessage.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.videoMessage = VideoMessage.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<ButtonsMessage>): ButtonsMessage {
+    return ButtonsMessage.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ButtonsMessage>): ButtonsMessage {
+    const message = createBaseButtonsMessage();
+    message.documentMessage = (object.documentMessage !== undefined && object.documentMessage !== null)
+      ? DocumentMessage.fromPartial(object.documentMessage)
+      : undefined;
+    message.imageMessage = (object.imageMessage !== undefined && object.imageMessage !== null)
+      ? ImageMessage.fromPartial(object.imageMessage)
+      : undefined;
+    message.videoMessage = (object.videoMessage !== undefined && object.videoMessage !== null)
+      ? VideoMessage.fromPartial(object.videoMessage)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseInteractiveMessage(): InteractiveMessage {
+  return { header: undefined, _unknownFields: {} };
+}
+
+export const InteractiveMessage: MessageFns<InteractiveMessage> = {
+  encode(message: InteractiveMessage, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.header !== undefined) {
+      InteractiveMessageHeader.encode(message.header, writer.uint32(10).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): InteractiveMessage {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseInteractiveMessage();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.header = InteractiveMessageHeader.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<InteractiveMessage>): InteractiveMessage {
+    return InteractiveMessage.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<InteractiveMessage>): InteractiveMessage {
+    const message = createBaseInteractiveMessage();
+    message.header = (object.header !== undefined && object.header !== null)
+      ? InteractiveMessageHeader.fromPartial(object.header)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseInteractiveMessageHeader(): InteractiveMessageHeader {
+  return { documentMessage: undefined, imageMessage: undefined, videoMessage: undefined, _unknownFields: {} };
+}
+
+export const InteractiveMessageHeader: MessageFns<InteractiveMessageHeader> = {
+  encode(message: InteractiveMessageHeader, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.documentMessage !== undefined) {
+      DocumentMessage.encode(message.documentMessage, writer.uint32(26).fork()).join();
+    }
+    if (message.imageMessage !== undefined) {
+      ImageMessage.encode(message.imageMessage, writer.uint32(34).fork()).join();
+    }
+    if (message.videoMessage !== undefined) {
+      VideoMessage.encode(message.videoMessage, writer.uint32(58).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): InteractiveMessageHeader {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseInteractiveMessageHeader();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.documentMessage = DocumentMessage.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.imageMessage = ImageMessage.decode(reader, reader.uint32());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.videoMessage = VideoMessage.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<InteractiveMessageHeader>): InteractiveMessageHeader {
+    return InteractiveMessageHeader.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<InteractiveMessageHeader>): InteractiveMessageHeader {
+    const message = createBaseInteractiveMessageHeader();
+    message.documentMessage = (object.documentMessage !== undefined && object.documentMessage !== null)
+      ? DocumentMessage.fromPartial(object.documentMessage)
+      : undefined;
+    message.imageMessage = (object.imageMessage !== undefined && object.imageMessage !== null)
+      ? ImageMessage.fromPartial(object.imageMessage)
+      : undefined;
+    message.videoMessage = (object.videoMessage !== undefined && object.videoMessage !== null)
+      ? VideoMessage.fromPartial(object.videoMessage)
       : undefined;
     return message;
   },

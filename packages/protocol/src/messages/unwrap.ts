@@ -137,10 +137,12 @@ export type MediaContent =
 /**
  * The media part of `message` (unwrapped first), or `undefined` when it carries none.
  * `mediaType` uses crypto's `MediaType` strings. A link preview counts only when it has a
- * server-hosted thumbnail (`thumbnailDirectPath`).
+ * server-hosted thumbnail (`thumbnailDirectPath`). The media header of a buttons or interactive
+ * message counts as its media.
  */
 export function getMediaContent(message: Message): MediaContent | undefined {
-  const inner = unwrapMessage(message);
+  const unwrapped = unwrapMessage(message);
+  const inner: Message = headerMedia(unwrapped) ?? unwrapped;
   if (inner.imageMessage) {
     return { field: 'imageMessage', mediaType: 'image', content: inner.imageMessage };
   }
@@ -174,5 +176,14 @@ export function getMediaContent(message: Message): MediaContent | undefined {
       content: inner.extendedTextMessage,
     };
   }
+  return undefined;
+}
+
+/** The image / video / document of a buttons or interactive message's header, if any. */
+export function headerMedia(
+  message: Message,
+): Pick<Message, 'imageMessage' | 'videoMessage' | 'documentMessage'> | undefined {
+  const header = message.buttonsMessage ?? message.interactiveMessage?.header;
+  if (header?.imageMessage || header?.videoMessage || header?.documentMessage) return header;
   return undefined;
 }
