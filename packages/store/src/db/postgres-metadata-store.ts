@@ -20,6 +20,7 @@ import type {
 import { migrate } from './postgres-schema.js';
 import { PostgresWakeups } from './postgres-wakeups.js';
 import { takeUntilUnder } from './quota.js';
+import { newMediaValues, zeroCounters } from './shared-rows.js';
 
 /** Options of {@link PostgresMetadataStore.open}. */
 export interface PostgresMetadataOptions {
@@ -225,20 +226,7 @@ export class PostgresMetadataStore implements MetadataStore {
         `INSERT INTO media (id, chat_jid, msg_id, is_from_me, participant, type, mime_type,
              file_sha256, file_length, host_key, message, status, created_at, updated_at)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'pending', $12, $12)`,
-        [
-          media.id,
-          media.chatJid,
-          media.msgId,
-          media.isFromMe ? 1 : 0,
-          media.participant ?? null,
-          media.type,
-          media.mimeType,
-          Buffer.from(media.fileSha256),
-          media.fileLength ?? null,
-          media.hostKey,
-          Buffer.from(media.message),
-          now,
-        ],
+        newMediaValues(media, now),
       );
       await upsertDueJob(client, media.id, now);
     });
@@ -488,16 +476,7 @@ export class PostgresMetadataStore implements MetadataStore {
         due: (due.rows[0] as { n: number } | undefined)?.n ?? 0,
       },
       outbox: tally(outbox.rows, { pending: 0, delivered: 0, dead: 0 }),
-      counters: tally(counters.rows, {
-        downloaded: 0,
-        failed: 0,
-        retried: 0,
-        'attempt-failures': 0,
-        'webhooks-delivered': 0,
-        'webhooks-dead': 0,
-        'lost-files': 0,
-        evicted: 0,
-      }),
+      counters: tally(counters.rows, zeroCounters()),
     };
   }
 

@@ -16,6 +16,7 @@ import type {
   StoreStats,
 } from '../ports/metadata-store.js';
 import { takeUntilUnder } from './quota.js';
+import { newMediaValues, zeroCounters } from './shared-rows.js';
 
 // One job per media (PRIMARY KEY media_id): re-enqueueing is an upsert, so a crash between
 // two steps can never leave duplicate work. Completion (record, job, outbox) commits in one
@@ -182,21 +183,7 @@ export class SqliteMetadataStore implements MetadataStore {
         `INSERT INTO media (id, chat_jid, msg_id, is_from_me, participant, type, mime_type,
              file_sha256, file_length, host_key, message, status, created_at, updated_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
-      ).run(
-        media.id,
-        media.chatJid,
-        media.msgId,
-        media.isFromMe ? 1 : 0,
-        media.participant ?? null,
-        media.type,
-        media.mimeType,
-        Buffer.from(media.fileSha256),
-        media.fileLength ?? null,
-        media.hostKey,
-        Buffer.from(media.message),
-        now,
-        now,
-      );
+      ).run(...newMediaValues(media, now), now);
       this.#prepare(
         "INSERT INTO jobs (media_id, state, run_at, attempt) VALUES (?, 'pending', ?, 0)",
       ).run(media.id, now);
@@ -447,16 +434,7 @@ export class SqliteMetadataStore implements MetadataStore {
     ).all() as { state: 'pending' | 'delivered' | 'dead'; n: number }[]) {
       outbox[row.state] = row.n;
     }
-    const counters: Record<CounterName, number> = {
-      downloaded: 0,
-      failed: 0,
-      retried: 0,
-      'attempt-failures': 0,
-      'webhooks-delivered': 0,
-      'webhooks-dead': 0,
-      'lost-files': 0,
-      evicted: 0,
-    };
+    const counters = zeroCounters();
     for (const row of this.#prepare('SELECT name, value FROM counters').all() as {
       name: CounterName;
       value: number;
