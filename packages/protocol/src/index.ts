@@ -69,6 +69,7 @@ export {
 export {
   AlbumMessage,
   AudioMessage,
+  ButtonsMessage,
   DocumentMessage,
   ExtendedTextMessage,
   ExtendedTextMessage_PreviewType,
@@ -78,6 +79,8 @@ export {
   HistorySyncType,
   ImageMessage,
   ImageMessage_ImageSourceType,
+  InteractiveMessage,
+  InteractiveMessageHeader,
   MediaKeyDomain,
   MediaRetryNotification,
   MediaRetryNotification_ResultType,
